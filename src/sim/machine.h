@@ -1,0 +1,170 @@
+/*
+ * machine.h - one simulated computer: RAM, frame allocator, CPU registers,
+ * TLB, MMU, a kernel's VMM and a heap allocator, booted and ready to run a
+ * program's allocations.
+ *
+ * machine_create() boots it the way a small kernel does (the seed's steps):
+ * the memory map reserves frame 0 and 0x9F000-0x100000 plus the trace's
+ * reserve ranges; the kernel image at 1 MiB is marked allocated; the VMM
+ * allocates the top-level table, maps the identity ranges and the kernel in
+ * the higher half, loads CR3 and sets CR0.PG. Then each operation (malloc,
+ * calloc, realloc, free, read, write) runs to its end, reporting every
+ * micro-step to the event sink.
+ *
+ * What the simulated program does wrong (double free, unknown id, use after
+ * free, an access past a block's end, a page fault, running out of memory) is
+ * not a C error: it becomes an EV_DIAG / EV_FAULT / EV_ALLOC_FAIL event and a
+ * counter, and the machine goes on.
+ *
+ * Nothing here has global state: machines can live side by side.
+ */
+#ifndef PAGESIM_SIM_MACHINE_H
+#define PAGESIM_SIM_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "mmu.h"
+
+struct cpu;
+struct heap;
+struct pfa;
+struct phys;
+struct tlb;
+struct tmem;
+struct vmm;
+
+enum machine_paging {
+    MACHINE_PAGING_32,    /* CR4.PSE=0: 4 KiB pages only */
+    MACHINE_PAGING_PSE,   /* 32-bit with CR4.PSE=1: 4 MiB pages allowed */
+    MACHINE_PAGING_PAE,
+    MACHINE_PAGING_LONG,
+};
+
+struct machine_range {
+    uint64_t start;      /* bytes */
+    uint64_t len;        /* bytes */
+    const char *label;   /* may be NULL; copied by machine_create */
+};
+
+struct machine_config {
+    uint64_t ram_bytes;           /* multiple of 4 KiB (default 16 MiB) */
+    enum machine_paging paging;   /* default MACHINE_PAGING_32 */
+    unsigned tlb_entries;         /* default 64 */
+    unsigned tlb_ways;            /* default 4 */
+    unsigned maxphyaddr;          /* default 40 */
+    const struct machine_range *reserve;   /* extra reserved ranges */
+    size_t nreserve;
+    const struct machine_range *identity;  /* identity-mapped ranges */
+    size_t nidentity;
+    uint32_t nids;                /* the program uses block ids 0..nids-1 */
+    uint64_t large_threshold;     /* bytes; requests >= get pages of their own (128 KiB) */
+};
+
+enum machine_status {
+    MACHINE_OK = 0,
+    MACHINE_ERR_CONFIG,     /* a value out of range (RAM size, TLB geometry...) */
+    MACHINE_ERR_NO_MEMORY,  /* the host ran out of memory */
+    MACHINE_ERR_BOOT,       /* the kernel did not fit in the simulated RAM */
+};
+
+enum diag_kind {
+    DIAG_DOUBLE_FREE,       /* free (or realloc) of a block already freed */
+    DIAG_UNKNOWN_ID,        /* free, realloc or access of an id never allocated */
+    DIAG_ID_REUSED,         /* allocation into an id whose block is still live */
+    DIAG_USE_AFTER_FREE,    /* access to a freed block */
+    DIAG_OUT_OF_BOUNDS,     /* access past the end of a block */
+    DIAG_OUT_OF_MEMORY,     /* an allocation failed: no frame or no virtual room */
+    DIAG_PAGE_FAULT,        /* an access faulted (#PF or #GP) */
+    DIAG_COUNT
+};
+
+struct machine_stats {
+    uint64_t page_faults;        /* #PF raised */
+    uint64_t gp_faults;          /* #GP raised (non-canonical) */
+    uint64_t diagnostics;        /* all diagnostics */
+    uint64_t diag[DIAG_COUNT];   /* per kind */
+    uint64_t failed_allocs;      /* allocations and reallocs that returned null */
+    uint64_t live_blocks;
+    uint64_t live_bytes;         /* sum of requested sizes of live blocks */
+    uint64_t peak_live_bytes;
+    uint64_t accesses;           /* reads and writes done through the MMU */
+};
+
+/* A block of the program, for the views. */
+struct machine_block {
+    uint32_t id;
+    uint64_t va;        /* address the program sees (after the header) */
+    uint64_t size;      /* requested bytes */
+    bool live;          /* false: freed (va is where it was) */
+    bool large;         /* has pages of its own */
+};
+
+/* Fills c with the defaults above. */
+void machine_config_default(struct machine_config *c);
+
+/* Creates and boots a machine. sink (may be NULL) receives the boot's events
+ * and later ones; it is copied. Returns NULL with *status set on failure. */
+struct machine *machine_create(const struct machine_config *cfg, const struct event_sink *sink,
+                               enum machine_status *status);
+
+/* Frees everything. NULL is allowed. */
+void machine_destroy(struct machine *m);
+
+/* Replaces the event sink (NULL: nobody listens). */
+void machine_set_sink(struct machine *m, const struct event_sink *sink);
+
+/* The program's operations. Each runs to its end; misbehaviour becomes
+ * diagnostics (above). The allocation calls return false when the allocation
+ * returned null (counted in failed_allocs). An id >= nids is DIAG_UNKNOWN_ID. */
+bool machine_malloc(struct machine *m, uint32_t id, uint64_t size);
+bool machine_calloc(struct machine *m, uint32_t id, uint64_t count, uint64_t size);
+/* Resizes block id to size bytes; afterwards the block is known as new_id
+ * (mtrace: the address realloc returned; native: new_id == id). */
+bool machine_realloc(struct machine *m, uint32_t id, uint32_t new_id, uint64_t size);
+void machine_free(struct machine *m, uint32_t id);
+/* Records an allocation the traced program saw fail (mtrace "(nil)"). */
+void machine_failed_alloc(struct machine *m, uint64_t size);
+/* Loads or stores len bytes at offset off of block id, through the MMU. */
+void machine_access(struct machine *m, uint32_t id, uint64_t off, uint64_t len,
+                    enum mmu_access acc);
+/* The same at a raw linear address. */
+void machine_access_va(struct machine *m, uint64_t va, uint64_t len, enum mmu_access acc);
+
+/* A side-effect-free translation (translate): the walk in RAM as the MMU would
+ * do it, for a supervisor or user access; nothing changes. */
+bool machine_probe(const struct machine *m, uint64_t va, enum mmu_access acc, bool user,
+                   struct mmu_result *res);
+
+struct machine_stats machine_stats(const struct machine *m);
+const struct machine_config *machine_config(const struct machine *m);
+
+/* Read-only views of the parts. */
+const struct phys *machine_phys(const struct machine *m);
+const struct pfa *machine_pfa(const struct machine *m);
+const struct cpu *machine_cpu(const struct machine *m);
+const struct tlb *machine_tlb(const struct machine *m);
+const struct vmm *machine_vmm(const struct machine *m);
+const struct heap *machine_heap(const struct machine *m);
+
+/* Block id's record, false when the id was never allocated. */
+bool machine_block(const struct machine *m, uint32_t id, struct machine_block *out);
+
+/* For replay/ (checkpoints): every tracked array of the machine, and its
+ * scalar state as an opaque buffer of machine_scalars_size() bytes. Restoring
+ * the arrays' chunks and the scalars gives back the machine bit for bit. */
+size_t machine_tmems(struct machine *m, struct tmem **out, size_t max);
+size_t machine_scalars_size(const struct machine *m);
+void machine_scalars_save(const struct machine *m, void *dst);
+void machine_scalars_load(struct machine *m, const void *src);
+
+/* A hash of the whole machine state (RAM, frames, roles, TLB, registers,
+ * heap, counters): equal states give equal hashes. */
+uint64_t machine_hash(const struct machine *m);
+
+const char *machine_diag_name(enum diag_kind d);
+const char *machine_paging_name(enum machine_paging p);   /* "32", "pse", "pae", "long" */
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * mmu.h - linear-address translation as the x86 MMU does it.
+ *
+ * The four modes of SDM Vol. 3A chapter 4 (table 4-1): 32-bit paging with
+ * 4 KiB pages and, with CR4.PSE, 4 MiB pages (PSE-36: PA bits 39:32 in PDE
+ * bits 20:13); PAE paging (PDPTE registers -> PD -> PT, 2 MiB and 4 KiB
+ * pages); 4-level paging (PML4 -> PDPT -> PD -> PT, 1 GiB, 2 MiB and 4 KiB
+ * pages, 48-bit canonical addresses, #GP otherwise). With paging off the
+ * linear address is the physical address.
+ *
+ * Rights (SDM 4.6): a write needs R/W=1 at every level for user accesses and,
+ * with CR0.WP=1, for supervisor accesses too; a user access needs U/S=1 at
+ * every level; an instruction fetch faults when XD=1 at some level and
+ * EFER.NXE=1. Reserved bits (SDM 4.3-4.5 tables, MAXPHYADDR from the cpu):
+ * bits 62:M, the low address bits of large pages, PS in a PML4E, XD while
+ * EFER.NXE=0, bit 21 of a 4 MiB PDE -> #PF with P and RSVD set.
+ *
+ * Accessed is set on each entry the walk uses (once it is known present and
+ * free of reserved bits), Dirty on the leaf for a write that is allowed; both
+ * are written back into the tables in simulated RAM (SDM 4.8). A #PF sets CR2
+ * and invalidates the TLB entries for the faulting address (SDM 4.10.4.1).
+ *
+ * A translation first asks the TLB (its entry is trusted: a stale entry
+ * serves stale data, as on hardware); a write through an entry whose cached
+ * D is clear, or an access the entry forbids, walks again. A miss walks and
+ * fills. A probe (request.probe) is the same walk with no side effect at
+ * all: no TLB lookup or fill, no A/D, no CR2, no counters, no events.
+ */
+#ifndef PAGESIM_SIM_MMU_H
+#define PAGESIM_SIM_MMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct cpu;
+struct phys;
+struct tlb;
+
+enum mmu_access {
+    MMU_READ,
+    MMU_WRITE,
+    MMU_EXEC,   /* instruction fetch */
+};
+
+/* Level of a paging-structure entry. The value is also the order from the top
+ * in 4-level paging. */
+enum walk_level {
+    LVL_PML4E,
+    LVL_PDPTE,
+    LVL_PDE,
+    LVL_PTE,
+};
+
+enum fault_reason {
+    FAULT_NONE,
+    FAULT_NOT_PRESENT,      /* P=0 in some entry */
+    FAULT_WRITE_PROTECT,    /* write to a read-only page */
+    FAULT_USER_SUPERVISOR,  /* user access to a supervisor page */
+    FAULT_EXECUTE_DISABLE,  /* fetch from an XD page */
+    FAULT_RESERVED_BIT,     /* reserved bit set in some entry */
+    FAULT_NON_CANONICAL,    /* #GP: 4-level address not canonical */
+};
+
+/* One paging-structure entry the walk read (Bochs keeps these per level). */
+struct walk_step {
+    uint8_t level;        /* enum walk_level */
+    uint16_t index;       /* index of the entry in its table */
+    uint64_t table;       /* physical base of the table */
+    uint64_t entry_addr;  /* physical address of the entry */
+    uint64_t entry;       /* value read, before any A/D update */
+};
+
+struct mmu_fault {
+    uint8_t vector;       /* 0 none, 13 #GP, 14 #PF */
+    uint8_t reason;       /* enum fault_reason */
+    uint32_t error_code;  /* #PF error code (X86_PF_*); 0 for #GP */
+    uint64_t addr;        /* the faulting linear address (CR2 for #PF) */
+};
+
+struct mmu_request {
+    uint64_t va;
+    enum mmu_access access;
+    bool user;            /* CPL 3 */
+    bool probe;           /* no side effect at all (translate) */
+};
+
+struct mmu_result {
+    uint64_t pa;          /* valid when fault.vector == 0 */
+    uint64_t page_size;   /* bytes: 4 KiB, 2 MiB, 4 MiB or 1 GiB */
+    bool tlb_hit;         /* served from the TLB without a walk */
+    uint8_t rights;       /* TLB_F_RW | TLB_F_US | TLB_F_XD combined, | TLB_F_G */
+    uint8_t nsteps;
+    struct walk_step steps[4];
+    struct mmu_fault fault;
+};
+
+/* The hardware a translation uses. sink may be NULL. */
+struct mmu {
+    struct phys *phys;
+    struct cpu *cpu;
+    struct tlb *tlb;
+    const struct event_sink *sink;
+};
+
+/* Translates rq->va for the access. Returns true and fills res->pa,
+ * page_size, rights, the walk steps (none on a TLB hit) and tlb_hit; or
+ * returns false with res->fault filled (the steps read so far stay in res).
+ * Unless rq->probe, sets A/D bits, fills the TLB, sets CR2 on a #PF, and
+ * emits events (TLB hit/miss/fill/evict, walk steps, A/D, fault). */
+bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu_result *res);
+
+/* "PML4E", "PDPTE", "PDE", "PTE". */
+const char *mmu_level_name(enum walk_level lvl);
+
+/* "not present", "write to read-only page", "user access to supervisor page",
+ * "fetch from execute-disabled page", "reserved bit set", "non-canonical address". */
+const char *mmu_fault_reason_name(enum fault_reason r);
+
+/* "read", "write", "exec". */
+const char *mmu_access_name(enum mmu_access a);
+
+/* True when va is canonical for 48-bit linear addresses (bits 63:47 equal). */
+static inline bool mmu_canonical48(uint64_t va)
+{
+    uint64_t top = va >> 47;
+    return top == 0 || top == UINT64_C(0x1FFFF);
+}
+
+#endif

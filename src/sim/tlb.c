@@ -1,0 +1,1 @@
+#include "tlb.h"

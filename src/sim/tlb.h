@@ -1,0 +1,106 @@
+/*
+ * tlb.h - a set-associative translation lookaside buffer.
+ *
+ * Size and ways are configurable (default 64 entries, 4 ways), replacement is
+ * LRU within a set. An entry caches one translation: the page base, the frame
+ * base, the page size (4 KiB, 2 MiB, 4 MiB or 1 GiB), the rights combined
+ * over all levels of the walk (R/W, U/S, XD), the leaf's Dirty bit and
+ * whether the page is global (SDM 4.10.2). The set of a page is chosen from
+ * its page number at its own page size, so a lookup probes once for each page
+ * size present in the TLB.
+ *
+ * It caches what hardware caches: nothing here reads the page tables, so a
+ * table change without INVLPG leaves a stale entry, as on real hardware.
+ * The entries live in tracked memory (tmem.h) for step-back.
+ */
+#ifndef PAGESIM_SIM_TLB_H
+#define PAGESIM_SIM_TLB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "tmem.h"
+
+/* Entry flags: rights combined over the walk, and the leaf's D and G. */
+#define TLB_F_RW (1u << 0)   /* writable at every level */
+#define TLB_F_US (1u << 1)   /* user-accessible at every level */
+#define TLB_F_XD (1u << 2)   /* execute-disable at some level (with EFER.NXE) */
+#define TLB_F_D  (1u << 3)   /* the leaf entry's Dirty bit was set */
+#define TLB_F_G  (1u << 4)   /* global: the leaf has G=1 and CR4.PGE=1 */
+
+#define TLB_MAX_ENTRIES 65536
+
+struct tlb_entry {
+    uint64_t va;        /* linear page base (aligned to the page size) */
+    uint64_t pa;        /* physical frame base (aligned to the page size) */
+    uint64_t lru;       /* stamp of the last use: larger is more recent */
+    uint8_t shift;      /* page size as a shift: 12, 21, 22 or 30 */
+    uint8_t valid;
+    uint8_t flags;      /* TLB_F_* */
+    uint8_t pad[5];
+};
+
+struct tlb_stats {
+    uint64_t hits;
+    uint64_t misses;
+    uint64_t fills;
+    uint64_t evictions;  /* valid entries replaced by a fill */
+    uint64_t flushes;    /* whole-TLB flushes (CR3 load, CR0/CR4 changes) */
+    uint64_t invlpg;     /* INVLPG operations */
+};
+
+struct tlb;
+
+/* Creates an empty TLB of entries entries in sets of ways. entries must be a
+ * multiple of ways, entries/ways a power of two, 1 <= entries <=
+ * TLB_MAX_ENTRIES. Returns NULL otherwise or when memory runs out. */
+struct tlb *tlb_create(unsigned entries, unsigned ways);
+
+/* Frees t. NULL is allowed. */
+void tlb_destroy(struct tlb *t);
+
+/* Events (hit, miss, fill, evict, flush, invlpg) go to sink; NULL: none. */
+void tlb_set_sink(struct tlb *t, const struct event_sink *sink);
+
+/* Looks va up. On a hit copies the entry to *out, makes it most recently
+ * used, counts a hit and returns true; on a miss counts a miss, returns
+ * false and leaves *out unaltered. */
+bool tlb_lookup(struct tlb *t, uint64_t va, struct tlb_entry *out);
+
+/* The entry that would serve va, or NULL; changes nothing (no counters, no
+ * LRU). For translate's side-effect-free probe and the views. */
+const struct tlb_entry *tlb_peek(const struct tlb *t, uint64_t va);
+
+/* Inserts e (e->valid is ignored; e->lru is set here) as most recently used.
+ * An entry for the same page and size is replaced in place; otherwise an
+ * invalid way is used, or else the least recently used way of the set is
+ * evicted: then a copy goes to *evicted (when not NULL) and true is returned.
+ * Counts a fill (and an eviction). */
+bool tlb_fill(struct tlb *t, const struct tlb_entry *e, struct tlb_entry *evicted);
+
+/* INVLPG: drops every entry whose page contains va, global or not, whatever
+ * its size. Returns the number dropped; counts one invlpg. */
+unsigned tlb_invlpg(struct tlb *t, uint64_t va);
+
+/* Drops every entry, or every non-global one when keep_global. Returns the
+ * number dropped; counts one flush. */
+unsigned tlb_flush(struct tlb *t, bool keep_global);
+
+struct tlb_stats tlb_stats(const struct tlb *t);
+unsigned tlb_nentries(const struct tlb *t);
+unsigned tlb_nways(const struct tlb *t);
+unsigned tlb_nsets(const struct tlb *t);
+
+/* Entry of set s, way w, for the views (valid may be 0). */
+const struct tlb_entry *tlb_entry_at(const struct tlb *t, unsigned s, unsigned w);
+
+/* For replay/: the tracked entry array, and the scalar state (LRU clock,
+ * counters, per-size counts) as an opaque buffer of tlb_scalars_size(). */
+struct tmem *tlb_tmem(struct tlb *t);
+size_t tlb_scalars_size(void);
+void tlb_scalars_save(const struct tlb *t, void *dst);
+void tlb_scalars_load(struct tlb *t, const void *src);
+
+#endif

@@ -1,0 +1,145 @@
+/*
+ * tmem.c - tracked memory: copy-on-first-write journaling of 4 KiB chunks,
+ * so that replay/ can undo an epoch of changes to the machine's arrays. See
+ * tmem.h for the model.
+ */
+#include "tmem.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+static uint64_t *bitmap_new(uint64_t nbits)
+{
+    return calloc((size_t)((nbits + 63) / 64), sizeof(uint64_t));
+}
+
+struct tmem *tmem_create(uint64_t size)
+{
+    if (size == 0 || size > (UINT64_C(1) << 46))
+        return NULL;
+    uint64_t rounded = (size + TMEM_CHUNK_SIZE - 1) & ~(TMEM_CHUNK_SIZE - 1);
+    struct tmem *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return NULL;
+    void *p = mmap(NULL, (size_t)rounded, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        free(m);
+        return NULL;
+    }
+    m->data = p;
+    m->size = size;
+    m->nchunks = rounded >> TMEM_CHUNK_SHIFT;
+    m->dirty = bitmap_new(m->nchunks);
+    m->written = bitmap_new(m->nchunks);
+    if (m->dirty == NULL || m->written == NULL) {
+        tmem_destroy(m);
+        return NULL;
+    }
+    return m;
+}
+
+void tmem_destroy(struct tmem *m)
+{
+    if (m == NULL)
+        return;
+    if (m->data != NULL)
+        munmap(m->data, (size_t)(m->nchunks << TMEM_CHUNK_SHIFT));
+    free(m->dirty);
+    free(m->written);
+    free(m);
+}
+
+void tmem_set_journal(struct tmem *m, const struct tmem_journal *j)
+{
+    if (j == NULL || j->save == NULL) {
+        m->journal.save = NULL;
+        m->journal.ctx = NULL;
+    } else {
+        m->journal = *j;
+    }
+    memset(m->dirty, 0, (size_t)((m->nchunks + 63) / 64) * sizeof(uint64_t));
+    m->ndirty = 0;
+}
+
+void tmem_epoch(struct tmem *m)
+{
+    if (m->ndirty == 0)
+        return;
+    size_t words = (size_t)((m->nchunks + 63) / 64);
+    /* A sparse epoch clears word by word only where bits are set; both paths
+     * are linear in the bitmap, which is 32 KiB for a 1 GiB buffer. */
+    memset(m->dirty, 0, words * sizeof(uint64_t));
+    m->ndirty = 0;
+}
+
+static size_t chunk_len(const struct tmem *m, uint64_t c)
+{
+    uint64_t start = c << TMEM_CHUNK_SHIFT;
+    uint64_t end = start + TMEM_CHUNK_SIZE;
+    if (end > m->size)
+        end = m->size;
+    return (size_t)(end - start);
+}
+
+void tmem_touch_slow(struct tmem *m, uint64_t off, uint64_t len)
+{
+    if (len == 0)
+        return;
+    uint64_t first = off >> TMEM_CHUNK_SHIFT;
+    uint64_t last = (off + len - 1) >> TMEM_CHUNK_SHIFT;
+    for (uint64_t c = first; c <= last && c < m->nchunks; c++) {
+        uint64_t bit = UINT64_C(1) << (c & 63);
+        m->written[c >> 6] |= bit;
+        if (m->journal.save == NULL || (m->dirty[c >> 6] & bit))
+            continue;
+        m->dirty[c >> 6] |= bit;
+        m->ndirty++;
+        m->journal.save(m->journal.ctx, m, c, m->data + (c << TMEM_CHUNK_SHIFT), chunk_len(m, c));
+    }
+}
+
+void tmem_restore_chunk(struct tmem *m, uint64_t chunk, const uint8_t *data, size_t len)
+{
+    if (chunk >= m->nchunks)
+        return;
+    size_t n = chunk_len(m, chunk);
+    if (len < n)
+        n = len;
+    memcpy(m->data + (chunk << TMEM_CHUNK_SHIFT), data, n);
+    m->written[chunk >> 6] |= UINT64_C(1) << (chunk & 63);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != 0)
+            return false;
+    }
+    return true;
+}
+
+uint64_t tmem_hash(const struct tmem *m, uint64_t h)
+{
+    const uint64_t prime = UINT64_C(0x100000001b3);
+    if (h == 0)
+        h = UINT64_C(0xcbf29ce484222325);
+    for (uint64_t c = 0; c < m->nchunks; c++) {
+        if (!(m->written[c >> 6] & (UINT64_C(1) << (c & 63))))
+            continue;
+        const uint8_t *p = m->data + (c << TMEM_CHUNK_SHIFT);
+        size_t n = chunk_len(m, c);
+        if (all_zero(p, n))
+            continue;
+        for (int i = 0; i < 8; i++) {
+            h ^= (c >> (8 * i)) & 0xFF;
+            h *= prime;
+        }
+        for (size_t i = 0; i < n; i++) {
+            h ^= p[i];
+            h *= prime;
+        }
+    }
+    return h;
+}

@@ -1,0 +1,142 @@
+/*
+ * trace.h - a trace, parsed: configuration plus a flat array of operations.
+ *
+ * Two formats come in (CONTRACT 2): pagesim's native line format and glibc's
+ * mtrace log, told apart by content, never by file name. Both become the same
+ * plain records: struct op, which hold no machine state and no pointers.
+ * Block ids are interned into dense numbers 0..nids-1 (a native name such as
+ * "buf", or an mtrace address such as "0x4052a0"); captions and mtrace
+ * callers are interned into one text arena. Parsing streams: the input is
+ * read in blocks through one reusable line buffer, never whole into memory,
+ * and costs no allocation per line (arrays grow geometrically).
+ *
+ * This layer knows nothing of the machine: paging modes are its own enum.
+ */
+#ifndef PAGESIM_TRACE_TRACE_H
+#define PAGESIM_TRACE_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum trace_format {
+    TRACE_NATIVE,
+    TRACE_MTRACE,
+};
+
+enum trace_paging {
+    TRACE_PAGING_32,
+    TRACE_PAGING_PSE,
+    TRACE_PAGING_PAE,
+    TRACE_PAGING_LONG,
+};
+
+enum op_kind {
+    OP_MALLOC,    /* id, a = size */
+    OP_CALLOC,    /* id, a = count, b = size */
+    OP_REALLOC,   /* id = old block, id2 = new id (native: same as id), a = size */
+    OP_FREE,      /* id */
+    OP_READ,      /* id, a = offset, b = len; or with OP_F_RAW: a = vaddr, b = len */
+    OP_WRITE,     /* as OP_READ */
+    OP_SAY,       /* text = caption */
+    OP_KIND_COUNT
+};
+
+#define OP_F_RAW    (1u << 0)   /* read/write at a raw virtual address, no id */
+#define OP_F_FAILED (1u << 1)   /* mtrace: the program's call returned null */
+#define OP_F_TOUCH  (1u << 2)   /* mtrace: write the first byte after allocating */
+#define OP_F_NULL   (1u << 3)   /* mtrace: free or realloc of a null pointer */
+
+#define TRACE_NO_ID UINT32_MAX
+#define TRACE_NO_TEXT UINT32_MAX
+
+struct op {
+    uint8_t kind;       /* enum op_kind */
+    uint8_t flags;      /* OP_F_* */
+    uint16_t col;       /* column of the operation's first token (1-based) */
+    uint32_t line;      /* line in the trace (1-based) */
+    uint32_t id;        /* block id, or TRACE_NO_ID */
+    uint32_t id2;       /* realloc: id of the block afterwards */
+    uint32_t text;      /* OP_SAY: caption; mtrace: caller; else TRACE_NO_TEXT */
+    uint64_t a;
+    uint64_t b;
+};
+
+struct trace_range {
+    uint64_t start;     /* bytes */
+    uint64_t len;       /* bytes */
+    uint32_t label;     /* text handle, or TRACE_NO_TEXT */
+    uint32_t line;
+};
+
+/* Configuration lines; has_* says whether the trace set the value. */
+struct trace_config {
+    bool has_ram, has_paging, has_tlb;
+    uint64_t ram;                   /* bytes (default 16 MiB) */
+    enum trace_paging paging;       /* default TRACE_PAGING_32 */
+    unsigned tlb_entries, tlb_ways; /* default 64, 4 */
+    struct trace_range *reserve;    /* [start, start+len) reserved */
+    size_t nreserve;
+    struct trace_range *identity;   /* identity-mapped ranges */
+    size_t nidentity;
+};
+
+struct trace {
+    enum trace_format format;
+    char *name;             /* the path as given ("-" for stdin) */
+    struct op *ops;
+    size_t nops;
+    struct trace_config cfg;
+    uint32_t nids;          /* ids are 0..nids-1 */
+    /* Private: interning tables and the text arena. Use the accessors. */
+    char *arena;
+    size_t arena_len, arena_cap;
+    uint32_t *id_name;      /* per id: text handle of its name */
+    size_t id_cap;
+    void *intern;           /* parser's hash tables, freed with the trace */
+};
+
+/* An input error (STYLE.md 5): where, the offending token, and what. */
+struct trace_error {
+    unsigned line;          /* 1-based; 0 when not about a line (I/O) */
+    unsigned col;           /* 1-based */
+    char token[64];         /* the offending token, truncated, NUL-terminated */
+    char msg[192];          /* what is wrong, without the position */
+};
+
+/* Parses the trace at path ("-" reads stdin). Returns the trace, or NULL with
+ * *err filled (unreadable file, syntax error, value out of range, no memory).
+ * Never prints. */
+struct trace *trace_load(const char *path, struct trace_error *err);
+
+/* Parses from an open stream; name is recorded as the trace's name. */
+struct trace *trace_load_stream(FILE *f, const char *name, struct trace_error *err);
+
+/* Parses len bytes of data (need not be NUL-terminated). */
+struct trace *trace_parse(const char *data, size_t len, const char *name,
+                          struct trace_error *err);
+
+/* Frees the trace. NULL is allowed. */
+void trace_free(struct trace *t);
+
+/* The name of block id ("buf", "0x4052a0"); "?" for an unknown id. */
+const char *trace_id_name(const struct trace *t, uint32_t id);
+
+/* The text behind a handle (caption, caller, label); "" for TRACE_NO_TEXT. */
+const char *trace_text(const struct trace *t, uint32_t handle);
+
+/* "malloc", "calloc", ..., and "native" / "mtrace", and "32" / "pse" / "pae" / "long". */
+const char *trace_op_name(enum op_kind k);
+const char *trace_format_name(enum trace_format f);
+const char *trace_paging_name(enum trace_paging p);
+
+/* Parses a paging-mode word ("32", "pse", "pae", "long"). */
+bool trace_paging_parse(const char *s, enum trace_paging *out);
+
+/* Parses a number as the native format writes it: decimal or 0x hex, with an
+ * optional K, M or G suffix (powers of 1024) when allow_suffix. False on any
+ * other text or on overflow. For the command line (--ram, --tlb, VADDR). */
+bool trace_number_parse(const char *s, bool allow_suffix, uint64_t *out);
+
+#endif
