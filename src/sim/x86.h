@@ -18,7 +18,7 @@
  *   CR4   bit 4 PSE  4 MiB pages in 32-bit paging
  *         bit 5 PAE  physical address extension
  *         bit 7 PGE  global pages
- *   EFER  (MSR C000_0080h) bit 8 LME, bit 10 LMA, bit 11 NXE
+ *   EFER  (MSR C000_0080h) bit 0 SCE, bit 8 LME, bit 10 LMA, bit 11 NXE
  *
  * Paging-structure entries (SDM 4.3 tables 4-4..4-10, 4.4 tables 4-11..4-15,
  * 4.5 tables 4-17..4-20):
@@ -91,9 +91,11 @@
 
 /* IA32_EFER, MSR 0xC0000080 (SDM 2.2.1, APM 3.1.7). */
 #define X86_MSR_EFER      UINT32_C(0xC0000080)
+#define X86_EFER_SCE_BIT  0   /* SYSCALL enable: no effect on paging */
 #define X86_EFER_LME_BIT  8
 #define X86_EFER_LMA_BIT  10
 #define X86_EFER_NXE_BIT  11
+#define X86_EFER_SCE      (UINT64_C(1) << X86_EFER_SCE_BIT)
 #define X86_EFER_LME      (UINT64_C(1) << X86_EFER_LME_BIT)
 #define X86_EFER_LMA      (UINT64_C(1) << X86_EFER_LMA_BIT)
 #define X86_EFER_NXE      (UINT64_C(1) << X86_EFER_NXE_BIT)

@@ -1,0 +1,36 @@
+/*
+ * options.h - the options shared by every command (CONTRACT 1): they
+ * override the trace's own configuration lines. Parsing here is pure: words
+ * in, a struct and an error message out; cli/ and ui/ print.
+ */
+#ifndef PAGESIM_REPLAY_OPTIONS_H
+#define PAGESIM_REPLAY_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace/trace.h"
+
+struct replay_options {
+    bool has_ram, has_paging, has_tlb, has_at;
+    uint64_t ram;                   /* bytes */
+    enum trace_paging paging;
+    unsigned tlb_entries, tlb_ways;
+    uint64_t at;                    /* stop after operation N (0: before the first) */
+};
+
+/* Result of offering one command-line word (and maybe the next) to the
+ * shared-option parser. */
+enum options_result {
+    OPTIONS_NOT_MINE,    /* argv[*i] is not a shared option: the caller handles it */
+    OPTIONS_TAKEN,       /* consumed; *i advanced past the option and its value */
+    OPTIONS_BAD,         /* a shared option with a bad or missing value: msg says why */
+};
+
+/* Offers argv[*i] (and argv[*i+1] for its value; "--opt=value" also works)
+ * to the shared options. On OPTIONS_BAD writes a one-line reason to msg. */
+enum options_result replay_options_take(struct replay_options *o, int argc, char **argv, int *i,
+                                        char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Layering and style lint (STYLE.md 1.3): curses only in src/ui/ (and the ui
+# tests and render benchmark), sim/ does no I/O and includes no higher layer,
+# trace/ knows nothing of the machine, every source is clang-formatted.
+# Prints TAP.
+set -u
+root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+cd "$root" || exit 1
+n=0
+fails=0
+check() { # name, command...
+    local name=$1
+    shift
+    n=$((n + 1))
+    local out
+    if out=$("$@" 2>&1); then
+        echo "ok $n - $name"
+    else
+        echo "not ok $n - $name"
+        printf '%s\n' "$out" | sed 's/^/# /'
+        fails=$((fails + 1))
+    fi
+}
+none() { # fails when the grep finds anything
+    ! grep -nE "$@"
+}
+
+check "nothing outside src/ui/ includes curses" \
+    none -r --include='*.c' --include='*.h' '#[[:space:]]*include[[:space:]]*[<"](n?curses|ncursesw|term\.h|panel\.h)' \
+    src/sim src/trace src/replay src/cli src/main.c
+check "sim/ includes no standard I/O header" \
+    none -r --include='*.c' --include='*.h' '#[[:space:]]*include[[:space:]]*<(stdio|fcntl|unistd|time|sys/stat|sys/time|dirent|termios|signal)\.h>' src/sim
+check "sim/ calls no I/O, clock or exit function" \
+    none -rw --include='*.c' --include='*.h' '(printf|fprintf|puts|fopen|fwrite|fread|open|read|write|exit|abort|time|clock|clock_gettime|rand|srand|getenv)[[:space:]]*\(' src/sim
+check "sim/ includes no higher layer" \
+    none -r --include='*.c' --include='*.h' '#[[:space:]]*include[[:space:]]*"(trace|replay|cli|ui)/' src/sim
+check "trace/ knows nothing of the machine" \
+    none -r --include='*.c' --include='*.h' '#[[:space:]]*include[[:space:]]*"(sim|replay|cli|ui)/' src/trace
+check "replay/ and cli/ include no ui header" \
+    none -r --include='*.c' --include='*.h' '#[[:space:]]*include[[:space:]]*"ui/' src/replay src/cli
+check "sim/ has no mutable globals" \
+    none -rnE --include='*.c' '^(static[[:space:]]+)?(unsigned|int|uint[0-9]+_t|size_t|bool|char|struct[[:space:]]+[a-z_]+)[[:space:]]+[a-z_]+(\[[^]]*\])?[[:space:]]*(=|;)' src/sim
+
+if command -v clang-format >/dev/null 2>&1; then
+    mapfile -t files < <(git ls-files '*.c' '*.h' 2>/dev/null || find src tests bench fuzz -name '*.[ch]')
+    check "sources are clang-formatted" clang-format --dry-run --Werror "${files[@]}"
+fi
+
+echo "1..$n"
+[ "$fails" -eq 0 ]
