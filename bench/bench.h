@@ -26,6 +26,7 @@ static inline void bench_keep(unsigned long long v)
 {
     static volatile unsigned long long sink;
     sink += v;
+    (void)sink;
 }
 
 #endif

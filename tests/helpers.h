@@ -19,8 +19,7 @@
 #include "sim/event.h"
 
 /* Equality of two 64-bit values, printed in hex, reported at the caller. */
-#define assert_hex_equal(a, b) \
-    _assert_int_equal((uintmax_t)(a), (uintmax_t)(b), __FILE__, __LINE__)
+#define assert_hex_equal(a, b) _assert_int_equal((uintmax_t)(a), (uintmax_t)(b), __FILE__, __LINE__)
 
 /* A sink that records up to REC_MAX events. */
 #define REC_MAX 4096

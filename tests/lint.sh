@@ -30,8 +30,18 @@ check "nothing outside src/ui/ includes curses" \
     src/sim src/trace src/replay src/cli src/main.c
 check "sim/ includes no standard I/O header" \
     none -r --include='*.c' --include='*.h' '#[[:space:]]*include[[:space:]]*<(stdio|fcntl|unistd|time|sys/stat|sys/time|dirent|termios|signal)\.h>' src/sim
-check "sim/ calls no I/O, clock or exit function" \
-    none -rw --include='*.c' --include='*.h' '(printf|fprintf|puts|fopen|fwrite|fread|open|read|write|exit|abort|time|clock|clock_gettime|rand|srand|getenv)[[:space:]]*\(' src/sim
+# Code only: comments are stripped first (they may well say "a write (#GP)").
+code_of() {
+    for f in "$@"; do
+        sed -e 's://.*$::' -e 's:/\*.*\*/::g' "$f" | grep -vE '^[[:space:]]*(/\*|\*)' |
+            sed "s|^|$f: |"
+    done
+}
+no_io_calls() {
+    ! code_of src/sim/*.c src/sim/*.h |
+        grep -wE '(printf|fprintf|puts|fopen|fwrite|fread|open|read|write|exit|abort|time|clock|clock_gettime|rand|srand|getenv)[[:space:]]*\('
+}
+check "sim/ calls no I/O, clock or exit function" no_io_calls
 check "sim/ includes no higher layer" \
     none -r --include='*.c' --include='*.h' '#[[:space:]]*include[[:space:]]*"(trace|replay|cli|ui)/' src/sim
 check "trace/ knows nothing of the machine" \

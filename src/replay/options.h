@@ -14,23 +14,33 @@
 
 struct replay_options {
     bool has_ram, has_paging, has_tlb, has_at;
-    uint64_t ram;                   /* bytes */
+    uint64_t ram; /* bytes */
     enum trace_paging paging;
     unsigned tlb_entries, tlb_ways;
-    uint64_t at;                    /* stop after operation N (0: before the first) */
+    uint64_t at; /* stop after operation N (0: before the first) */
 };
 
 /* Result of offering one command-line word (and maybe the next) to the
  * shared-option parser. */
 enum options_result {
-    OPTIONS_NOT_MINE,    /* argv[*i] is not a shared option: the caller handles it */
-    OPTIONS_TAKEN,       /* consumed; *i advanced past the option and its value */
-    OPTIONS_BAD,         /* a shared option with a bad or missing value: msg says why */
+    OPTIONS_NOT_MINE, /* argv[*i] is not a shared option: the caller handles it */
+    OPTIONS_TAKEN,    /* consumed; *i advanced past the option and its value */
+    OPTIONS_BAD,      /* a shared option with a bad or missing value: msg says why */
 };
 
 /* Offers argv[*i] (and argv[*i+1] for its value; "--opt=value" also works)
  * to the shared options. On OPTIONS_BAD writes a one-line reason to msg. */
 enum options_result replay_options_take(struct replay_options *o, int argc, char **argv, int *i,
                                         char *msg, size_t msglen);
+
+/* Checks a RAM size for the simulator: a non-zero multiple of 4 KiB, at most
+ * 64 GiB (PHYS_MAX_SIZE). On failure writes the reason to msg and returns
+ * false. */
+bool replay_check_ram(uint64_t bytes, char *msg, size_t msglen);
+
+/* Checks a TLB geometry: 1..65536 entries, 1 <= ways <= entries, entries a
+ * multiple of ways and entries/ways (the sets) a power of two. On failure
+ * writes the reason to msg and returns false. */
+bool replay_check_tlb(uint64_t entries, uint64_t ways, char *msg, size_t msglen);
 
 #endif

@@ -41,7 +41,7 @@ enum paging_mode {
 
 enum cpu_status {
     CPU_OK = 0,
-    CPU_GP,      /* the write was refused with #GP(0); nothing changed */
+    CPU_GP, /* the write was refused with #GP(0); nothing changed */
 };
 
 struct cpu {
@@ -50,8 +50,8 @@ struct cpu {
     uint64_t cr3;
     uint64_t cr4;
     uint64_t efer;
-    uint64_t pdpte[4];    /* PAE paging: PDPTE registers, loaded at CR3 load */
-    unsigned maxphyaddr;  /* physical-address width M, 36 to 52 */
+    uint64_t pdpte[4];   /* PAE paging: PDPTE registers, loaded at CR3 load */
+    unsigned maxphyaddr; /* physical-address width M, 36 to 52 */
 };
 
 /* Resets c as at power-on for our purposes: CR0 = ET, everything else 0,

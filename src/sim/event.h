@@ -15,47 +15,47 @@
 #include <stdint.h>
 
 enum event_kind {
-    EV_FRAME_ALLOC,   /* pfa gave frame: pa = frame address, extra = role */
-    EV_FRAME_FREE,    /* pfa took frame back: pa */
-    EV_FRAME_CLAIM,   /* a specific frame claimed (device memory): pa, extra = role */
-    EV_TABLE_ALLOC,   /* a paging structure allocated: pa, level = walk level it serves */
-    EV_TABLE_FREE,    /* an emptied paging structure given back: pa, level */
-    EV_ENTRY_WRITE,   /* a paging-structure entry written by software: level, pa = entry
+    EV_FRAME_ALLOC, /* pfa gave frame: pa = frame address, extra = role */
+    EV_FRAME_FREE,  /* pfa took frame back: pa */
+    EV_FRAME_CLAIM, /* a specific frame claimed (device memory): pa, extra = role */
+    EV_TABLE_ALLOC, /* a paging structure allocated: pa, level = walk level it serves */
+    EV_TABLE_FREE,  /* an emptied paging structure given back: pa, level */
+    EV_ENTRY_WRITE, /* a paging-structure entry written by software: level, pa = entry
                          address, va = first linear address it covers, old, new */
-    EV_CR_WRITE,      /* control register written: reg = enum cpu_reg, old, new */
-    EV_TLB_HIT,       /* va, pa (translated), size = page size */
-    EV_TLB_MISS,      /* va */
-    EV_TLB_FILL,      /* va = page base, pa = frame base, size = page size */
-    EV_TLB_EVICT,     /* va = page base of the evicted entry, pa */
-    EV_TLB_FLUSH,     /* extra = 1 when global entries were kept, count = entries dropped */
-    EV_TLB_INVLPG,    /* va, count = entries dropped */
-    EV_WALK_STEP,     /* level, pa = entry address, va, old = entry value */
-    EV_AD_SET,        /* level, pa = entry address, old, new (A and/or D set by the walk) */
-    EV_FAULT,         /* va, extra = vector (13 or 14), code = error code, reason = enum fault_reason */
-    EV_ACCESS,        /* va, pa, size = bytes, extra = enum mmu_access */
-    EV_PAGE_MAP,      /* vmm mapped va -> pa, size = page size, new = leaf entry */
-    EV_PAGE_UNMAP,    /* vmm unmapped va (was pa) */
-    EV_BLOCK_ALLOC,   /* heap: id, va = block address, size = requested bytes */
-    EV_BLOCK_SPLIT,   /* heap: va = remainder address, size = remainder bytes */
-    EV_BLOCK_COALESCE,/* heap: va = merged block address, size = merged bytes */
-    EV_BLOCK_FREE,    /* heap: id, va, size */
-    EV_BLOCK_MOVE,    /* heap realloc moved: id, old = old address, new = new address, size */
-    EV_HEAP_GROW,     /* heap took pages from vmm: va, size = bytes */
-    EV_HEAP_SHRINK,   /* heap gave pages back: va, size = bytes */
-    EV_DIAG,          /* program misbehaviour: extra = enum diag_kind, id, va */
-    EV_ALLOC_FAIL,    /* an allocation returned null: id, size */
-    EV_CAPTION,       /* a caption (emitted by replay, not sim): extra = text handle */
+    EV_CR_WRITE,    /* control register written: reg = enum cpu_reg, old, new */
+    EV_TLB_HIT,     /* va, pa (translated), size = page size */
+    EV_TLB_MISS,    /* va */
+    EV_TLB_FILL,    /* va = page base, pa = frame base, size = page size */
+    EV_TLB_EVICT,   /* va = page base of the evicted entry, pa */
+    EV_TLB_FLUSH,   /* extra = 1 when global entries were kept, count = entries dropped */
+    EV_TLB_INVLPG,  /* va, count = entries dropped */
+    EV_WALK_STEP,   /* level, pa = entry address, va, old = entry value */
+    EV_AD_SET,      /* level, pa = entry address, old, new (A and/or D set by the walk) */
+    EV_FAULT,    /* va, extra = vector (13 or 14), code = error code, reason = enum fault_reason */
+    EV_ACCESS,   /* va, pa, size = bytes, extra = enum mmu_access */
+    EV_PAGE_MAP, /* vmm mapped va -> pa, size = page size, new = leaf entry */
+    EV_PAGE_UNMAP,     /* vmm unmapped va (was pa) */
+    EV_BLOCK_ALLOC,    /* heap: id, va = block address, size = requested bytes */
+    EV_BLOCK_SPLIT,    /* heap: va = remainder address, size = remainder bytes */
+    EV_BLOCK_COALESCE, /* heap: va = merged block address, size = merged bytes */
+    EV_BLOCK_FREE,     /* heap: id, va, size */
+    EV_BLOCK_MOVE,     /* heap realloc moved: id, old = old address, new = new address, size */
+    EV_HEAP_GROW,      /* heap took pages from vmm: va, size = bytes */
+    EV_HEAP_SHRINK,    /* heap gave pages back: va, size = bytes */
+    EV_DIAG,           /* program misbehaviour: extra = enum diag_kind, id, va */
+    EV_ALLOC_FAIL,     /* an allocation returned null: id, size */
+    EV_CAPTION,        /* a caption (emitted by replay, not sim): extra = text handle */
     EV_KIND_COUNT
 };
 
 /* One micro-step. Which fields mean something depends on the kind (above). */
 struct event {
     enum event_kind kind;
-    uint8_t level;       /* enum walk_level, for table and entry events */
-    uint8_t reg;         /* enum cpu_reg, for EV_CR_WRITE */
-    uint16_t reason;     /* enum fault_reason, for EV_FAULT */
-    uint32_t code;       /* error code, for EV_FAULT */
-    uint32_t id;         /* block id, for heap events and diagnostics */
+    uint8_t level;   /* enum walk_level, for table and entry events */
+    uint8_t reg;     /* enum cpu_reg, for EV_CR_WRITE */
+    uint16_t reason; /* enum fault_reason, for EV_FAULT */
+    uint32_t code;   /* error code, for EV_FAULT */
+    uint32_t id;     /* block id, for heap events and diagnostics */
     uint64_t va;
     uint64_t pa;
     uint64_t old;

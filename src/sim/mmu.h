@@ -41,7 +41,7 @@ struct tlb;
 enum mmu_access {
     MMU_READ,
     MMU_WRITE,
-    MMU_EXEC,   /* instruction fetch */
+    MMU_EXEC, /* instruction fetch */
 };
 
 /* Level of a paging-structure entry. The value is also the order from the top
@@ -55,42 +55,42 @@ enum walk_level {
 
 enum fault_reason {
     FAULT_NONE,
-    FAULT_NOT_PRESENT,      /* P=0 in some entry */
-    FAULT_WRITE_PROTECT,    /* write to a read-only page */
-    FAULT_USER_SUPERVISOR,  /* user access to a supervisor page */
-    FAULT_EXECUTE_DISABLE,  /* fetch from an XD page */
-    FAULT_RESERVED_BIT,     /* reserved bit set in some entry */
-    FAULT_NON_CANONICAL,    /* #GP: 4-level address not canonical */
+    FAULT_NOT_PRESENT,     /* P=0 in some entry */
+    FAULT_WRITE_PROTECT,   /* write to a read-only page */
+    FAULT_USER_SUPERVISOR, /* user access to a supervisor page */
+    FAULT_EXECUTE_DISABLE, /* fetch from an XD page */
+    FAULT_RESERVED_BIT,    /* reserved bit set in some entry */
+    FAULT_NON_CANONICAL,   /* #GP: 4-level address not canonical */
 };
 
 /* One paging-structure entry the walk read (Bochs keeps these per level). */
 struct walk_step {
-    uint8_t level;        /* enum walk_level */
-    uint16_t index;       /* index of the entry in its table */
-    uint64_t table;       /* physical base of the table */
-    uint64_t entry_addr;  /* physical address of the entry */
-    uint64_t entry;       /* value read, before any A/D update */
+    uint8_t level;       /* enum walk_level */
+    uint16_t index;      /* index of the entry in its table */
+    uint64_t table;      /* physical base of the table */
+    uint64_t entry_addr; /* physical address of the entry */
+    uint64_t entry;      /* value read, before any A/D update */
 };
 
 struct mmu_fault {
-    uint8_t vector;       /* 0 none, 13 #GP, 14 #PF */
-    uint8_t reason;       /* enum fault_reason */
-    uint32_t error_code;  /* #PF error code (X86_PF_*); 0 for #GP */
-    uint64_t addr;        /* the faulting linear address (CR2 for #PF) */
+    uint8_t vector;      /* 0 none, 13 #GP, 14 #PF */
+    uint8_t reason;      /* enum fault_reason */
+    uint32_t error_code; /* #PF error code (X86_PF_*); 0 for #GP */
+    uint64_t addr;       /* the faulting linear address (CR2 for #PF) */
 };
 
 struct mmu_request {
     uint64_t va;
     enum mmu_access access;
-    bool user;            /* CPL 3 */
-    bool probe;           /* no side effect at all (translate) */
+    bool user;  /* CPL 3 */
+    bool probe; /* no side effect at all (translate) */
 };
 
 struct mmu_result {
-    uint64_t pa;          /* valid when fault.vector == 0 */
-    uint64_t page_size;   /* bytes: 4 KiB, 2 MiB, 4 MiB or 1 GiB */
-    bool tlb_hit;         /* served from the TLB without a walk */
-    uint8_t rights;       /* TLB_F_RW | TLB_F_US | TLB_F_XD combined, | TLB_F_G */
+    uint64_t pa;        /* valid when fault.vector == 0 */
+    uint64_t page_size; /* bytes: 4 KiB, 2 MiB, 4 MiB or 1 GiB */
+    bool tlb_hit;       /* served from the TLB without a walk */
+    uint8_t rights;     /* TLB_F_RW | TLB_F_US | TLB_F_XD combined, | TLB_F_G */
     uint8_t nsteps;
     struct walk_step steps[4];
     struct mmu_fault fault;

@@ -23,8 +23,8 @@
 
 /* The allocator's mutable scalar state: saved and loaded as one block. */
 struct pfa_scalars {
-    uint64_t hint;      /* frame number: every frame below it is not free */
-    uint64_t nfree;     /* frames */
+    uint64_t hint;  /* frame number: every frame below it is not free */
+    uint64_t nfree; /* frames */
     uint64_t nused;
     uint64_t nreserved;
 };

@@ -28,29 +28,29 @@ enum pfa_state {
 /* What a frame is used for. Kept beside the bytemap for the views only: the
  * allocator's decisions never depend on it. */
 enum frame_role {
-    ROLE_NONE = 0,     /* free, or allocated with no stated use */
-    ROLE_FIRMWARE,     /* reserved by the memory map (BIOS, EBDA, hole) */
-    ROLE_KERNEL,       /* the kernel image */
-    ROLE_PML4,         /* a page-map level-4 table */
-    ROLE_PDPT,         /* a page-directory-pointer table (PAE or 4-level) */
-    ROLE_PD,           /* a page directory */
-    ROLE_PT,           /* a page table */
-    ROLE_HEAP,         /* heap pages (allocator metadata and blocks) */
-    ROLE_DEVICE,       /* device memory claimed or identity-mapped (VGA...) */
+    ROLE_NONE = 0, /* free, or allocated with no stated use */
+    ROLE_FIRMWARE, /* reserved by the memory map (BIOS, EBDA, hole) */
+    ROLE_KERNEL,   /* the kernel image */
+    ROLE_PML4,     /* a page-map level-4 table */
+    ROLE_PDPT,     /* a page-directory-pointer table (PAE or 4-level) */
+    ROLE_PD,       /* a page directory */
+    ROLE_PT,       /* a page table */
+    ROLE_HEAP,     /* heap pages (allocator metadata and blocks) */
+    ROLE_DEVICE,   /* device memory claimed or identity-mapped (VGA...) */
     ROLE_COUNT
 };
 
 enum pfa_status {
     PFA_OK = 0,
-    PFA_ERR_RANGE,      /* the frame number is past the end of RAM */
+    PFA_ERR_RANGE,         /* the frame number is past the end of RAM */
     PFA_ERR_NOT_ALLOCATED, /* freeing a free frame (double free) */
-    PFA_ERR_RESERVED,   /* freeing or claiming a reserved frame */
-    PFA_ERR_BUSY,       /* claiming a frame already allocated */
-    PFA_ERR_NO_MEMORY,  /* no free frame left */
+    PFA_ERR_RESERVED,      /* freeing or claiming a reserved frame */
+    PFA_ERR_BUSY,          /* claiming a frame already allocated */
+    PFA_ERR_NO_MEMORY,     /* no free frame left */
 };
 
 struct pfa_stats {
-    uint64_t total;     /* frames */
+    uint64_t total; /* frames */
     uint64_t free;
     uint64_t used;
     uint64_t reserved;

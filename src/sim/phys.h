@@ -22,7 +22,7 @@
 
 struct phys {
     struct tmem *mem;
-    uint64_t size;   /* bytes */
+    uint64_t size; /* bytes */
 };
 
 /* Largest RAM the simulator accepts: 64 GiB (pae and long mode). */

@@ -24,21 +24,21 @@
 #include "tmem.h"
 
 /* Entry flags: rights combined over the walk, and the leaf's D and G. */
-#define TLB_F_RW (1u << 0)   /* writable at every level */
-#define TLB_F_US (1u << 1)   /* user-accessible at every level */
-#define TLB_F_XD (1u << 2)   /* execute-disable at some level (with EFER.NXE) */
-#define TLB_F_D  (1u << 3)   /* the leaf entry's Dirty bit was set */
-#define TLB_F_G  (1u << 4)   /* global: the leaf has G=1 and CR4.PGE=1 */
+#define TLB_F_RW (1u << 0) /* writable at every level */
+#define TLB_F_US (1u << 1) /* user-accessible at every level */
+#define TLB_F_XD (1u << 2) /* execute-disable at some level (with EFER.NXE) */
+#define TLB_F_D  (1u << 3) /* the leaf entry's Dirty bit was set */
+#define TLB_F_G  (1u << 4) /* global: the leaf has G=1 and CR4.PGE=1 */
 
 #define TLB_MAX_ENTRIES 65536
 
 struct tlb_entry {
-    uint64_t va;        /* linear page base (aligned to the page size) */
-    uint64_t pa;        /* physical frame base (aligned to the page size) */
-    uint64_t lru;       /* stamp of the last use: larger is more recent */
-    uint8_t shift;      /* page size as a shift: 12, 21, 22 or 30 */
+    uint64_t va;   /* linear page base (aligned to the page size) */
+    uint64_t pa;   /* physical frame base (aligned to the page size) */
+    uint64_t lru;  /* stamp of the last use: larger is more recent */
+    uint8_t shift; /* page size as a shift: 12, 21, 22 or 30 */
     uint8_t valid;
-    uint8_t flags;      /* TLB_F_* */
+    uint8_t flags; /* TLB_F_* */
     uint8_t pad[5];
 };
 
@@ -46,9 +46,9 @@ struct tlb_stats {
     uint64_t hits;
     uint64_t misses;
     uint64_t fills;
-    uint64_t evictions;  /* valid entries replaced by a fill */
-    uint64_t flushes;    /* whole-TLB flushes (CR3 load, CR0/CR4 changes) */
-    uint64_t invlpg;     /* INVLPG operations */
+    uint64_t evictions; /* valid entries replaced by a fill */
+    uint64_t flushes;   /* whole-TLB flushes (CR3 load, CR0/CR4 changes) */
+    uint64_t invlpg;    /* INVLPG operations */
 };
 
 struct tlb;

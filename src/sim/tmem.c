@@ -33,7 +33,10 @@ struct tmem *tmem_create(uint64_t size)
     m->nchunks = rounded >> TMEM_CHUNK_SHIFT;
     m->dirty = bitmap_new(m->nchunks);
     m->written = bitmap_new(m->nchunks);
-    if (m->dirty == NULL || m->written == NULL) {
+    /* One slot per chunk; calloc of a large block is lazily backed, so only
+     * the slots an epoch uses cost memory. */
+    m->dirty_list = calloc((size_t)m->nchunks, sizeof(uint64_t));
+    if (m->dirty == NULL || m->written == NULL || m->dirty_list == NULL) {
         tmem_destroy(m);
         return NULL;
     }
@@ -48,6 +51,7 @@ void tmem_destroy(struct tmem *m)
         munmap(m->data, (size_t)(m->nchunks << TMEM_CHUNK_SHIFT));
     free(m->dirty);
     free(m->written);
+    free(m->dirty_list);
     free(m);
 }
 
@@ -67,10 +71,13 @@ void tmem_epoch(struct tmem *m)
 {
     if (m->ndirty == 0)
         return;
-    size_t words = (size_t)((m->nchunks + 63) / 64);
-    /* A sparse epoch clears word by word only where bits are set; both paths
-     * are linear in the bitmap, which is 32 KiB for a 1 GiB buffer. */
-    memset(m->dirty, 0, words * sizeof(uint64_t));
+    /* Clear only the bits this epoch set (the list holds them): an epoch
+     * costs what it changed, not the size of the buffer (a 4 GiB RAM has a
+     * 128 KiB dirty bitmap, and replay may end an epoch per operation). */
+    for (uint64_t i = 0; i < m->ndirty; i++) {
+        uint64_t c = m->dirty_list[i];
+        m->dirty[c >> 6] &= ~(UINT64_C(1) << (c & 63));
+    }
     m->ndirty = 0;
 }
 
@@ -95,7 +102,7 @@ void tmem_touch_slow(struct tmem *m, uint64_t off, uint64_t len)
         if (m->journal.save == NULL || (m->dirty[c >> 6] & bit))
             continue;
         m->dirty[c >> 6] |= bit;
-        m->ndirty++;
+        m->dirty_list[m->ndirty++] = c;
         m->journal.save(m->journal.ctx, m, c, m->data + (c << TMEM_CHUNK_SHIFT), chunk_len(m, c));
     }
 }

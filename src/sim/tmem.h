@@ -35,13 +35,14 @@ struct tmem_journal {
 };
 
 struct tmem {
-    uint8_t *data;       /* size bytes, zero-initialised */
-    uint64_t size;       /* bytes */
-    uint64_t *dirty;     /* one bit per chunk: changed in this epoch */
+    uint8_t *data;   /* size bytes, zero-initialised */
+    uint64_t size;   /* bytes */
+    uint64_t *dirty; /* one bit per chunk: changed in this epoch */
     uint64_t nchunks;
-    struct tmem_journal journal;  /* save == NULL: not tracking */
-    uint64_t ndirty;     /* chunks changed in this epoch */
-    uint64_t *written;   /* one bit per chunk: ever written (the rest is still zero) */
+    struct tmem_journal journal; /* save == NULL: not tracking */
+    uint64_t ndirty;             /* chunks changed in this epoch */
+    uint64_t *written;           /* one bit per chunk: ever written (the rest is still zero) */
+    uint64_t *dirty_list;        /* the ndirty chunks changed in this epoch, in order */
 };
 
 /* Creates a zeroed buffer of size bytes (rounded up to a chunk), reserved
@@ -59,6 +60,9 @@ void tmem_set_journal(struct tmem *m, const struct tmem_journal *j);
  * any chunk is journaled again. Costs O(chunks changed in the epoch ended). */
 void tmem_epoch(struct tmem *m);
 
+/* The slow path of tmem_touch() (same contract): marks the chunks of the
+ * range written and, with a journal attached, hands each chunk not yet saved
+ * in this epoch to the journal. Call tmem_touch() instead. */
 void tmem_touch_slow(struct tmem *m, uint64_t off, uint64_t len);
 
 /* Declares that [off, off+len) is about to change. The range must lie inside

@@ -57,11 +57,11 @@
 #include <stdint.h>
 
 /* Page sizes and shifts. */
-#define X86_PAGE_SHIFT      12
-#define X86_PAGE_SIZE       (UINT64_C(1) << X86_PAGE_SHIFT)   /* 4 KiB */
-#define X86_PAGE_SHIFT_2M   21
-#define X86_PAGE_SHIFT_4M   22
-#define X86_PAGE_SHIFT_1G   30
+#define X86_PAGE_SHIFT    12
+#define X86_PAGE_SIZE     (UINT64_C(1) << X86_PAGE_SHIFT) /* 4 KiB */
+#define X86_PAGE_SHIFT_2M 21
+#define X86_PAGE_SHIFT_4M 22
+#define X86_PAGE_SHIFT_1G 30
 
 /* CR0 (SDM 2.5). */
 #define X86_CR0_PE_BIT 0
@@ -74,12 +74,12 @@
 #define X86_CR0_PG     (UINT64_C(1) << X86_CR0_PG_BIT)
 
 /* CR3 (SDM 4.3 table 4-3, 4.4.1 table 4-7, 4.5 table 4-12). */
-#define X86_CR3_PWT_BIT 3
-#define X86_CR3_PCD_BIT 4
-#define X86_CR3_PWT     (UINT64_C(1) << X86_CR3_PWT_BIT)
-#define X86_CR3_PCD     (UINT64_C(1) << X86_CR3_PCD_BIT)
-#define X86_CR3_ADDR_32   UINT64_C(0xFFFFF000)   /* page-directory base, 32-bit */
-#define X86_CR3_ADDR_PAE  UINT64_C(0xFFFFFFE0)   /* PDPT base, 32-byte aligned */
+#define X86_CR3_PWT_BIT  3
+#define X86_CR3_PCD_BIT  4
+#define X86_CR3_PWT      (UINT64_C(1) << X86_CR3_PWT_BIT)
+#define X86_CR3_PCD      (UINT64_C(1) << X86_CR3_PCD_BIT)
+#define X86_CR3_ADDR_32  UINT64_C(0xFFFFF000) /* page-directory base, 32-bit */
+#define X86_CR3_ADDR_PAE UINT64_C(0xFFFFFFE0) /* PDPT base, 32-byte aligned */
 
 /* CR4 (SDM 2.5). */
 #define X86_CR4_PSE_BIT 4
@@ -90,54 +90,54 @@
 #define X86_CR4_PGE     (UINT64_C(1) << X86_CR4_PGE_BIT)
 
 /* IA32_EFER, MSR 0xC0000080 (SDM 2.2.1, APM 3.1.7). */
-#define X86_MSR_EFER      UINT32_C(0xC0000080)
-#define X86_EFER_SCE_BIT  0   /* SYSCALL enable: no effect on paging */
-#define X86_EFER_LME_BIT  8
-#define X86_EFER_LMA_BIT  10
-#define X86_EFER_NXE_BIT  11
-#define X86_EFER_SCE      (UINT64_C(1) << X86_EFER_SCE_BIT)
-#define X86_EFER_LME      (UINT64_C(1) << X86_EFER_LME_BIT)
-#define X86_EFER_LMA      (UINT64_C(1) << X86_EFER_LMA_BIT)
-#define X86_EFER_NXE      (UINT64_C(1) << X86_EFER_NXE_BIT)
+#define X86_MSR_EFER     UINT32_C(0xC0000080)
+#define X86_EFER_SCE_BIT 0 /* SYSCALL enable: no effect on paging */
+#define X86_EFER_LME_BIT 8
+#define X86_EFER_LMA_BIT 10
+#define X86_EFER_NXE_BIT 11
+#define X86_EFER_SCE     (UINT64_C(1) << X86_EFER_SCE_BIT)
+#define X86_EFER_LME     (UINT64_C(1) << X86_EFER_LME_BIT)
+#define X86_EFER_LMA     (UINT64_C(1) << X86_EFER_LMA_BIT)
+#define X86_EFER_NXE     (UINT64_C(1) << X86_EFER_NXE_BIT)
 
 /* Paging-structure entry bits, shared by all formats. */
-#define X86_PTE_P_BIT    0
-#define X86_PTE_RW_BIT   1
-#define X86_PTE_US_BIT   2
-#define X86_PTE_PWT_BIT  3
-#define X86_PTE_PCD_BIT  4
-#define X86_PTE_A_BIT    5
-#define X86_PTE_D_BIT    6
-#define X86_PDE_PS_BIT   7   /* page size, in a PDE or PDPTE */
-#define X86_PTE_PAT_BIT  7   /* PAT, in a 4 KiB PTE: the same bit, another meaning */
-#define X86_PTE_G_BIT    8
+#define X86_PTE_P_BIT         0
+#define X86_PTE_RW_BIT        1
+#define X86_PTE_US_BIT        2
+#define X86_PTE_PWT_BIT       3
+#define X86_PTE_PCD_BIT       4
+#define X86_PTE_A_BIT         5
+#define X86_PTE_D_BIT         6
+#define X86_PDE_PS_BIT        7 /* page size, in a PDE or PDPTE */
+#define X86_PTE_PAT_BIT       7 /* PAT, in a 4 KiB PTE: the same bit, another meaning */
+#define X86_PTE_G_BIT         8
 #define X86_PDE_PAT_LARGE_BIT 12 /* PAT, in a large-page PDE or PDPTE */
-#define X86_PTE_XD_BIT   63
+#define X86_PTE_XD_BIT        63
 
-#define X86_PTE_P    (UINT64_C(1) << X86_PTE_P_BIT)
-#define X86_PTE_RW   (UINT64_C(1) << X86_PTE_RW_BIT)
-#define X86_PTE_US   (UINT64_C(1) << X86_PTE_US_BIT)
-#define X86_PTE_PWT  (UINT64_C(1) << X86_PTE_PWT_BIT)
-#define X86_PTE_PCD  (UINT64_C(1) << X86_PTE_PCD_BIT)
-#define X86_PTE_A    (UINT64_C(1) << X86_PTE_A_BIT)
-#define X86_PTE_D    (UINT64_C(1) << X86_PTE_D_BIT)
-#define X86_PDE_PS   (UINT64_C(1) << X86_PDE_PS_BIT)
-#define X86_PTE_PAT  (UINT64_C(1) << X86_PTE_PAT_BIT)
-#define X86_PTE_G    (UINT64_C(1) << X86_PTE_G_BIT)
+#define X86_PTE_P         (UINT64_C(1) << X86_PTE_P_BIT)
+#define X86_PTE_RW        (UINT64_C(1) << X86_PTE_RW_BIT)
+#define X86_PTE_US        (UINT64_C(1) << X86_PTE_US_BIT)
+#define X86_PTE_PWT       (UINT64_C(1) << X86_PTE_PWT_BIT)
+#define X86_PTE_PCD       (UINT64_C(1) << X86_PTE_PCD_BIT)
+#define X86_PTE_A         (UINT64_C(1) << X86_PTE_A_BIT)
+#define X86_PTE_D         (UINT64_C(1) << X86_PTE_D_BIT)
+#define X86_PDE_PS        (UINT64_C(1) << X86_PDE_PS_BIT)
+#define X86_PTE_PAT       (UINT64_C(1) << X86_PTE_PAT_BIT)
+#define X86_PTE_G         (UINT64_C(1) << X86_PTE_G_BIT)
 #define X86_PDE_PAT_LARGE (UINT64_C(1) << X86_PDE_PAT_LARGE_BIT)
-#define X86_PTE_XD   (UINT64_C(1) << X86_PTE_XD_BIT)
-#define X86_PTE_AVL  UINT64_C(0x0E00)            /* bits 11:9, ignored by hardware */
+#define X86_PTE_XD        (UINT64_C(1) << X86_PTE_XD_BIT)
+#define X86_PTE_AVL       UINT64_C(0x0E00) /* bits 11:9, ignored by hardware */
 
 /* 32-bit paging address fields (SDM 4.3). */
-#define X86_PTE32_ADDR      UINT64_C(0xFFFFF000)  /* 4 KiB frame, PTE or PDE(PS=0) */
-#define X86_PDE32_4M_ADDR_LO UINT64_C(0xFFC00000) /* PA 31:22 of a 4 MiB page */
-#define X86_PDE32_4M_ADDR_HI UINT64_C(0x001FE000) /* bits 20:13 hold PA 39:32 (PSE-36) */
-#define X86_PDE32_4M_ADDR_HI_SHIFT 13             /* bit 13 of the entry is PA bit 32 */
-#define X86_PDE32_4M_RSVD   (UINT64_C(1) << 21)   /* reserved with MAXPHYADDR 40 */
+#define X86_PTE32_ADDR             UINT64_C(0xFFFFF000) /* 4 KiB frame, PTE or PDE(PS=0) */
+#define X86_PDE32_4M_ADDR_LO       UINT64_C(0xFFC00000) /* PA 31:22 of a 4 MiB page */
+#define X86_PDE32_4M_ADDR_HI       UINT64_C(0x001FE000) /* bits 20:13 hold PA 39:32 (PSE-36) */
+#define X86_PDE32_4M_ADDR_HI_SHIFT 13                   /* bit 13 of the entry is PA bit 32 */
+#define X86_PDE32_4M_RSVD          (UINT64_C(1) << 21)  /* reserved with MAXPHYADDR 40 */
 
 /* PAE and 4-level address fields, for MAXPHYADDR = M (SDM 4.4, 4.5). */
 #define X86_MAXPHYADDR_DEFAULT 40
-#define X86_PAE_PDPTE_COUNT 4
+#define X86_PAE_PDPTE_COUNT    4
 
 /* Bits M-1:12, the address of a 4 KiB-aligned structure or page. */
 static inline uint64_t x86_addr_mask(unsigned maxphyaddr)
@@ -165,26 +165,26 @@ static inline uint64_t x86_rsvd_high_mask(unsigned maxphyaddr)
 #define X86_PF_U_BIT    2
 #define X86_PF_RSVD_BIT 3
 #define X86_PF_ID_BIT   4
-#define X86_PF_P     (UINT32_C(1) << X86_PF_P_BIT)
-#define X86_PF_W     (UINT32_C(1) << X86_PF_W_BIT)
-#define X86_PF_U     (UINT32_C(1) << X86_PF_U_BIT)
-#define X86_PF_RSVD  (UINT32_C(1) << X86_PF_RSVD_BIT)
-#define X86_PF_ID    (UINT32_C(1) << X86_PF_ID_BIT)
+#define X86_PF_P        (UINT32_C(1) << X86_PF_P_BIT)
+#define X86_PF_W        (UINT32_C(1) << X86_PF_W_BIT)
+#define X86_PF_U        (UINT32_C(1) << X86_PF_U_BIT)
+#define X86_PF_RSVD     (UINT32_C(1) << X86_PF_RSVD_BIT)
+#define X86_PF_ID       (UINT32_C(1) << X86_PF_ID_BIT)
 
 /* Exception vectors. */
 #define X86_VEC_GP 13
 #define X86_VEC_PF 14
 
 /* Linear-address index fields. */
-#define X86_INDEX_BITS_32  10   /* 1024 entries of 4 bytes */
-#define X86_INDEX_BITS_64  9    /* 512 entries of 8 bytes */
-#define X86_PDE32_SHIFT    22
-#define X86_PTE32_SHIFT    12
+#define X86_INDEX_BITS_32   10 /* 1024 entries of 4 bytes */
+#define X86_INDEX_BITS_64   9  /* 512 entries of 8 bytes */
+#define X86_PDE32_SHIFT     22
+#define X86_PTE32_SHIFT     12
 #define X86_PDPTE_PAE_SHIFT 30
-#define X86_PML4_SHIFT     39
-#define X86_PDPT_SHIFT     30
-#define X86_PD_SHIFT       21
-#define X86_PT_SHIFT       12
+#define X86_PML4_SHIFT      39
+#define X86_PDPT_SHIFT      30
+#define X86_PD_SHIFT        21
+#define X86_PT_SHIFT        12
 
 /* An entry as it sits in a paging structure, kept apart from addresses by the
  * compiler (Linux's pte_t). A 32-bit entry is zero-extended. */
