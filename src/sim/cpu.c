@@ -30,7 +30,7 @@
 #define CR4_KNOWN  (X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE)
 #define EFER_KNOWN (X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE)
 /* Bits 31:0 of CR0; a MOV that sets any of 63:32 faults (SDM 2.5). */
-#define CR0_LOW UINT64_C(0xFFFFFFFF)
+#define CR0_LOW    UINT64_C(0xFFFFFFFF)
 
 void cpu_reset(struct cpu *c, unsigned maxphyaddr)
 {

@@ -28,24 +28,28 @@
 /* The page sizes a TLB entry may have, as shifts, smallest first. */
 #define TLB_NSIZES 4
 static const uint8_t size_shift[TLB_NSIZES] = {
-    X86_PAGE_SHIFT, X86_PAGE_SHIFT_2M, X86_PAGE_SHIFT_4M, X86_PAGE_SHIFT_1G,
+    X86_PAGE_SHIFT,
+    X86_PAGE_SHIFT_2M,
+    X86_PAGE_SHIFT_4M,
+    X86_PAGE_SHIFT_1G,
 };
 
 /* Everything that changes besides the entry array: saved and restored whole. */
 struct tlb_scalars {
-    uint64_t clock;                    /* LRU stamp of the latest use */
+    uint64_t clock; /* LRU stamp of the latest use */
     struct tlb_stats stats;
-    uint32_t size_count[TLB_NSIZES];   /* valid entries of each page size */
+    uint32_t size_count[TLB_NSIZES]; /* valid entries of each page size */
+    uint32_t sizes;                  /* bit i set: size_count[i] != 0 */
 };
 
 struct tlb {
-    struct tmem *mem;          /* the entries, nentries of them */
-    struct tlb_entry *e;       /* mem's data as entries */
+    struct tmem *mem;    /* the entries, nentries of them */
+    struct tlb_entry *e; /* mem's data as entries */
     unsigned nentries;
     unsigned nways;
     unsigned nsets;
-    uint64_t set_mask;         /* nsets - 1 */
-    struct event_sink sink;    /* emit == NULL: nobody listens */
+    uint64_t set_mask;      /* nsets - 1 */
+    struct event_sink sink; /* emit == NULL: nobody listens */
     struct tlb_scalars s;
 };
 
@@ -59,8 +63,8 @@ static int size_index(unsigned shift)
     return -1;
 }
 
-static void emit(const struct tlb *t, enum event_kind kind, uint64_t va, uint64_t pa,
-                 uint64_t size, uint64_t count, uint64_t extra)
+static void emit(const struct tlb *t, enum event_kind kind, uint64_t va, uint64_t pa, uint64_t size,
+                 uint64_t count, uint64_t extra)
 {
     struct event ev = {0};
     ev.kind = kind;
@@ -78,39 +82,59 @@ static inline unsigned set_base(const struct tlb *t, uint64_t va, unsigned shift
     return (unsigned)((va >> shift) & t->set_mask) * t->nways;
 }
 
-/* Index of the valid entry for the page of va at size 2^shift, or -1. */
+/* Index of the valid entry for the page of va at size 2^shift, or -1. An
+ * invalid entry is all zeros (see drop), so its shift never matches: the
+ * shift test covers validity, and the stored va is aligned, so one compare
+ * checks the page. */
 static inline long find(const struct tlb *t, uint64_t va, unsigned shift)
 {
     unsigned base = set_base(t, va, shift);
-    uint64_t page = va >> shift;
+    uint64_t page_va = va & ~((UINT64_C(1) << shift) - 1);
+    const struct tlb_entry *e = &t->e[base];
     for (unsigned w = 0; w < t->nways; w++) {
-        const struct tlb_entry *e = &t->e[base + w];
-        if (e->valid && e->shift == shift && (e->va >> shift) == page)
+        if (e[w].va == page_va && e[w].shift == shift)
             return (long)(base + w);
     }
     return -1;
 }
 
-/* Index of the entry that serves va (smallest page size first), or -1. */
+/* Index of the entry that serves va (smallest page size first), or -1. Probes
+ * only the sizes present: one probe when only 4 KiB pages are cached. */
 static inline long find_any(const struct tlb *t, uint64_t va)
 {
-    for (int i = 0; i < TLB_NSIZES; i++) {
-        if (t->s.size_count[i] == 0)
-            continue;
-        long k = find(t, va, size_shift[i]);
-        if (k >= 0)
-            return k;
+    if (t->s.sizes == 1) /* the common case: only 4 KiB pages, a constant shift */
+        return find(t, va, X86_PAGE_SHIFT);
+    unsigned i = 0;
+    for (uint32_t m = t->s.sizes; m != 0; m >>= 1, i++) {
+        if (m & 1) {
+            long k = find(t, va, size_shift[i]);
+            if (k >= 0)
+                return k;
+        }
     }
     return -1;
 }
 
-/* Invalidates entry k (which is valid) and keeps the per-size count. */
+static void count_add(struct tlb *t, int i)
+{
+    t->s.size_count[i]++;
+    t->s.sizes |= UINT32_C(1) << i;
+}
+
+static void count_sub(struct tlb *t, int i)
+{
+    if (i < 0 || t->s.size_count[i] == 0)
+        return;
+    if (--t->s.size_count[i] == 0)
+        t->s.sizes &= ~(UINT32_C(1) << i);
+}
+
+/* Invalidates entry k (which is valid) and keeps the per-size count. The
+ * whole entry is zeroed: find() relies on it. */
 static void drop(struct tlb *t, unsigned k)
 {
     struct tlb_entry *e = &t->e[k];
-    int i = size_index(e->shift);
-    if (i >= 0 && t->s.size_count[i] > 0)
-        t->s.size_count[i]--;
+    count_sub(t, size_index(e->shift));
     tmem_touch(t->mem, (uint64_t)k * sizeof *e, sizeof *e);
     memset(e, 0, sizeof *e);
 }
@@ -215,14 +239,12 @@ bool tlb_fill(struct tlb *t, const struct tlb_entry *e, struct tlb_entry *evicte
     bool did_evict = false;
     if (slot < 0 && free_way >= 0) {
         slot = free_way;
-        t->s.size_count[si]++;
+        count_add(t, si);
     } else if (slot < 0) {
         slot = (long)lru_way;
         struct tlb_entry old = t->e[slot];
-        int oi = size_index(old.shift);
-        if (oi >= 0 && t->s.size_count[oi] > 0)
-            t->s.size_count[oi]--;
-        t->s.size_count[si]++;
+        count_sub(t, size_index(old.shift));
+        count_add(t, si);
         t->s.stats.evictions++;
         did_evict = true;
         if (evicted != NULL)
@@ -252,15 +274,11 @@ unsigned tlb_invlpg(struct tlb *t, uint64_t va)
     for (int i = 0; i < TLB_NSIZES; i++) {
         if (t->s.size_count[i] == 0)
             continue;
-        unsigned shift = size_shift[i];
-        unsigned base = set_base(t, va, shift);
-        uint64_t page = va >> shift;
-        for (unsigned w = 0; w < t->nways; w++) {
-            const struct tlb_entry *e = &t->e[base + w];
-            if (e->valid && e->shift == shift && (e->va >> shift) == page) {
-                drop(t, base + w);
-                dropped++;
-            }
+        /* At most one entry per page and size: fill replaces in place. */
+        long k = find(t, va, size_shift[i]);
+        if (k >= 0) {
+            drop(t, (unsigned)k);
+            dropped++;
         }
     }
     t->s.stats.invlpg++;

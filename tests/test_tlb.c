@@ -1,0 +1,630 @@
+/*
+ * test_tlb.c - the set-associative LRU TLB: geometry, hits and misses, LRU
+ * replacement, page sizes side by side, INVLPG and flushes (SDM Vol. 3A
+ * 4.10.2, 4.10.4), state save/restore for replay, and the events it reports.
+ * Ends with a seeded differential test against a naive move-to-front model.
+ */
+#include "helpers.h"
+
+#include "sim/tlb.h"
+
+static struct tlb_entry mk(uint64_t va, uint64_t pa, unsigned shift, unsigned flags)
+{
+    struct tlb_entry e = {0};
+    e.va = va;
+    e.pa = pa;
+    e.shift = (uint8_t)shift;
+    e.flags = (uint8_t)flags;
+    return e;
+}
+
+static void put(struct tlb *t, uint64_t va, uint64_t pa, unsigned shift, unsigned flags)
+{
+    struct tlb_entry e = mk(va, pa, shift, flags);
+    tlb_fill(t, &e, NULL);
+}
+
+static unsigned count_valid(const struct tlb *t)
+{
+    unsigned n = 0;
+    for (unsigned s = 0; s < tlb_nsets(t); s++) {
+        for (unsigned w = 0; w < tlb_nways(t); w++)
+            n += tlb_entry_at(t, s, w)->valid != 0;
+    }
+    return n;
+}
+
+static void create_rejects_bad_geometry(void **state)
+{
+    (void)state;
+    assert_null(tlb_create(0, 1));
+    assert_null(tlb_create(64, 0));
+    assert_null(tlb_create(64, 5)); /* ways do not divide */
+    assert_null(tlb_create(48, 4)); /* 12 sets: not a power of two */
+    assert_null(tlb_create(3, 1));
+    assert_null(tlb_create(4, 8));                   /* more ways than entries */
+    assert_null(tlb_create(TLB_MAX_ENTRIES * 2, 4)); /* too large */
+}
+
+static void create_accepts_good_geometry(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(64, 4);
+    assert_non_null(t);
+    assert_int_equal(tlb_nentries(t), 64);
+    assert_int_equal(tlb_nways(t), 4);
+    assert_int_equal(tlb_nsets(t), 16);
+    assert_int_equal(count_valid(t), 0);
+    tlb_destroy(t);
+    t = tlb_create(48, 3); /* 16 sets of 3 ways */
+    assert_non_null(t);
+    assert_int_equal(tlb_nsets(t), 16);
+    tlb_destroy(t);
+    t = tlb_create(1, 1);
+    assert_non_null(t);
+    tlb_destroy(t);
+    t = tlb_create(TLB_MAX_ENTRIES, TLB_MAX_ENTRIES); /* fully associative */
+    assert_non_null(t);
+    assert_int_equal(tlb_nsets(t), 1);
+    tlb_destroy(t);
+    tlb_destroy(NULL);
+}
+
+static void miss_counts_and_leaves_out_unaltered(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(64, 4);
+    struct tlb_entry out = mk(0xAAAA000, 0xBBBB000, 12, 7);
+    assert_false(tlb_lookup(t, 0x1234, &out));
+    assert_hex_equal(out.va, 0xAAAA000);
+    assert_hex_equal(out.pa, 0xBBBB000);
+    struct tlb_stats st = tlb_stats(t);
+    assert_int_equal(st.misses, 1);
+    assert_int_equal(st.hits, 0);
+    tlb_destroy(t);
+}
+
+static void fill_then_lookup_hits_anywhere_in_the_page(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(64, 4);
+    put(t, 0xd0001000, 0x107000, 12, TLB_F_RW | TLB_F_D);
+    struct tlb_entry out;
+    assert_true(tlb_lookup(t, 0xd0001000, &out));
+    assert_true(tlb_lookup(t, 0xd0001FFF, &out));
+    assert_hex_equal(out.va, 0xd0001000);
+    assert_hex_equal(out.pa, 0x107000);
+    assert_int_equal(out.shift, 12);
+    assert_int_equal(out.flags, TLB_F_RW | TLB_F_D);
+    assert_int_equal(out.valid, 1);
+    assert_false(tlb_lookup(t, 0xd0002000, &out));
+    assert_false(tlb_lookup(t, 0xd0000FFF, &out));
+    struct tlb_stats st = tlb_stats(t);
+    assert_int_equal(st.hits, 2);
+    assert_int_equal(st.misses, 2);
+    assert_int_equal(st.fills, 1);
+    assert_int_equal(st.evictions, 0);
+    tlb_destroy(t);
+}
+
+static void fill_aligns_page_and_frame(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(64, 4);
+    put(t, 0x12345678, 0xABCDE123, 12, 0);
+    put(t, 0x40345678, 0x80312345, 21, 0);
+    const struct tlb_entry *e = tlb_peek(t, 0x12345000);
+    assert_non_null(e);
+    assert_hex_equal(e->va, 0x12345000);
+    assert_hex_equal(e->pa, 0xABCDE000);
+    e = tlb_peek(t, 0x40200000);
+    assert_non_null(e);
+    assert_hex_equal(e->va, 0x40200000);
+    assert_hex_equal(e->pa, 0x80200000);
+    tlb_destroy(t);
+}
+
+static void fill_rejects_unknown_page_size(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(64, 4);
+    struct tlb_entry e = mk(0x1000, 0x2000, 13, 0);
+    assert_false(tlb_fill(t, &e, NULL));
+    e.shift = 0;
+    assert_false(tlb_fill(t, &e, NULL));
+    assert_int_equal(count_valid(t), 0);
+    assert_int_equal(tlb_stats(t).fills, 0);
+    tlb_destroy(t);
+}
+
+/* Pages 0, 4, 8, 12 (4 KiB) share set 0 of a TLB with 4 sets. */
+static void lru_eviction_order_in_a_two_way_set(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(8, 2);
+    struct tlb_entry out, ev;
+    put(t, 0x0000, 0xA000, 12, 0);
+    put(t, 0x4000, 0xB000, 12, 0);
+    assert_true(tlb_lookup(t, 0x0000, &out)); /* page 0 becomes most recent */
+    struct tlb_entry c = mk(0x8000, 0xC000, 12, 0);
+    assert_true(tlb_fill(t, &c, &ev));
+    assert_hex_equal(ev.va, 0x4000);
+    assert_hex_equal(ev.pa, 0xB000);
+    assert_non_null(tlb_peek(t, 0x0000));
+    assert_null(tlb_peek(t, 0x4000));
+    assert_non_null(tlb_peek(t, 0x8000));
+
+    /* Now 0 is older than 8: the next fill evicts 0. */
+    struct tlb_entry d = mk(0xC000, 0xD000, 12, 0);
+    assert_true(tlb_fill(t, &d, &ev));
+    assert_hex_equal(ev.va, 0x0000);
+    assert_null(tlb_peek(t, 0x0000));
+    /* Other sets were not touched. */
+    put(t, 0x1000, 0xE000, 12, 0);
+    assert_non_null(tlb_peek(t, 0x8000));
+    assert_non_null(tlb_peek(t, 0xC000));
+    assert_int_equal(tlb_stats(t).evictions, 2);
+    assert_int_equal(count_valid(t), 3);
+    tlb_destroy(t);
+}
+
+static void fill_of_the_same_page_replaces_in_place(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(8, 2);
+    put(t, 0x0000, 0xA000, 12, 0);
+    put(t, 0x4000, 0xB000, 12, 0);
+    struct tlb_entry e = mk(0x0000, 0xF000, 12, TLB_F_RW);
+    struct tlb_entry ev = mk(1, 1, 12, 0);
+    assert_false(tlb_fill(t, &e, &ev));
+    assert_hex_equal(ev.va, 1); /* untouched: nothing evicted */
+    assert_int_equal(count_valid(t), 2);
+    assert_hex_equal(tlb_peek(t, 0x0000)->pa, 0xF000);
+    assert_int_equal(tlb_peek(t, 0x0000)->flags, TLB_F_RW);
+    assert_non_null(tlb_peek(t, 0x4000));
+    assert_int_equal(tlb_stats(t).evictions, 0);
+    assert_int_equal(tlb_stats(t).fills, 3);
+    tlb_destroy(t);
+}
+
+static void fill_uses_an_invalid_way_before_evicting(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(8, 2);
+    put(t, 0x0000, 0xA000, 12, 0);
+    put(t, 0x4000, 0xB000, 12, 0);
+    assert_int_equal(tlb_invlpg(t, 0x0000), 1);
+    struct tlb_entry c = mk(0x8000, 0xC000, 12, 0);
+    assert_false(tlb_fill(t, &c, NULL));
+    assert_non_null(tlb_peek(t, 0x4000));
+    assert_non_null(tlb_peek(t, 0x8000));
+    tlb_destroy(t);
+}
+
+static void lookup_makes_the_entry_most_recent(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(8, 2);
+    put(t, 0x0000, 0xA000, 12, 0);
+    put(t, 0x4000, 0xB000, 12, 0);
+    uint64_t before = tlb_peek(t, 0x0000)->lru;
+    assert_true(before < tlb_peek(t, 0x4000)->lru);
+    struct tlb_entry out;
+    assert_true(tlb_lookup(t, 0x0123, &out));
+    assert_true(tlb_peek(t, 0x0000)->lru > tlb_peek(t, 0x4000)->lru);
+    assert_int_equal(out.lru, tlb_peek(t, 0x0000)->lru);
+    tlb_destroy(t);
+}
+
+static void page_sizes_4k_2m_4m_1g_coexist(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(16, 4);
+    put(t, 0x00001000, 0x00101000, 12, 0);
+    put(t, 0x00200000, 0x00600000, 21, 0);
+    put(t, 0x00800000, 0x01C00000, 22, 0);
+    put(t, 0x40000000, 0x80000000, 30, TLB_F_G);
+    struct tlb_entry out;
+    assert_true(tlb_lookup(t, 0x00001234, &out));
+    assert_int_equal(out.shift, 12);
+    assert_true(tlb_lookup(t, 0x003FFFFF, &out));
+    assert_int_equal(out.shift, 21);
+    assert_hex_equal(out.pa, 0x00600000);
+    assert_true(tlb_lookup(t, 0x00B00000, &out));
+    assert_int_equal(out.shift, 22);
+    assert_hex_equal(out.pa, 0x01C00000);
+    assert_true(tlb_lookup(t, 0x7FFFFFFF, &out));
+    assert_int_equal(out.shift, 30);
+    assert_hex_equal(out.pa, 0x80000000);
+    assert_false(tlb_lookup(t, 0x00002000, &out));
+    assert_false(tlb_lookup(t, 0x00400000, &out));
+    assert_false(tlb_lookup(t, 0x80000000, &out));
+    assert_int_equal(tlb_stats(t).hits, 4);
+    tlb_destroy(t);
+}
+
+static void smallest_page_size_is_probed_first(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(16, 4);
+    put(t, 0x00200000, 0x00600000, 21, 0);
+    put(t, 0x00201000, 0x00999000, 12, 0); /* a 4 KiB entry inside the 2 MiB page */
+    struct tlb_entry out;
+    assert_true(tlb_lookup(t, 0x00201010, &out));
+    assert_int_equal(out.shift, 12);
+    assert_hex_equal(out.pa, 0x00999000);
+    assert_true(tlb_lookup(t, 0x00202010, &out));
+    assert_int_equal(out.shift, 21);
+    tlb_destroy(t);
+}
+
+static void invlpg_drops_one_page_global_or_not(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(64, 4);
+    put(t, 0x1000, 0xA000, 12, TLB_F_G);
+    put(t, 0x2000, 0xB000, 12, 0);
+    put(t, 0x3000, 0xC000, 12, 0);
+    put(t, 0x11000, 0xD000, 12, 0); /* same set as 0x1000 */
+    assert_int_equal(tlb_invlpg(t, 0x1FFF), 1);
+    assert_null(tlb_peek(t, 0x1000));
+    assert_non_null(tlb_peek(t, 0x11000));
+    assert_int_equal(tlb_invlpg(t, 0x2000), 1);
+    assert_null(tlb_peek(t, 0x2000));
+    assert_non_null(tlb_peek(t, 0x3000));
+    assert_int_equal(tlb_invlpg(t, 0x5000), 0);
+    assert_int_equal(count_valid(t), 2);
+    assert_int_equal(tlb_stats(t).invlpg, 3);
+    tlb_destroy(t);
+}
+
+static void invlpg_inside_a_large_page_drops_it(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(64, 4);
+    put(t, 0x00200000, 0x00600000, 21, TLB_F_G);
+    put(t, 0x00400000, 0x00800000, 21, 0);
+    put(t, 0xC0000000, 0x40000000, 30, 0);
+    put(t, 0x01000000, 0x01000000, 22, 0);
+    assert_int_equal(tlb_invlpg(t, 0x003FF123), 1);
+    assert_null(tlb_peek(t, 0x00200000));
+    assert_non_null(tlb_peek(t, 0x00400000));
+    assert_int_equal(tlb_invlpg(t, 0xDEADBEEF), 1);
+    assert_null(tlb_peek(t, 0xC0000000));
+    assert_int_equal(tlb_invlpg(t, 0x013FFFFF), 1);
+    assert_null(tlb_peek(t, 0x01000000));
+    assert_int_equal(count_valid(t), 1);
+    tlb_destroy(t);
+}
+
+static void invlpg_drops_every_size_covering_the_address(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(64, 4);
+    put(t, 0x00200000, 0x00600000, 21, 0);
+    put(t, 0x00201000, 0x00999000, 12, 0);
+    put(t, 0x00202000, 0x00998000, 12, 0);
+    assert_int_equal(tlb_invlpg(t, 0x00201800), 2);
+    assert_null(tlb_peek(t, 0x00201000));
+    assert_non_null(tlb_peek(t, 0x00202000));
+    tlb_destroy(t);
+}
+
+static void flush_keep_global_drops_only_non_global(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(64, 4);
+    put(t, 0x1000, 0xA000, 12, TLB_F_G);
+    put(t, 0x2000, 0xB000, 12, 0);
+    put(t, 0x00400000, 0x00400000, 22, TLB_F_G);
+    put(t, 0x00800000, 0x00800000, 21, 0);
+    assert_int_equal(tlb_flush(t, true), 2);
+    assert_non_null(tlb_peek(t, 0x1000));
+    assert_null(tlb_peek(t, 0x2000));
+    assert_non_null(tlb_peek(t, 0x00500000));
+    assert_null(tlb_peek(t, 0x00800000));
+    assert_int_equal(tlb_flush(t, false), 2);
+    assert_int_equal(count_valid(t), 0);
+    assert_null(tlb_peek(t, 0x1000));
+    assert_int_equal(tlb_flush(t, false), 0);
+    assert_int_equal(tlb_stats(t).flushes, 3);
+    /* After a flush the TLB fills as new. */
+    put(t, 0x2000, 0xB000, 12, 0);
+    assert_non_null(tlb_peek(t, 0x2000));
+    tlb_destroy(t);
+}
+
+static void scalars_and_entries_restore_the_whole_state(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(16, 2);
+    struct tlb_entry out;
+    put(t, 0x00200000, 0x00600000, 21, 0);
+    put(t, 0x3000, 0x9000, 12, 0);
+    assert_true(tlb_lookup(t, 0x00212345, &out));
+    assert_false(tlb_lookup(t, 0x5000, &out));
+
+    size_t n = tlb_scalars_size();
+    assert_true(n >= sizeof(struct tlb_stats));
+    void *saved = malloc(n);
+    struct tmem *m = tlb_tmem(t);
+    assert_non_null(m);
+    uint8_t *bytes = malloc(m->size);
+    memcpy(bytes, m->data, m->size);
+    tlb_scalars_save(t, saved);
+    struct tlb_stats st0 = tlb_stats(t);
+
+    tlb_flush(t, false);
+    put(t, 0x7000, 0x1000, 12, 0);
+    assert_true(tlb_lookup(t, 0x7000, &out));
+    assert_false(tlb_lookup(t, 0x00200000, &out));
+
+    memcpy(m->data, bytes, m->size); /* what replay does through the journal */
+    tlb_scalars_load(t, saved);
+    struct tlb_stats st1 = tlb_stats(t);
+    assert_memory_equal(&st0, &st1, sizeof st0);
+    /* The per-size counts came back too: the 2 MiB entry is probed again. */
+    assert_non_null(tlb_peek(t, 0x00300000));
+    assert_non_null(tlb_peek(t, 0x3000));
+    assert_null(tlb_peek(t, 0x7000));
+    /* And the LRU clock: a new fill is more recent than anything restored. */
+    put(t, 0x13000, 0x2000, 12, 0); /* same set as 0x3000 (8 sets) */
+    assert_true(tlb_peek(t, 0x13000)->lru > tlb_peek(t, 0x3000)->lru);
+    free(saved);
+    free(bytes);
+    tlb_destroy(t);
+}
+
+static void peek_changes_nothing(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(8, 2);
+    struct recorder *r = calloc(1, sizeof *r);
+    struct event_sink s = recorder_sink(r);
+    put(t, 0x0000, 0xA000, 12, 0);
+    put(t, 0x4000, 0xB000, 12, 0);
+    tlb_set_sink(t, &s);
+    struct tlb_stats st0 = tlb_stats(t);
+    uint64_t lru0 = tlb_peek(t, 0x0000)->lru;
+    for (int i = 0; i < 3; i++) {
+        assert_non_null(tlb_peek(t, 0x0000));
+        assert_null(tlb_peek(t, 0x9000));
+    }
+    struct tlb_stats st1 = tlb_stats(t);
+    assert_memory_equal(&st0, &st1, sizeof st0);
+    assert_int_equal(tlb_peek(t, 0x0000)->lru, lru0);
+    assert_int_equal(r->n, 0);
+    /* So 0x0000 is still the LRU way. */
+    struct tlb_entry ev;
+    struct tlb_entry c = mk(0x8000, 0xC000, 12, 0);
+    assert_true(tlb_fill(t, &c, &ev));
+    assert_hex_equal(ev.va, 0x0000);
+    free(r);
+    tlb_destroy(t);
+}
+
+static void events_reach_the_sink(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(8, 2);
+    struct recorder *r = calloc(1, sizeof *r);
+    struct event_sink s = recorder_sink(r);
+    tlb_set_sink(t, &s);
+    struct tlb_entry out;
+
+    assert_false(tlb_lookup(t, 0x00201234, &out));
+    put(t, 0x00200000, 0x00600000, 21, 0);
+    assert_true(tlb_lookup(t, 0x00201234, &out));
+    put(t, 0x0000, 0xA000, 12, TLB_F_G);
+    put(t, 0x4000, 0xB000, 12, 0);
+    put(t, 0x8000, 0xC000, 12, 0); /* evicts 0x0000 */
+    tlb_invlpg(t, 0x8000);
+    tlb_flush(t, true);
+
+    const enum event_kind want[] = {
+        EV_TLB_MISS,  EV_TLB_FILL, EV_TLB_HIT,    EV_TLB_FILL,  EV_TLB_FILL,
+        EV_TLB_EVICT, EV_TLB_FILL, EV_TLB_INVLPG, EV_TLB_FLUSH,
+    };
+    assert_int_equal(r->n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < r->n; i++)
+        assert_int_equal(r->ev[i].kind, want[i]);
+    assert_hex_equal(r->ev[0].va, 0x00201234);
+    assert_hex_equal(r->ev[1].va, 0x00200000);
+    assert_hex_equal(r->ev[1].pa, 0x00600000);
+    assert_hex_equal(r->ev[1].size, 0x200000);
+    assert_hex_equal(r->ev[2].va, 0x00201234);
+    assert_hex_equal(r->ev[2].pa, 0x00601234); /* the translated address */
+    assert_hex_equal(r->ev[2].size, 0x200000);
+    assert_hex_equal(r->ev[5].va, 0x0000);
+    assert_hex_equal(r->ev[5].pa, 0xA000);
+    assert_hex_equal(r->ev[7].va, 0x8000);
+    assert_int_equal(r->ev[7].count, 1);
+    assert_int_equal(r->ev[8].extra, 1);
+    assert_int_equal(r->ev[8].count, 2); /* 0x4000 and the 2 MiB page */
+
+    /* Detached: nothing more. */
+    recorder_clear(r);
+    tlb_set_sink(t, NULL);
+    assert_false(tlb_lookup(t, 0x5000, &out));
+    tlb_flush(t, false);
+    assert_int_equal(r->n, 0);
+    free(r);
+    tlb_destroy(t);
+}
+
+static void entry_at_reports_sets_and_ways(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(8, 2);
+    put(t, 0x3000, 0xA000, 12, 0); /* page 3: set 3 */
+    const struct tlb_entry *e = tlb_entry_at(t, 3, 0);
+    assert_non_null(e);
+    assert_int_equal(e->valid, 1);
+    assert_hex_equal(e->va, 0x3000);
+    assert_int_equal(tlb_entry_at(t, 3, 1)->valid, 0);
+    assert_null(tlb_entry_at(t, 4, 0));
+    assert_null(tlb_entry_at(t, 0, 2));
+    /* A 2 MiB page goes to the set of its 2 MiB page number: 0x600000 >> 21 = 3. */
+    put(t, 0x600000, 0x200000, 21, 0);
+    assert_int_equal(tlb_entry_at(t, 3, 1)->valid, 1);
+    assert_int_equal(tlb_entry_at(t, 3, 1)->shift, 21);
+    tlb_destroy(t);
+}
+
+/* A naive model: per set, a list of (page, shift) in recency order, most
+ * recent first. */
+#define M_SETS 4
+#define M_WAYS 3
+struct model {
+    uint64_t page[M_SETS][M_WAYS];
+    unsigned shift[M_SETS][M_WAYS];
+    bool global[M_SETS][M_WAYS];
+    unsigned n[M_SETS];
+};
+
+static void model_remove(struct model *m, unsigned s, unsigned i)
+{
+    for (unsigned j = i; j + 1 < m->n[s]; j++) {
+        m->page[s][j] = m->page[s][j + 1];
+        m->shift[s][j] = m->shift[s][j + 1];
+        m->global[s][j] = m->global[s][j + 1];
+    }
+    m->n[s]--;
+}
+
+static void model_front(struct model *m, unsigned s, uint64_t page, unsigned shift, bool g)
+{
+    for (unsigned j = m->n[s]; j > 0; j--) {
+        m->page[s][j] = m->page[s][j - 1];
+        m->shift[s][j] = m->shift[s][j - 1];
+        m->global[s][j] = m->global[s][j - 1];
+    }
+    m->page[s][0] = page;
+    m->shift[s][0] = shift;
+    m->global[s][0] = g;
+    m->n[s]++;
+}
+
+static int model_find(const struct model *m, uint64_t va, unsigned shift)
+{
+    unsigned s = (unsigned)((va >> shift) % M_SETS);
+    for (unsigned i = 0; i < m->n[s]; i++) {
+        if (m->shift[s][i] == shift && m->page[s][i] == va >> shift)
+            return (int)i;
+    }
+    return -1;
+}
+
+static void tlb_agrees_with_a_naive_lru_model(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(M_SETS * M_WAYS, M_WAYS);
+    struct model m;
+    memset(&m, 0, sizeof m);
+    srand(12345);
+    uint64_t hits = 0;
+    for (int step = 0; step < 20000; step++) {
+        unsigned shift = (rand() % 4) ? 12 : 21;
+        uint64_t va = ((uint64_t)(rand() % 64) << 12) | (uint64_t)(rand() % 4096);
+        if (shift == 21)
+            va = ((uint64_t)(rand() % 8) << 21) | (uint64_t)(rand() % 0x200000);
+        int op = rand() % 100;
+        if (op < 50) {
+            struct tlb_entry out;
+            bool hit = tlb_lookup(t, va, &out);
+            int want = -1;
+            unsigned ws = 0;
+            for (unsigned k = 0; k < 2 && want < 0; k++) {
+                ws = k == 0 ? 12 : 21;
+                want = model_find(&m, va, ws);
+            }
+            assert_int_equal(hit, want >= 0);
+            if (hit) {
+                hits++;
+                assert_int_equal(out.shift, ws);
+                assert_hex_equal(out.va >> ws, va >> ws);
+                unsigned s = (unsigned)((va >> ws) % M_SETS);
+                bool g = m.global[s][want];
+                model_remove(&m, s, (unsigned)want);
+                model_front(&m, s, va >> ws, ws, g);
+            }
+        } else if (op < 90) {
+            bool g = rand() % 5 == 0;
+            struct tlb_entry e = mk(va, va ^ 0x40000000, shift, g ? TLB_F_G : 0);
+            struct tlb_entry ev;
+            bool evicted = tlb_fill(t, &e, &ev);
+            unsigned s = (unsigned)((va >> shift) % M_SETS);
+            int i = model_find(&m, va, shift);
+            bool want_evict = false;
+            if (i >= 0) {
+                model_remove(&m, s, (unsigned)i);
+            } else if (m.n[s] == M_WAYS) {
+                want_evict = true;
+                assert_hex_equal(ev.va >> ev.shift, m.page[s][M_WAYS - 1]);
+                assert_int_equal(ev.shift, m.shift[s][M_WAYS - 1]);
+                m.n[s]--;
+            }
+            assert_int_equal(evicted, want_evict);
+            model_front(&m, s, va >> shift, shift, g);
+        } else if (op < 97) {
+            unsigned dropped = tlb_invlpg(t, va);
+            unsigned want = 0;
+            for (unsigned k = 0; k < 2; k++) {
+                unsigned ws = k == 0 ? 12 : 21;
+                int i = model_find(&m, va, ws);
+                if (i >= 0) {
+                    model_remove(&m, (unsigned)((va >> ws) % M_SETS), (unsigned)i);
+                    want++;
+                }
+            }
+            assert_int_equal(dropped, want);
+        } else {
+            bool keep = rand() % 2;
+            unsigned want = 0;
+            for (unsigned s = 0; s < M_SETS; s++) {
+                for (unsigned i = m.n[s]; i > 0; i--) {
+                    if (!(keep && m.global[s][i - 1])) {
+                        model_remove(&m, s, i - 1);
+                        want++;
+                    }
+                }
+            }
+            assert_int_equal(tlb_flush(t, keep), want);
+        }
+        unsigned total = 0;
+        for (unsigned s = 0; s < M_SETS; s++)
+            total += m.n[s];
+        assert_int_equal(count_valid(t), total);
+    }
+    assert_int_equal(tlb_stats(t).hits, hits);
+    assert_true(hits > 1000);
+    tlb_destroy(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(create_rejects_bad_geometry),
+        cmocka_unit_test(create_accepts_good_geometry),
+        cmocka_unit_test(miss_counts_and_leaves_out_unaltered),
+        cmocka_unit_test(fill_then_lookup_hits_anywhere_in_the_page),
+        cmocka_unit_test(fill_aligns_page_and_frame),
+        cmocka_unit_test(fill_rejects_unknown_page_size),
+        cmocka_unit_test(lru_eviction_order_in_a_two_way_set),
+        cmocka_unit_test(fill_of_the_same_page_replaces_in_place),
+        cmocka_unit_test(fill_uses_an_invalid_way_before_evicting),
+        cmocka_unit_test(lookup_makes_the_entry_most_recent),
+        cmocka_unit_test(page_sizes_4k_2m_4m_1g_coexist),
+        cmocka_unit_test(smallest_page_size_is_probed_first),
+        cmocka_unit_test(invlpg_drops_one_page_global_or_not),
+        cmocka_unit_test(invlpg_inside_a_large_page_drops_it),
+        cmocka_unit_test(invlpg_drops_every_size_covering_the_address),
+        cmocka_unit_test(flush_keep_global_drops_only_non_global),
+        cmocka_unit_test(scalars_and_entries_restore_the_whole_state),
+        cmocka_unit_test(peek_changes_nothing),
+        cmocka_unit_test(events_reach_the_sink),
+        cmocka_unit_test(entry_at_reports_sets_and_ways),
+        cmocka_unit_test(tlb_agrees_with_a_naive_lru_model),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
