@@ -1,1 +1,459 @@
+/*
+ * mmu.c - the x86 page walk, as the Intel SDM Vol. 3A chapter 4 describes it.
+ *
+ * One walk serves the four modes of table 4-1. Every entry is held as a
+ * uint64_t (a 32-bit entry is loaded with phys_load32 and zero-extended, as
+ * QEMU does), and the levels are one loop (xv6-riscv's walk, QEMU's
+ * mmu_translate), not one copy per mode:
+ *
+ *   32-bit (4.3)    CR3 -> PDE -> PTE           4 KiB, or 4 MiB at PDE.PS=1 with CR4.PSE
+ *   PAE (4.4)       PDPTE register -> PDE -> PTE  4 KiB, or 2 MiB at PDE.PS=1
+ *   4-level (4.5)   CR3 -> PML4E -> PDPTE -> PDE -> PTE   4 KiB, 2 MiB, 1 GiB
+ *
+ * At each level, top-down (SDM 4.7): an entry with P=0 ends the walk with a
+ * not-present #PF; an entry with a reserved bit set ends it with P|RSVD; only
+ * when the leaf is reached are the rights combined over all levels checked
+ * (SDM 4.6: U/S and R/W are ANDed, XD is ORed; supervisor writes honour
+ * R/W only with CR0.WP=1; no SMEP/SMAP). Reserved bits are the tables'
+ * "must be 0" bits for MAXPHYADDR M (cpu->maxphyaddr): 62:M in PAE and
+ * 4-level entries, XD while EFER.NXE=0, PS in a PML4E, address bits below
+ * a large page (20:13 for 2 MiB, 29:13 for 1 GiB), and in a 4 MiB PDE bit 21
+ * and the PSE-36 bits 20:13 that would name PA bits at or above M.
+ *
+ * Accessed is set in a non-leaf entry as soon as it is known present and
+ * free of reserved bits (QEMU's order), in the leaf only when the access is
+ * allowed; Dirty only in the leaf, only for an allowed write (SDM 4.8). An
+ * entry is written back (phys_store32 or phys_store64, by format) only when
+ * a bit changes. PAE PDPTEs are registers loaded at CR3 load (SDM 4.4.1):
+ * the walk uses cpu->pdpte[], never re-reads the PDPT, and sets no A there.
+ *
+ * The TLB (SDM 4.10.2) is asked first. Its entry is trusted: a stale entry
+ * serves stale translations. When the entry does not allow the access, or a
+ * write meets an entry whose cached D is clear, the walk runs again, which is
+ * how hardware sets D through a clean entry and how it re-checks the tables
+ * before faulting. A successful walk fills the TLB. A #PF loads CR2 and drops
+ * the TLB entries for the faulting address (SDM 4.10.4.1); tlb.h offers no
+ * uncounted invalidation, so when (and only when) such an entry exists the
+ * drop goes through tlb_invlpg and is counted there as an INVLPG. The same
+ * holds in one more rare case: a re-walk that finds a page of another size
+ * than the entry that failed drops that entry before filling the new one, so
+ * a lookup cannot keep finding the old one first.
+ *
+ * Events (only when someone listens): EV_WALK_STEP for every step of the
+ * result (the PAE PDPTE register included, with its would-be address),
+ * EV_AD_SET for every entry written back, EV_FAULT for #PF and #GP; the TLB
+ * reports its own hits, misses and fills.
+ *
+ * A probe (rq->probe) runs the same walk with every side effect switched off:
+ * no TLB lookup or fill, no A/D writes, no CR2, no events.
+ */
 #include "mmu.h"
+
+#include <stddef.h>
+
+#include "cpu.h"
+#include "phys.h"
+#include "tlb.h"
+#include "x86.h"
+
+/* The linear-address width outside 4-level paging: 32 bits. */
+#define LA32_MASK UINT64_C(0xFFFFFFFF)
+
+/* Rights with nothing taken away yet: writable, user. */
+#define RIGHTS_ALL (TLB_F_RW | TLB_F_US)
+
+_Static_assert(LVL_PML4E == 0 && LVL_PDPTE == 1 && LVL_PDE == 2 && LVL_PTE == 3,
+               "walk levels are the order from the top, for the shift formula");
+_Static_assert(X86_PML4_SHIFT - 9 * LVL_PDPTE == X86_PDPT_SHIFT &&
+                   X86_PML4_SHIFT - 9 * LVL_PDE == X86_PD_SHIFT &&
+                   X86_PML4_SHIFT - 9 * LVL_PTE == X86_PT_SHIFT,
+               "each 64-bit level indexes the next 9 bits down");
+
+/* Which right the access lacks, given rights as TLB_F_* flags; FAULT_NONE
+ * when it is allowed (SDM 4.6). */
+static inline enum fault_reason denied(unsigned flags, enum mmu_access access, bool user, bool wp)
+{
+    if (user && !(flags & TLB_F_US))
+        return FAULT_USER_SUPERVISOR;
+    if (access == MMU_WRITE && !(flags & TLB_F_RW) && (user || wp))
+        return FAULT_WRITE_PROTECT;
+    if (access == MMU_EXEC && (flags & TLB_F_XD))
+        return FAULT_EXECUTE_DISABLE;
+    return FAULT_NONE;
+}
+
+/* The error code of a #PF for this request (SDM 4.7): W for a write, U for a
+ * user access, I/D for a fetch only where execute-disable exists (PAE or
+ * 4-level paging with EFER.NXE), plus the P/RSVD bits the caller knows. */
+static inline uint32_t fault_code(const struct mmu_request *rq, bool nxe, uint32_t bits)
+{
+    return bits | (rq->access == MMU_WRITE ? X86_PF_W : 0) | (rq->user ? X86_PF_U : 0) |
+           (rq->access == MMU_EXEC && nxe ? X86_PF_ID : 0);
+}
+
+/* MAXPHYADDR clamped to the range the cpu allows (36..52), as cpu.c does. */
+static inline unsigned maxphyaddr_of(const struct cpu *c)
+{
+    unsigned m = c->maxphyaddr;
+    return m < 36 ? 36 : m > 52 ? 52 : m;
+}
+
+/* A 64-bit entry at the 8-byte-aligned ea, as phys_load64 would read it (all
+ * ones outside RAM: RAM is a whole number of pages, so an aligned entry is
+ * either wholly inside or wholly outside). Two 32-bit little-endian loads,
+ * because compilers merge phys_load32's byte expression into one load but
+ * not phys_load64's byte loop, and this is the walk's hottest line. */
+static inline uint64_t load_entry64(const struct phys *ph, uint64_t ea)
+{
+    return (uint64_t)phys_load32(ph, ea) | (uint64_t)phys_load32(ph, ea + 4) << 32;
+}
+
+/* Reserved bits of a 4 MiB PDE (SDM table 4-4): bit 21, and the bits of
+ * 20:13 that would hold PA bits at or above M (PSE-36 reaches PA bit 39 at
+ * most, so with M >= 40 only bit 21 is reserved). */
+static inline uint64_t pde32_4m_rsvd(unsigned m)
+{
+    if (m >= 40)
+        return X86_PDE32_4M_RSVD;
+    /* PA bit k (32..39) sits in entry bit k - 19. */
+    uint64_t pa_bits_ok = (UINT64_C(1) << (m - 32)) - 1;
+    return X86_PDE32_4M_RSVD | (X86_PDE32_4M_ADDR_HI & ~(pa_bits_ok << X86_PDE32_4M_ADDR_HI_SHIFT));
+}
+
+static void emit_fault(const struct mmu *m, const struct mmu_fault *f)
+{
+    struct event ev = {0};
+    ev.kind = EV_FAULT;
+    ev.va = f->addr;
+    ev.extra = f->vector;
+    ev.code = f->error_code;
+    ev.reason = f->reason;
+    event_emit(m->sink, &ev);
+}
+
+/* A #PF at va: fills res->fault and, unless probing, reports it, loads CR2 and
+ * drops the TLB's entries for va. Returns false, for the caller to return. */
+static bool page_fault(const struct mmu *m, bool side, uint64_t va, enum fault_reason reason,
+                       uint32_t code, struct mmu_result *res)
+{
+    res->fault.vector = X86_VEC_PF;
+    res->fault.reason = (uint8_t)reason;
+    res->fault.error_code = code;
+    res->fault.addr = va;
+    if (side) {
+        if (event_listening(m->sink))
+            emit_fault(m, &res->fault);
+        cpu_set_cr2(m->cpu, m->sink, va);
+        if (m->tlb != NULL && tlb_peek(m->tlb, va) != NULL)
+            tlb_invlpg(m->tlb, va);
+    }
+    return false;
+}
+
+/* Writes e back at ea (4 bytes in 32-bit paging, else 8) and reports the A/D
+ * change. Nothing is reported when ea lies outside RAM (the store is dropped). */
+static void write_back(const struct mmu *m, bool wide, uint64_t va, unsigned lvl, uint64_t ea,
+                       uint64_t old, uint64_t e)
+{
+    bool stored = wide ? phys_store64(m->phys, ea, e) : phys_store32(m->phys, ea, (uint32_t)e);
+    if (stored && event_listening(m->sink)) {
+        struct event ev = {0};
+        ev.kind = EV_AD_SET;
+        ev.level = (uint8_t)lvl;
+        ev.va = va;
+        ev.pa = ea;
+        ev.old = old;
+        ev.new = e;
+        event_emit(m->sink, &ev);
+    }
+}
+
+/* The walk is written once and specialised per mode: the compiler builds one
+ * copy per constant mode, so the mode tests inside the loop cost nothing. */
+#if defined(__GNUC__)
+#define WALK_INLINE   inline __attribute__((always_inline))
+#define WALK_NOINLINE __attribute__((noinline))
+#else
+#define WALK_INLINE inline
+#define WALK_NOINLINE
+#endif
+
+/*
+ * The walk proper, for mode (PAGING_32, PAGING_PAE or PAGING_4LEVEL) and a va
+ * already truncated (32-bit, PAE) or checked canonical (4-level). stale_shift
+ * is the page shift of a TLB entry that served va but could not allow the
+ * access (0: none), so that a successful walk does not leave it beside the
+ * new one.
+ */
+static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, uint64_t va,
+                             const enum paging_mode mode, unsigned stale_shift,
+                             struct mmu_result *res)
+{
+    const struct cpu *c = m->cpu;
+    const struct phys *ph = m->phys;
+    const bool side = !rq->probe;
+    const bool listen = side && event_listening(m->sink);
+    const bool wide = mode != PAGING_32; /* 64-bit entries */
+    const bool nxe = wide && (c->efer & X86_EFER_NXE) != 0;
+    const bool write = rq->access == MMU_WRITE;
+    const unsigned maxpa = maxphyaddr_of(c);
+    const uint64_t addr_mask = wide ? x86_addr_mask(maxpa) : X86_PTE32_ADDR;
+    const uint64_t rsvd = wide ? x86_rsvd_high_mask(maxpa) | (nxe ? 0 : X86_PTE_XD) : 0;
+    /* Bit 7 means PS only in a PDE with CR4.PSE in 32-bit paging, and in PDEs
+     * and PDPTEs otherwise; in a PML4E it is reserved (checked apart). */
+    const uint64_t ps_bit = (wide || (c->cr4 & X86_CR4_PSE)) ? X86_PDE_PS : 0;
+
+    unsigned lvl;
+    uint64_t table;
+    uint64_t e;
+    uint64_t ea;
+    if (mode == PAGING_4LEVEL) {
+        lvl = LVL_PML4E;
+        table = c->cr3 & addr_mask;
+    } else if (mode == PAGING_PAE) {
+        /* The PDPTE register (SDM 4.4.1): no RAM read, no rights, no A bit. */
+        unsigned index = (unsigned)(va >> X86_PDPTE_PAE_SHIFT) & (X86_PAE_PDPTE_COUNT - 1);
+        table = c->cr3 & X86_CR3_ADDR_PAE;
+        ea = table + 8 * (uint64_t)index;
+        e = c->pdpte[index];
+        struct walk_step *st = &res->steps[0];
+        st->level = LVL_PDPTE;
+        st->index = (uint16_t)index;
+        st->table = table;
+        st->entry_addr = ea;
+        st->entry = e;
+        res->nsteps = 1;
+        if (listen) {
+            struct event ev = {0};
+            ev.kind = EV_WALK_STEP;
+            ev.level = LVL_PDPTE;
+            ev.va = va;
+            ev.pa = ea;
+            ev.old = e;
+            event_emit(m->sink, &ev);
+        }
+        if (!(e & X86_PTE_P))
+            return page_fault(m, side, va, FAULT_NOT_PRESENT, fault_code(rq, nxe, 0), res);
+        /* Table 4-8: 2:1, 8:5 and 63:M are reserved; bit 63 is not XD here. */
+        if (e & (X86_PDPTE_PAE_RSVD_LOW | ~((UINT64_C(1) << maxpa) - 1)))
+            return page_fault(m, side, va, FAULT_RESERVED_BIT,
+                              fault_code(rq, nxe, X86_PF_P | X86_PF_RSVD), res);
+        lvl = LVL_PDE;
+        table = e & addr_mask;
+    } else {
+        lvl = LVL_PDE;
+        table = c->cr3 & X86_CR3_ADDR_32;
+    }
+
+    uint64_t and_bits = X86_PTE_RW | X86_PTE_US; /* ANDed over the levels */
+    uint64_t or_bits = 0;                        /* ORed: XD */
+    unsigned n = res->nsteps;
+    unsigned shift;
+    for (;; lvl++) {
+        unsigned index;
+        if (wide) {
+            shift = X86_PML4_SHIFT - 9 * lvl;
+            index = (unsigned)(va >> shift) & ((1u << X86_INDEX_BITS_64) - 1);
+            ea = table + 8 * (uint64_t)index;
+            e = load_entry64(ph, ea);
+        } else {
+            shift = lvl == LVL_PDE ? X86_PDE32_SHIFT : X86_PTE32_SHIFT;
+            index = (unsigned)(va >> shift) & ((1u << X86_INDEX_BITS_32) - 1);
+            ea = table + 4 * (uint64_t)index;
+            e = phys_load32(ph, ea);
+        }
+
+        struct walk_step *st = &res->steps[n++];
+        st->level = (uint8_t)lvl;
+        st->index = (uint16_t)index;
+        st->table = table;
+        st->entry_addr = ea;
+        st->entry = e;
+        if (listen) {
+            res->nsteps = (uint8_t)n;
+            struct event ev = {0};
+            ev.kind = EV_WALK_STEP;
+            ev.level = (uint8_t)lvl;
+            ev.va = va;
+            ev.pa = ea;
+            ev.old = e;
+            event_emit(m->sink, &ev);
+        }
+
+        if (!(e & X86_PTE_P)) {
+            res->nsteps = (uint8_t)n;
+            return page_fault(m, side, va, FAULT_NOT_PRESENT, fault_code(rq, nxe, 0), res);
+        }
+
+        bool large = false;
+        uint64_t bad = e & rsvd;
+        if (mode == PAGING_4LEVEL && lvl == LVL_PML4E) {
+            bad |= e & X86_PDE_PS;
+        } else if (lvl != LVL_PTE && (e & ps_bit)) {
+            large = true;
+            if (!wide)
+                bad = e & pde32_4m_rsvd(maxpa);
+            else
+                bad |= e & (lvl == LVL_PDPTE ? X86_LARGE_1G_RSVD : X86_LARGE_2M_RSVD);
+        }
+        if (bad != 0) {
+            res->nsteps = (uint8_t)n;
+            return page_fault(m, side, va, FAULT_RESERVED_BIT,
+                              fault_code(rq, nxe, X86_PF_P | X86_PF_RSVD), res);
+        }
+
+        and_bits &= e;
+        or_bits |= e;
+        if (lvl == LVL_PTE || large)
+            break;
+        if (side && !(e & X86_PTE_A))
+            write_back(m, wide, va, lvl, ea, e, e | X86_PTE_A);
+        table = e & addr_mask;
+    }
+    res->nsteps = (uint8_t)n;
+
+    /* The leaf: e, at level lvl, maps a page of 2^shift bytes. */
+    uint64_t size = UINT64_C(1) << shift;
+    uint64_t base;
+    if (!wide && shift == X86_PDE32_SHIFT) {
+        base = (e & X86_PDE32_4M_ADDR_LO) | (e & X86_PDE32_4M_ADDR_HI)
+                                                << (32 - X86_PDE32_4M_ADDR_HI_SHIFT);
+    } else {
+        base = e & addr_mask & ~(size - 1);
+    }
+    unsigned rights = ((and_bits & X86_PTE_RW) ? TLB_F_RW : 0) |
+                      ((and_bits & X86_PTE_US) ? TLB_F_US : 0) |
+                      ((nxe && (or_bits & X86_PTE_XD)) ? TLB_F_XD : 0);
+    res->page_size = size;
+    res->rights = (uint8_t)rights;
+
+    enum fault_reason why = denied(rights, rq->access, rq->user, (c->cr0 & X86_CR0_WP) != 0);
+    if (why != FAULT_NONE)
+        return page_fault(m, side, va, why, fault_code(rq, nxe, X86_PF_P), res);
+
+    if ((e & X86_PTE_G) && (c->cr4 & X86_CR4_PGE))
+        rights |= TLB_F_G;
+    res->rights = (uint8_t)rights;
+    res->pa = base | (va & (size - 1));
+    if (!side)
+        return true;
+
+    uint64_t leaf = e | X86_PTE_A | (write ? X86_PTE_D : 0);
+    if (leaf != e)
+        write_back(m, wide, va, lvl, ea, e, leaf);
+    if (m->tlb != NULL) {
+        if (stale_shift != 0 && stale_shift != shift)
+            tlb_invlpg(m->tlb, va);
+        struct tlb_entry te = {0};
+        te.va = va & ~(size - 1);
+        te.pa = base;
+        te.shift = (uint8_t)shift;
+        te.flags = (uint8_t)(rights | ((leaf & X86_PTE_D) ? TLB_F_D : 0));
+        tlb_fill(m->tlb, &te, NULL);
+    }
+    return true;
+}
+
+/* One copy of the walk per paging mode, out of the TLB-hit path's way. */
+static WALK_NOINLINE bool walk_any(const struct mmu *m, const struct mmu_request *rq, uint64_t va,
+                                   enum paging_mode mode, unsigned stale_shift,
+                                   struct mmu_result *res)
+{
+    switch (mode) {
+    case PAGING_32:
+        return walk(m, rq, va, PAGING_32, stale_shift, res);
+    case PAGING_PAE:
+        return walk(m, rq, va, PAGING_PAE, stale_shift, res);
+    case PAGING_4LEVEL:
+        return walk(m, rq, va, PAGING_4LEVEL, stale_shift, res);
+    case PAGING_OFF:
+        break;
+    }
+    return false; /* not reached: mmu_translate handles PAGING_OFF */
+}
+
+bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu_result *res)
+{
+    const struct cpu *c = m->cpu;
+    enum paging_mode mode = cpu_paging_mode(c);
+    uint64_t va = rq->va;
+
+    res->tlb_hit = false;
+    res->nsteps = 0;
+    res->page_size = 0;
+    res->rights = 0;
+    res->fault.vector = 0;
+    res->fault.reason = FAULT_NONE;
+    res->fault.error_code = 0;
+    res->fault.addr = 0;
+
+    if (mode == PAGING_OFF) {
+        /* Linear is physical; outside long mode linear addresses are 32 bits. */
+        res->pa = (c->efer & X86_EFER_LMA) ? va : va & LA32_MASK;
+        res->page_size = X86_PAGE_SIZE;
+        res->rights = RIGHTS_ALL;
+        return true;
+    }
+
+    if (mode == PAGING_4LEVEL) {
+        if (!mmu_canonical48(va)) {
+            /* #GP(0) before any TLB or table access: no CR2, no error code. */
+            res->fault.vector = X86_VEC_GP;
+            res->fault.reason = FAULT_NON_CANONICAL;
+            res->fault.addr = va;
+            if (!rq->probe && event_listening(m->sink))
+                emit_fault(m, &res->fault);
+            return false;
+        }
+    } else {
+        va &= LA32_MASK;
+    }
+
+    unsigned stale_shift = 0;
+    if (!rq->probe && m->tlb != NULL) {
+        struct tlb_entry te;
+        if (tlb_lookup(m->tlb, va, &te)) {
+            bool wp = (c->cr0 & X86_CR0_WP) != 0;
+            if (denied(te.flags, rq->access, rq->user, wp) == FAULT_NONE &&
+                (rq->access != MMU_WRITE || (te.flags & TLB_F_D))) {
+                uint64_t size = UINT64_C(1) << te.shift;
+                res->tlb_hit = true;
+                res->pa = te.pa | (va & (size - 1));
+                res->page_size = size;
+                res->rights = (uint8_t)(te.flags & (TLB_F_RW | TLB_F_US | TLB_F_XD | TLB_F_G));
+                return true;
+            }
+            stale_shift = te.shift;
+        }
+    }
+    return walk_any(m, rq, va, mode, stale_shift, res);
+}
+
+const char *mmu_level_name(enum walk_level lvl)
+{
+    static const char *const names[] = {"PML4E", "PDPTE", "PDE", "PTE"};
+    unsigned i = (unsigned)lvl;
+    return i < sizeof names / sizeof names[0] ? names[i] : "?";
+}
+
+const char *mmu_fault_reason_name(enum fault_reason r)
+{
+    static const char *const names[] = {
+        "none",
+        "not present",
+        "write to read-only page",
+        "user access to supervisor page",
+        "fetch from execute-disabled page",
+        "reserved bit set",
+        "non-canonical address",
+    };
+    unsigned i = (unsigned)r;
+    return i < sizeof names / sizeof names[0] ? names[i] : "?";
+}
+
+const char *mmu_access_name(enum mmu_access a)
+{
+    static const char *const names[] = {"read", "write", "exec"};
+    unsigned i = (unsigned)a;
+    return i < sizeof names / sizeof names[0] ? names[i] : "?";
+}
