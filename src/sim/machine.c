@@ -1,1 +1,744 @@
+/*
+ * machine.c - one simulated computer (see machine.h): it owns phys, pfa,
+ * cpu, tlb, mmu, vmm and heap, boots them the way a small kernel does, and
+ * runs the program's operations, turning what the program does wrong into
+ * diagnostics.
+ *
+ * Everything mutable after boot lives in tracked memory (RAM, the pfa's
+ * arrays, the TLB, the VMM's arrays and the id table below) or in the scalar
+ * blocks that machine_scalars_save() gathers, so that replay/ can step back.
+ * No host allocation happens after machine_create().
+ */
 #include "machine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "heap.h"
+#include "pfa.h"
+#include "phys.h"
+#include "tlb.h"
+#include "tmem.h"
+#include "vmm.h"
+#include "x86.h"
+
+enum id_state {
+    ID_NEVER = 0,
+    ID_LIVE = 1,
+    ID_FREED = 2,
+};
+
+/* One record of the id table, as stored in its tmem (no implicit padding). */
+struct idrec {
+    uint64_t va;
+    uint64_t size;
+    uint8_t state; /* enum id_state */
+    uint8_t large;
+    uint8_t pad[6];
+};
+
+_Static_assert(sizeof(struct idrec) == 24, "id records are packed");
+
+struct machine {
+    struct machine_config cfg;
+    struct machine_range *ranges; /* reserve then identity, copied */
+    char *labels;
+    struct event_sink sink;
+    struct phys *phys;
+    struct pfa *pfa;
+    struct cpu cpu;
+    struct tlb *tlb;
+    struct mmu mmu;
+    struct vmm *vmm;
+    struct heap *heap;
+    struct tmem *ids;
+    struct machine_stats st;
+    uint8_t *scratch; /* machine_scalars_size() bytes, for hashing */
+};
+
+void machine_config_default(struct machine_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->ram_bytes = UINT64_C(16) << 20;
+    c->paging = MACHINE_PAGING_32;
+    c->tlb_entries = 64;
+    c->tlb_ways = 4;
+    c->maxphyaddr = X86_MAXPHYADDR_DEFAULT;
+    c->large_threshold = UINT64_C(128) << 10;
+}
+
+/* --- events and diagnostics ----------------------------------------------------- */
+
+static void emit(const struct machine *m, enum event_kind k, uint32_t id, uint64_t va, uint64_t pa,
+                 uint64_t size, uint64_t extra)
+{
+    if (!event_listening(&m->sink))
+        return;
+    struct event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = k;
+    ev.id = id;
+    ev.va = va;
+    ev.pa = pa;
+    ev.size = size;
+    ev.extra = extra;
+    event_emit(&m->sink, &ev);
+}
+
+static void diag(struct machine *m, enum diag_kind d, uint32_t id, uint64_t va)
+{
+    m->st.diagnostics++;
+    m->st.diag[d]++;
+    emit(m, EV_DIAG, id, va, 0, 0, (uint64_t)d);
+}
+
+/* --- the id table ---------------------------------------------------------------- */
+
+static struct idrec rec_get(const struct machine *m, uint32_t id)
+{
+    struct idrec r;
+    memcpy(&r, m->ids->data + (uint64_t)id * sizeof r, sizeof r);
+    return r;
+}
+
+static void rec_put(struct machine *m, uint32_t id, uint64_t va, uint64_t size, enum id_state state,
+                    bool large)
+{
+    struct idrec r;
+    memset(&r, 0, sizeof r);
+    r.va = va;
+    r.size = size;
+    r.state = (uint8_t)state;
+    r.large = large;
+    uint64_t off = (uint64_t)id * sizeof r;
+    tmem_touch(m->ids, off, sizeof r);
+    memcpy(m->ids->data + off, &r, sizeof r);
+}
+
+/* --- boot -------------------------------------------------------------------------- */
+
+static enum vmm_mode vmm_mode_of(enum machine_paging p)
+{
+    switch (p) {
+    case MACHINE_PAGING_32:
+        return VMM_MODE_32;
+    case MACHINE_PAGING_PSE:
+        return VMM_MODE_PSE;
+    case MACHINE_PAGING_PAE:
+        return VMM_MODE_PAE;
+    case MACHINE_PAGING_LONG:
+        return VMM_MODE_LONG;
+    }
+    return VMM_MODE_32;
+}
+
+static bool config_ok(const struct machine_config *c)
+{
+    if (c->ram_bytes == 0 || c->ram_bytes % X86_PAGE_SIZE != 0 || c->ram_bytes > PHYS_MAX_SIZE)
+        return false;
+    if ((unsigned)c->paging > MACHINE_PAGING_LONG)
+        return false;
+    unsigned mpa = c->maxphyaddr != 0 ? c->maxphyaddr : X86_MAXPHYADDR_DEFAULT;
+    if (mpa < 36 || mpa > 52 || c->ram_bytes > (UINT64_C(1) << mpa))
+        return false;
+    /* 32-bit entries hold 32-bit frame addresses. */
+    if ((c->paging == MACHINE_PAGING_32 || c->paging == MACHINE_PAGING_PSE) &&
+        c->ram_bytes > (UINT64_C(1) << 32))
+        return false;
+    if ((c->nreserve != 0 && c->reserve == NULL) || (c->nidentity != 0 && c->identity == NULL))
+        return false;
+    if (c->nids > (UINT32_C(1) << 28))
+        return false;
+    return true;
+}
+
+/* Copies the ranges and their labels so the caller's may go away. */
+static bool copy_ranges(struct machine *m, const struct machine_config *c)
+{
+    size_t n = c->nreserve + c->nidentity;
+    size_t textlen = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct machine_range *r =
+            i < c->nreserve ? &c->reserve[i] : &c->identity[i - c->nreserve];
+        if (r->label != NULL)
+            textlen += strlen(r->label) + 1;
+    }
+    m->ranges = calloc(n + 1, sizeof *m->ranges);
+    m->labels = calloc(textlen + 1, 1);
+    if (m->ranges == NULL || m->labels == NULL)
+        return false;
+    char *t = m->labels;
+    for (size_t i = 0; i < n; i++) {
+        const struct machine_range *r =
+            i < c->nreserve ? &c->reserve[i] : &c->identity[i - c->nreserve];
+        m->ranges[i] = *r;
+        if (r->label != NULL) {
+            size_t l = strlen(r->label) + 1;
+            memcpy(t, r->label, l);
+            m->ranges[i].label = t;
+            t += l;
+        }
+    }
+    m->cfg.reserve = c->nreserve != 0 ? m->ranges : NULL;
+    m->cfg.identity = c->nidentity != 0 ? m->ranges + c->nreserve : NULL;
+    return true;
+}
+
+static uint64_t range_end(const struct machine_range *r)
+{
+    return r->len > UINT64_MAX - r->start ? UINT64_MAX : r->start + r->len;
+}
+
+/* The memory map, as the firmware reports it, then the kernel image and the
+ * device frames of the identity ranges. */
+static bool memory_map(struct machine *m)
+{
+    pfa_reserve(m->pfa, 0, MACHINE_LOW_MEMORY_END, ROLE_FIRMWARE);
+    for (size_t i = 0; i < m->cfg.nreserve; i++)
+        pfa_reserve(m->pfa, m->cfg.reserve[i].start, range_end(&m->cfg.reserve[i]), ROLE_FIRMWARE);
+    for (uint64_t pa = MACHINE_KERNEL_PA; pa < MACHINE_KERNEL_PA + MACHINE_KERNEL_SIZE;
+         pa += X86_PAGE_SIZE) {
+        if (pfa_claim(m->pfa, pa_to_pfn(pa), ROLE_KERNEL) != PFA_OK)
+            return false;
+        emit(m, EV_FRAME_CLAIM, 0, 0, pa, X86_PAGE_SIZE, ROLE_KERNEL);
+    }
+    uint64_t nframes = m->cfg.ram_bytes >> X86_PAGE_SHIFT;
+    for (size_t i = 0; i < m->cfg.nidentity; i++) {
+        const struct machine_range *r = &m->cfg.identity[i];
+        if (r->len == 0)
+            continue;
+        uint64_t first = pa_to_pfn(r->start);
+        uint64_t last = pa_to_pfn(range_end(r) - 1);
+        for (uint64_t f = first; f <= last && f < nframes; f++) {
+            if (pfa_state(m->pfa, f) != PFA_FREE)
+                continue; /* reserved (0xB8000) or the kernel's: mapped anyway */
+            if (pfa_claim(m->pfa, f, ROLE_DEVICE) == PFA_OK)
+                emit(m, EV_FRAME_CLAIM, 0, 0, pfn_to_pa(f), X86_PAGE_SIZE, ROLE_DEVICE);
+        }
+    }
+    return true;
+}
+
+struct machine *machine_create(const struct machine_config *cfg, const struct event_sink *sink,
+                               enum machine_status *status)
+{
+    enum machine_status dummy;
+    if (status == NULL)
+        status = &dummy;
+    if (cfg == NULL || !config_ok(cfg)) {
+        *status = MACHINE_ERR_CONFIG;
+        return NULL;
+    }
+    struct machine *m = calloc(1, sizeof *m);
+    if (m == NULL) {
+        *status = MACHINE_ERR_NO_MEMORY;
+        return NULL;
+    }
+    m->cfg = *cfg;
+    if (m->cfg.maxphyaddr == 0)
+        m->cfg.maxphyaddr = X86_MAXPHYADDR_DEFAULT;
+    if (m->cfg.large_threshold == 0)
+        m->cfg.large_threshold = UINT64_C(128) << 10;
+    if (m->cfg.tlb_entries == 0)
+        m->cfg.tlb_entries = 64;
+    if (m->cfg.tlb_ways == 0)
+        m->cfg.tlb_ways = 4;
+    if (sink != NULL)
+        m->sink = *sink;
+    *status = MACHINE_ERR_NO_MEMORY;
+    if (!copy_ranges(m, cfg))
+        goto fail;
+    m->phys = phys_create(m->cfg.ram_bytes);
+    m->pfa = pfa_create(m->cfg.ram_bytes >> X86_PAGE_SHIFT);
+    m->tlb = tlb_create(m->cfg.tlb_entries, m->cfg.tlb_ways);
+    m->ids = tmem_create((uint64_t)(m->cfg.nids != 0 ? m->cfg.nids : 1) * sizeof(struct idrec));
+    m->scratch = calloc(1, machine_scalars_size(m));
+    if (m->tlb == NULL && m->phys != NULL && m->pfa != NULL) {
+        *status = MACHINE_ERR_CONFIG; /* a TLB geometry tlb_create refuses */
+        goto fail;
+    }
+    if (m->phys == NULL || m->pfa == NULL || m->ids == NULL || m->scratch == NULL)
+        goto fail;
+    tlb_set_sink(m->tlb, &m->sink);
+    cpu_reset(&m->cpu, m->cfg.maxphyaddr);
+    m->mmu.phys = m->phys;
+    m->mmu.cpu = &m->cpu;
+    m->mmu.tlb = m->tlb;
+    m->mmu.sink = &m->sink;
+    struct vmm_parts vp = {m->phys, m->pfa, &m->cpu, m->tlb, &m->sink};
+    m->vmm = vmm_create(&vp, vmm_mode_of(m->cfg.paging), m->cfg.ram_bytes >> X86_PAGE_SHIFT);
+    if (m->vmm == NULL)
+        goto fail;
+    struct heap_parts hp = {&m->mmu, m->vmm, m->phys};
+    m->heap = heap_create(&hp, m->cfg.large_threshold);
+    if (m->heap == NULL)
+        goto fail;
+    if (m->cfg.ram_bytes < MACHINE_KERNEL_PA + MACHINE_KERNEL_SIZE + 2 * X86_PAGE_SIZE ||
+        !memory_map(m)) {
+        *status = MACHINE_ERR_BOOT;
+        goto fail;
+    }
+    size_t nid = m->cfg.nidentity;
+    struct vmm_range *idr = calloc(nid + 1, sizeof *idr);
+    if (idr == NULL) {
+        *status = MACHINE_ERR_NO_MEMORY;
+        goto fail;
+    }
+    for (size_t i = 0; i < nid; i++) {
+        idr[i].start = m->cfg.identity[i].start;
+        idr[i].len = m->cfg.identity[i].len;
+    }
+    enum vmm_status vs = vmm_boot(m->vmm, idr, nid, MACHINE_KERNEL_PA, MACHINE_KERNEL_SIZE);
+    free(idr);
+    if (vs != VMM_OK) {
+        *status = vs == VMM_ERR_RANGE ? MACHINE_ERR_CONFIG : MACHINE_ERR_BOOT;
+        goto fail;
+    }
+    *status = MACHINE_OK;
+    return m;
+fail:
+    machine_destroy(m);
+    return NULL;
+}
+
+void machine_destroy(struct machine *m)
+{
+    if (m == NULL)
+        return;
+    heap_destroy(m->heap);
+    vmm_destroy(m->vmm);
+    tlb_destroy(m->tlb);
+    pfa_destroy(m->pfa);
+    phys_destroy(m->phys);
+    tmem_destroy(m->ids);
+    free(m->scratch);
+    free(m->ranges);
+    free(m->labels);
+    free(m);
+}
+
+void machine_set_sink(struct machine *m, const struct event_sink *sink)
+{
+    if (sink != NULL) {
+        m->sink = *sink;
+    } else {
+        m->sink.emit = NULL;
+        m->sink.ctx = NULL;
+    }
+    tlb_set_sink(m->tlb, &m->sink);
+}
+
+/* --- operations -------------------------------------------------------------------- */
+
+static void update_peak(struct machine *m)
+{
+    if (m->st.live_bytes > m->st.peak_live_bytes)
+        m->st.peak_live_bytes = m->st.live_bytes;
+}
+
+/* The allocator's corruption count: compared around an operation to report
+ * what it found overwritten meanwhile. */
+static uint64_t corruptions(const struct machine *m)
+{
+    return heap_stats(m->heap).corruptions;
+}
+
+static void check_corruption(struct machine *m, uint64_t before, uint32_t id, uint64_t va)
+{
+    if (corruptions(m) != before)
+        diag(m, DIAG_HEAP_CORRUPTION, id, va);
+}
+
+static void alloc_failed(struct machine *m, uint32_t id, uint64_t size)
+{
+    m->st.failed_allocs++;
+    emit(m, EV_ALLOC_FAIL, id, 0, 0, size, 0);
+    diag(m, DIAG_OUT_OF_MEMORY, id, 0);
+}
+
+static bool do_malloc(struct machine *m, uint32_t id, uint64_t size, bool zero)
+{
+    struct idrec r = rec_get(m, id);
+    if (r.state == ID_LIVE)
+        diag(m, DIAG_ID_REUSED, id, r.va); /* the old block leaks: it stays allocated */
+    uint64_t before = corruptions(m);
+    uint64_t va;
+    bool large;
+    if (!heap_malloc(m->heap, id, size, &va, &large)) {
+        check_corruption(m, before, id, 0);
+        alloc_failed(m, id, size);
+        return false;
+    }
+    if (zero)
+        heap_zero(m->heap, va, size);
+    check_corruption(m, before, id, va);
+    rec_put(m, id, va, size, ID_LIVE, large);
+    m->st.live_blocks++;
+    m->st.live_bytes += size;
+    update_peak(m);
+    return true;
+}
+
+bool machine_malloc(struct machine *m, uint32_t id, uint64_t size)
+{
+    if (id >= m->cfg.nids) {
+        diag(m, DIAG_UNKNOWN_ID, id, 0);
+        return false;
+    }
+    return do_malloc(m, id, size, false);
+}
+
+bool machine_calloc(struct machine *m, uint32_t id, uint64_t count, uint64_t size)
+{
+    if (id >= m->cfg.nids) {
+        diag(m, DIAG_UNKNOWN_ID, id, 0);
+        return false;
+    }
+    if (size != 0 && count > UINT64_MAX / size) {
+        alloc_failed(m, id, UINT64_MAX); /* glibc: ENOMEM on overflow */
+        return false;
+    }
+    return do_malloc(m, id, count * size, true);
+}
+
+static void do_free(struct machine *m, uint32_t id, struct idrec r)
+{
+    uint64_t before = corruptions(m);
+    heap_free(m->heap, id, r.va, r.size, r.large != 0);
+    check_corruption(m, before, id, r.va);
+    rec_put(m, id, r.va, r.size, ID_FREED, r.large != 0);
+    if (m->st.live_blocks > 0)
+        m->st.live_blocks--;
+    m->st.live_bytes = m->st.live_bytes >= r.size ? m->st.live_bytes - r.size : 0;
+}
+
+void machine_free(struct machine *m, uint32_t id)
+{
+    if (id >= m->cfg.nids) {
+        diag(m, DIAG_UNKNOWN_ID, id, 0);
+        return;
+    }
+    struct idrec r = rec_get(m, id);
+    if (r.state == ID_NEVER) {
+        diag(m, DIAG_UNKNOWN_ID, id, 0);
+        return;
+    }
+    if (r.state == ID_FREED) {
+        diag(m, DIAG_DOUBLE_FREE, id, r.va);
+        return;
+    }
+    do_free(m, id, r);
+}
+
+bool machine_realloc(struct machine *m, uint32_t id, uint32_t new_id, uint64_t size)
+{
+    if (id >= m->cfg.nids || new_id >= m->cfg.nids) {
+        diag(m, DIAG_UNKNOWN_ID, id >= m->cfg.nids ? id : new_id, 0);
+        return false;
+    }
+    struct idrec r = rec_get(m, id);
+    if (r.state != ID_LIVE) {
+        /* A block allocated before tracing began (mtrace), or freed: the
+         * program's realloc then behaves as malloc. */
+        diag(m, r.state == ID_NEVER ? DIAG_UNKNOWN_ID : DIAG_DOUBLE_FREE, id, r.va);
+        return do_malloc(m, new_id, size, false);
+    }
+    if (size == 0) {
+        do_free(m, id, r); /* glibc: realloc(p, 0) frees p and returns NULL */
+        return true;
+    }
+    if (new_id != id) {
+        struct idrec n = rec_get(m, new_id);
+        if (n.state == ID_LIVE)
+            diag(m, DIAG_ID_REUSED, new_id, n.va);
+    }
+    uint64_t before = corruptions(m);
+    uint64_t nva;
+    bool nl;
+    if (!heap_realloc(m->heap, id, r.va, r.size, r.large != 0, size, &nva, &nl)) {
+        check_corruption(m, before, id, r.va);
+        alloc_failed(m, id, size);
+        return false;
+    }
+    check_corruption(m, before, id, nva);
+    if (new_id != id)
+        rec_put(m, id, r.va, r.size, ID_FREED, r.large != 0);
+    rec_put(m, new_id, nva, size, ID_LIVE, nl);
+    m->st.live_bytes = m->st.live_bytes - r.size + size;
+    update_peak(m);
+    return true;
+}
+
+void machine_failed_alloc(struct machine *m, uint64_t size)
+{
+    m->st.failed_allocs++;
+    emit(m, EV_ALLOC_FAIL, 0, 0, 0, size, 0);
+}
+
+/* Loads or stores [va, va+len) one page piece at a time through the MMU;
+ * the first fault stops it. */
+static void access_range(struct machine *m, uint32_t id, uint64_t va, uint64_t len,
+                         enum mmu_access acc, uint8_t pattern)
+{
+    m->st.accesses++;
+    while (len > 0) {
+        struct mmu_request rq = {va, acc, false, false};
+        struct mmu_result res;
+        if (!mmu_translate(&m->mmu, &rq, &res)) {
+            if (res.fault.vector == X86_VEC_GP)
+                m->st.gp_faults++;
+            else
+                m->st.page_faults++;
+            diag(m, DIAG_PAGE_FAULT, id, va);
+            return;
+        }
+        uint64_t ps = res.page_size != 0 ? res.page_size : X86_PAGE_SIZE;
+        uint64_t n = ps - (va & (ps - 1));
+        if (n > len)
+            n = len;
+        if (acc == MMU_WRITE)
+            phys_fill(m->phys, res.pa, pattern, n);
+        emit(m, EV_ACCESS, id, va, res.pa, n, (uint64_t)acc);
+        va += n;
+        len -= n;
+    }
+}
+
+void machine_access(struct machine *m, uint32_t id, uint64_t off, uint64_t len, enum mmu_access acc)
+{
+    if (id >= m->cfg.nids) {
+        diag(m, DIAG_UNKNOWN_ID, id, 0);
+        return;
+    }
+    struct idrec r = rec_get(m, id);
+    if (r.state == ID_NEVER) {
+        diag(m, DIAG_UNKNOWN_ID, id, 0);
+        return;
+    }
+    uint64_t va = r.va + off;
+    if (r.state == ID_FREED)
+        diag(m, DIAG_USE_AFTER_FREE, id, va);
+    else if (off > r.size || len > r.size - off)
+        diag(m, DIAG_OUT_OF_BOUNDS, id, va);
+    access_range(m, id, va, len, acc, (uint8_t)(id & 0xFF));
+}
+
+void machine_access_va(struct machine *m, uint64_t va, uint64_t len, enum mmu_access acc)
+{
+    access_range(m, UINT32_MAX, va, len, acc, 0xAA);
+}
+
+bool machine_probe(const struct machine *m, uint64_t va, enum mmu_access acc, bool user,
+                   struct mmu_result *res)
+{
+    struct mmu_request rq = {va, acc, user, true};
+    return mmu_translate(&m->mmu, &rq, res);
+}
+
+/* --- accessors ------------------------------------------------------------------------ */
+
+struct machine_stats machine_stats(const struct machine *m)
+{
+    return m->st;
+}
+
+const struct machine_config *machine_config(const struct machine *m)
+{
+    return &m->cfg;
+}
+
+const struct phys *machine_phys(const struct machine *m)
+{
+    return m->phys;
+}
+
+const struct pfa *machine_pfa(const struct machine *m)
+{
+    return m->pfa;
+}
+
+const struct cpu *machine_cpu(const struct machine *m)
+{
+    return &m->cpu;
+}
+
+const struct tlb *machine_tlb(const struct machine *m)
+{
+    return m->tlb;
+}
+
+const struct vmm *machine_vmm(const struct machine *m)
+{
+    return m->vmm;
+}
+
+const struct heap *machine_heap(const struct machine *m)
+{
+    return m->heap;
+}
+
+const struct mmu *machine_mmu(const struct machine *m)
+{
+    return &m->mmu;
+}
+
+bool machine_block(const struct machine *m, uint32_t id, struct machine_block *out)
+{
+    if (id >= m->cfg.nids)
+        return false;
+    struct idrec r = rec_get(m, id);
+    if (r.state == ID_NEVER)
+        return false;
+    out->id = id;
+    out->va = r.va;
+    out->size = r.size;
+    out->live = r.state == ID_LIVE;
+    out->large = r.large != 0;
+    return true;
+}
+
+/* --- step-back and hashing ---------------------------------------------------------------- */
+
+size_t machine_tmems(struct machine *m, struct tmem **out, size_t max)
+{
+    struct tmem *all[8];
+    size_t n = 0;
+    all[n++] = m->phys->mem;
+    all[n++] = pfa_tmem_bytemap(m->pfa);
+    all[n++] = pfa_tmem_roles(m->pfa);
+    all[n++] = tlb_tmem(m->tlb);
+    n += vmm_tmems(m->vmm, all + n, 2);
+    all[n++] = m->ids;
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = all[i];
+    return n;
+}
+
+size_t machine_scalars_size(const struct machine *m)
+{
+    (void)m;
+    return sizeof(struct cpu) + pfa_scalars_size() + tlb_scalars_size() + vmm_scalars_size() +
+           heap_scalars_size() + sizeof(struct machine_stats);
+}
+
+void machine_scalars_save(const struct machine *m, void *dst)
+{
+    uint8_t *p = dst;
+    memcpy(p, &m->cpu, sizeof m->cpu);
+    p += sizeof m->cpu;
+    pfa_scalars_save(m->pfa, p);
+    p += pfa_scalars_size();
+    tlb_scalars_save(m->tlb, p);
+    p += tlb_scalars_size();
+    vmm_scalars_save(m->vmm, p);
+    p += vmm_scalars_size();
+    heap_scalars_save(m->heap, p);
+    p += heap_scalars_size();
+    memcpy(p, &m->st, sizeof m->st);
+}
+
+void machine_scalars_load(struct machine *m, const void *src)
+{
+    const uint8_t *p = src;
+    memcpy(&m->cpu, p, sizeof m->cpu);
+    p += sizeof m->cpu;
+    pfa_scalars_load(m->pfa, p);
+    p += pfa_scalars_size();
+    tlb_scalars_load(m->tlb, p);
+    p += tlb_scalars_size();
+    vmm_scalars_load(m->vmm, p);
+    p += vmm_scalars_size();
+    heap_scalars_load(m->heap, p);
+    p += heap_scalars_size();
+    memcpy(&m->st, p, sizeof m->st);
+}
+
+static uint64_t fold(uint64_t h, uint64_t x)
+{
+    for (int i = 0; i < 8; i++) {
+        h ^= (x >> (8 * i)) & 0xFF;
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+static uint64_t fold_bytes(uint64_t h, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+uint64_t machine_hash(const struct machine *m)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    h = tmem_hash(m->phys->mem, h);
+    h = tmem_hash(pfa_tmem_bytemap(m->pfa), h);
+    h = tmem_hash(pfa_tmem_roles(m->pfa), h);
+    h = tmem_hash(tlb_tmem(m->tlb), h);
+    h = vmm_hash(m->vmm, h);
+    h = tmem_hash(m->ids, h);
+    const struct cpu *c = &m->cpu;
+    const uint64_t regs[] = {c->cr0,      c->cr2,      c->cr3,      c->cr4,      c->efer,
+                             c->pdpte[0], c->pdpte[1], c->pdpte[2], c->pdpte[3], c->maxphyaddr};
+    for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++)
+        h = fold(h, regs[i]);
+    /* The pfa's and TLB's scalar blocks are opaque: hash their saved bytes. */
+    uint8_t *s = m->scratch;
+    pfa_scalars_save(m->pfa, s);
+    h = fold_bytes(h, s, pfa_scalars_size());
+    tlb_scalars_save(m->tlb, s);
+    h = fold_bytes(h, s, tlb_scalars_size());
+    h = heap_hash(m->heap, h);
+    const struct machine_stats *ms = &m->st;
+    const uint64_t f[] = {ms->page_faults, ms->gp_faults,  ms->diagnostics,     ms->failed_allocs,
+                          ms->live_blocks, ms->live_bytes, ms->peak_live_bytes, ms->accesses};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        h = fold(h, f[i]);
+    for (size_t i = 0; i < DIAG_COUNT; i++)
+        h = fold(h, ms->diag[i]);
+    return h;
+}
+
+const char *machine_diag_name(enum diag_kind d)
+{
+    switch (d) {
+    case DIAG_DOUBLE_FREE:
+        return "double free";
+    case DIAG_UNKNOWN_ID:
+        return "unknown id";
+    case DIAG_ID_REUSED:
+        return "id reused while live";
+    case DIAG_USE_AFTER_FREE:
+        return "use after free";
+    case DIAG_OUT_OF_BOUNDS:
+        return "out of bounds";
+    case DIAG_OUT_OF_MEMORY:
+        return "out of memory";
+    case DIAG_PAGE_FAULT:
+        return "page fault";
+    case DIAG_HEAP_CORRUPTION:
+        return "heap corruption";
+    case DIAG_COUNT:
+        break;
+    }
+    return "?";
+}
+
+const char *machine_paging_name(enum machine_paging p)
+{
+    switch (p) {
+    case MACHINE_PAGING_32:
+        return "32";
+    case MACHINE_PAGING_PSE:
+        return "pse";
+    case MACHINE_PAGING_PAE:
+        return "pae";
+    case MACHINE_PAGING_LONG:
+        return "long";
+    }
+    return "?";
+}

@@ -36,70 +36,81 @@ struct tlb;
 struct tmem;
 struct vmm;
 
+/* The boot layout (docs/memory-layout.md): the whole first MiB is the
+ * firmware's (frame 0 with the real-mode IVT and BIOS data, low memory below
+ * the EBDA, then 0x9F000-0x100000: EBDA, VGA, BIOS); the kernel image follows
+ * at 1 MiB, and the seed's free_mem_start follows it. */
+#define MACHINE_LOW_MEMORY_END UINT64_C(0x100000)
+#define MACHINE_KERNEL_PA      UINT64_C(0x100000)
+#define MACHINE_KERNEL_SIZE    UINT64_C(0x5000) /* 20 KiB: 5 frames */
+
 enum machine_paging {
-    MACHINE_PAGING_32,    /* CR4.PSE=0: 4 KiB pages only */
-    MACHINE_PAGING_PSE,   /* 32-bit with CR4.PSE=1: 4 MiB pages allowed */
+    MACHINE_PAGING_32,  /* CR4.PSE=0: 4 KiB pages only */
+    MACHINE_PAGING_PSE, /* 32-bit with CR4.PSE=1: 4 MiB pages allowed */
     MACHINE_PAGING_PAE,
     MACHINE_PAGING_LONG,
 };
 
 struct machine_range {
-    uint64_t start;      /* bytes */
-    uint64_t len;        /* bytes */
-    const char *label;   /* may be NULL; copied by machine_create */
+    uint64_t start;    /* bytes */
+    uint64_t len;      /* bytes */
+    const char *label; /* may be NULL; copied by machine_create */
 };
 
 struct machine_config {
-    uint64_t ram_bytes;           /* multiple of 4 KiB (default 16 MiB) */
-    enum machine_paging paging;   /* default MACHINE_PAGING_32 */
-    unsigned tlb_entries;         /* default 64 */
-    unsigned tlb_ways;            /* default 4 */
-    unsigned maxphyaddr;          /* default 40 */
-    const struct machine_range *reserve;   /* extra reserved ranges */
+    uint64_t ram_bytes;                  /* multiple of 4 KiB (default 16 MiB) */
+    enum machine_paging paging;          /* default MACHINE_PAGING_32 */
+    unsigned tlb_entries;                /* default 64 */
+    unsigned tlb_ways;                   /* default 4 */
+    unsigned maxphyaddr;                 /* default 40 */
+    const struct machine_range *reserve; /* extra reserved ranges */
     size_t nreserve;
-    const struct machine_range *identity;  /* identity-mapped ranges */
+    const struct machine_range *identity; /* identity-mapped ranges */
     size_t nidentity;
-    uint32_t nids;                /* the program uses block ids 0..nids-1 */
-    uint64_t large_threshold;     /* bytes; requests >= get pages of their own (128 KiB) */
+    uint32_t nids;            /* the program uses block ids 0..nids-1 */
+    uint64_t large_threshold; /* bytes; requests >= get pages of their own (128 KiB) */
 };
 
 enum machine_status {
     MACHINE_OK = 0,
-    MACHINE_ERR_CONFIG,     /* a value out of range (RAM size, TLB geometry...) */
-    MACHINE_ERR_NO_MEMORY,  /* the host ran out of memory */
-    MACHINE_ERR_BOOT,       /* the kernel did not fit in the simulated RAM */
+    MACHINE_ERR_CONFIG,    /* a value out of range (RAM size, TLB geometry...) */
+    MACHINE_ERR_NO_MEMORY, /* the host ran out of memory */
+    MACHINE_ERR_BOOT,      /* the kernel did not fit in the simulated RAM */
 };
 
 enum diag_kind {
-    DIAG_DOUBLE_FREE,       /* free (or realloc) of a block already freed */
-    DIAG_UNKNOWN_ID,        /* free, realloc or access of an id never allocated */
-    DIAG_ID_REUSED,         /* allocation into an id whose block is still live */
-    DIAG_USE_AFTER_FREE,    /* access to a freed block */
-    DIAG_OUT_OF_BOUNDS,     /* access past the end of a block */
-    DIAG_OUT_OF_MEMORY,     /* an allocation failed: no frame or no virtual room */
-    DIAG_PAGE_FAULT,        /* an access faulted (#PF or #GP) */
+    DIAG_DOUBLE_FREE,     /* free (or realloc) of a block already freed */
+    DIAG_UNKNOWN_ID,      /* free, realloc or access of an id never allocated */
+    DIAG_ID_REUSED,       /* allocation into an id whose block is still live */
+    DIAG_USE_AFTER_FREE,  /* access to a freed block */
+    DIAG_OUT_OF_BOUNDS,   /* access past the end of a block */
+    DIAG_OUT_OF_MEMORY,   /* an allocation failed: no frame or no virtual room */
+    DIAG_PAGE_FAULT,      /* an access faulted (#PF or #GP) */
+    DIAG_HEAP_CORRUPTION, /* the allocator found its metadata overwritten (after a write
+                               past a block's end or after free), as glibc's "corrupted
+                               size" checks do; it went on without trusting it */
     DIAG_COUNT
 };
 
 struct machine_stats {
-    uint64_t page_faults;        /* #PF raised */
-    uint64_t gp_faults;          /* #GP raised (non-canonical) */
-    uint64_t diagnostics;        /* all diagnostics */
-    uint64_t diag[DIAG_COUNT];   /* per kind */
-    uint64_t failed_allocs;      /* allocations and reallocs that returned null */
+    uint64_t page_faults;      /* #PF raised */
+    uint64_t gp_faults;        /* #GP raised (non-canonical) */
+    uint64_t diagnostics;      /* all diagnostics */
+    uint64_t diag[DIAG_COUNT]; /* per kind */
+    uint64_t failed_allocs;    /* allocations and reallocs that returned null */
     uint64_t live_blocks;
-    uint64_t live_bytes;         /* sum of requested sizes of live blocks */
+    uint64_t live_bytes; /* sum of requested sizes of live blocks */
     uint64_t peak_live_bytes;
-    uint64_t accesses;           /* reads and writes done through the MMU */
+    uint64_t accesses; /* reads and writes done through the MMU */
 };
 
 /* A block of the program, for the views. */
 struct machine_block {
     uint32_t id;
-    uint64_t va;        /* address the program sees (after the header) */
-    uint64_t size;      /* requested bytes */
-    bool live;          /* false: freed (va is where it was) */
-    bool large;         /* has pages of its own */
+    uint64_t va;   /* address the program sees (after the header) */
+    uint64_t size; /* requested bytes */
+    bool live;     /* false: freed (va is where it was) */
+    bool large;    /* has pages of its own */
 };
 
 /* Fills c with the defaults above. */
@@ -152,6 +163,10 @@ const struct heap *machine_heap(const struct machine *m);
 /* Block id's record, false when the id was never allocated. */
 bool machine_block(const struct machine *m, uint32_t id, struct machine_block *out);
 
+/* The MMU the machine translates with (phys, cpu, tlb and its sink), for
+ * side-effect-free probes by the views. */
+const struct mmu *machine_mmu(const struct machine *m);
+
 /* For replay/ (checkpoints): every tracked array of the machine, and its
  * scalar state as an opaque buffer of machine_scalars_size() bytes. Restoring
  * the arrays' chunks and the scalars gives back the machine bit for bit. */
@@ -165,6 +180,6 @@ void machine_scalars_load(struct machine *m, const void *src);
 uint64_t machine_hash(const struct machine *m);
 
 const char *machine_diag_name(enum diag_kind d);
-const char *machine_paging_name(enum machine_paging p);   /* "32", "pse", "pae", "long" */
+const char *machine_paging_name(enum machine_paging p); /* "32", "pse", "pae", "long" */
 
 #endif

@@ -1,0 +1,563 @@
+/*
+ * test_machine.c - the whole machine: boot in the four modes (registers,
+ * memory map, kernel and identity mappings), every diagnostic, faults with
+ * the hardware's error code and CR2, out of memory on a tiny RAM, the
+ * counters, and step-back: scalars plus tmem chunks restored give the same
+ * hash as a fresh machine run to the same point.
+ */
+#include "helpers.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/cpu.h"
+#include "sim/heap.h"
+#include "sim/machine.h"
+#include "sim/mmu.h"
+#include "sim/pfa.h"
+#include "sim/phys.h"
+#include "sim/tmem.h"
+#include "sim/vmm.h"
+#include "sim/x86.h"
+
+static struct recorder rec;
+
+static struct machine *boot_cfg(struct machine_config *c)
+{
+    struct event_sink s = recorder_sink(&rec);
+    enum machine_status st;
+    struct machine *m = machine_create(c, &s, &st);
+    assert_non_null(m);
+    assert_int_equal(st, MACHINE_OK);
+    return m;
+}
+
+static struct machine *boot(enum machine_paging mode, uint64_t ram, uint32_t nids)
+{
+    struct machine_config c;
+    machine_config_default(&c);
+    c.paging = mode;
+    c.ram_bytes = ram;
+    c.nids = nids;
+    struct machine *m = boot_cfg(&c);
+    recorder_clear(&rec);
+    return m;
+}
+
+static void boot_sets_registers_in_every_mode(void **state)
+{
+    (void)state;
+    const struct {
+        enum machine_paging p;
+        uint64_t cr4, efer;
+    } want[] = {
+        {MACHINE_PAGING_32, 0, 0},
+        {MACHINE_PAGING_PSE, X86_CR4_PSE, 0},
+        {MACHINE_PAGING_PAE, X86_CR4_PAE, X86_EFER_NXE},
+        {MACHINE_PAGING_LONG, X86_CR4_PAE, X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE},
+    };
+    for (int i = 0; i < 4; i++) {
+        struct machine *m = boot(want[i].p, 16 << 20, 1);
+        const struct cpu *c = machine_cpu(m);
+        assert_hex_equal(c->cr0, 0x80000011);
+        assert_hex_equal(c->cr4, want[i].cr4);
+        assert_hex_equal(c->efer, want[i].efer);
+        assert_hex_equal(c->cr3 & ~UINT64_C(0xFFF), 0x105000);
+        assert_hex_equal(c->cr3, vmm_top_table(machine_vmm(m)));
+        machine_destroy(m);
+    }
+}
+
+static void boot_emits_control_register_writes_ending_with_pg(void **state)
+{
+    (void)state;
+    struct machine_config c;
+    machine_config_default(&c);
+    recorder_clear(&rec);
+    struct machine *m = boot_cfg(&c);
+    const struct event *last = NULL;
+    for (size_t i = 0; i < rec.n; i++) {
+        if (rec.ev[i].kind == EV_CR_WRITE)
+            last = &rec.ev[i];
+    }
+    assert_non_null(last);
+    assert_int_equal(last->reg, CPU_CR0);
+    assert_hex_equal(last->new, 0x80000011);
+    assert_true(recorder_count(&rec, EV_TABLE_ALLOC) >= 2);
+    machine_destroy(m);
+}
+
+static void memory_map_reserves_low_memory_and_claims_the_kernel(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 1);
+    const struct pfa *a = machine_pfa(m);
+    assert_int_equal(pfa_state(a, 0), PFA_RESERVED);
+    assert_int_equal(pfa_state(a, 0x9F), PFA_RESERVED);
+    assert_int_equal(pfa_state(a, 0xB8), PFA_RESERVED);
+    assert_int_equal(pfa_state(a, 0xFF), PFA_RESERVED);
+    for (uint64_t f = 0x100; f < 0x105; f++) {
+        assert_int_equal(pfa_state(a, f), PFA_USED);
+        assert_int_equal(pfa_role(a, f), ROLE_KERNEL);
+    }
+    struct pfa_stats s = pfa_stats(a);
+    assert_int_equal(s.total, 4096);
+    assert_int_equal(s.reserved, 256);
+    assert_int_equal(s.used, 5 + 2); /* kernel, page directory, kernel page table */
+    machine_destroy(m);
+}
+
+static void reserve_and_identity_ranges_shape_the_memory_map(void **state)
+{
+    (void)state;
+    struct machine_range res = {0x800000, 0x3000, "hole"};
+    struct machine_range id[2] = {{0xB8000, 0x1000, "vga"}, {0x200000, 0x2000, "dev"}};
+    struct machine_config c;
+    machine_config_default(&c);
+    c.reserve = &res;
+    c.nreserve = 1;
+    c.identity = id;
+    c.nidentity = 2;
+    struct machine *m = boot_cfg(&c);
+    const struct pfa *a = machine_pfa(m);
+    assert_int_equal(pfa_state(a, 0x800), PFA_RESERVED);
+    assert_int_equal(pfa_state(a, 0x802), PFA_RESERVED);
+    assert_int_equal(pfa_state(a, 0x803), PFA_FREE);
+    assert_int_equal(pfa_role(a, 0x200), ROLE_DEVICE);
+    assert_int_equal(pfa_state(a, 0x201), PFA_USED);
+    assert_int_equal(pfa_state(a, 0xB8), PFA_RESERVED); /* stays reserved, mapped anyway */
+    struct mmu_result r;
+    assert_true(machine_probe(m, 0xB8004, MMU_WRITE, false, &r));
+    assert_hex_equal(r.pa, 0xB8004);
+    assert_true(machine_probe(m, 0x201FFF, MMU_READ, false, &r));
+    assert_hex_equal(r.pa, 0x201FFF);
+    assert_string_equal(machine_config(m)->identity[0].label, "vga");
+    assert_string_equal(machine_config(m)->reserve[0].label, "hole");
+    /* A raw write goes through the identity mapping to RAM. */
+    machine_access_va(m, 0x200010, 4, MMU_WRITE);
+    assert_int_equal(phys_load8(machine_phys(m), 0x200013), 0xAA);
+    machine_destroy(m);
+}
+
+static void kernel_translates_in_every_mode(void **state)
+{
+    (void)state;
+    const enum machine_paging p[] = {MACHINE_PAGING_32, MACHINE_PAGING_PSE, MACHINE_PAGING_PAE,
+                                     MACHINE_PAGING_LONG};
+    for (int i = 0; i < 4; i++) {
+        struct machine *m = boot(p[i], 16 << 20, 1);
+        uint64_t va = vmm_kernel_base(machine_vmm(m)) + 0x102040;
+        struct mmu_result r;
+        assert_true(machine_probe(m, va, MMU_WRITE, false, &r));
+        assert_hex_equal(r.pa, 0x102040);
+        assert_int_equal(r.page_size, 4096);
+        assert_false(machine_probe(m, va, MMU_READ, true, &r)); /* supervisor only */
+        assert_hex_equal(r.fault.error_code, X86_PF_P | X86_PF_U);
+        machine_destroy(m);
+    }
+}
+
+static void bad_configuration_is_refused(void **state)
+{
+    (void)state;
+    struct machine_config c;
+    enum machine_status st;
+    machine_config_default(&c);
+    c.ram_bytes = 12345;
+    assert_null(machine_create(&c, NULL, &st));
+    assert_int_equal(st, MACHINE_ERR_CONFIG);
+    machine_config_default(&c);
+    c.ram_bytes = UINT64_C(8) << 30; /* 32-bit entries cannot reach it */
+    assert_null(machine_create(&c, NULL, &st));
+    assert_int_equal(st, MACHINE_ERR_CONFIG);
+    machine_config_default(&c);
+    c.tlb_entries = 63;
+    assert_null(machine_create(&c, NULL, &st));
+    assert_int_equal(st, MACHINE_ERR_CONFIG);
+    machine_config_default(&c);
+    c.ram_bytes = 1 << 20; /* no room for the kernel */
+    assert_null(machine_create(&c, NULL, &st));
+    assert_int_equal(st, MACHINE_ERR_BOOT);
+    machine_config_default(&c);
+    struct machine_range id = {UINT64_C(0xFFFFF000), 0x3000, NULL};
+    c.identity = &id;
+    c.nidentity = 1;
+    assert_null(machine_create(&c, NULL, &st));
+    assert_int_equal(st, MACHINE_ERR_CONFIG);
+}
+
+static void double_free_is_diagnosed_and_changes_nothing(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 2);
+    assert_true(machine_malloc(m, 0, 10));
+    machine_free(m, 0);
+    uint64_t h = machine_hash(m);
+    recorder_clear(&rec);
+    machine_free(m, 0);
+    const struct event *d = recorder_find(&rec, EV_DIAG);
+    assert_non_null(d);
+    assert_int_equal(d->extra, DIAG_DOUBLE_FREE);
+    assert_int_equal(machine_stats(m).diag[DIAG_DOUBLE_FREE], 1);
+    assert_int_equal(machine_stats(m).diagnostics, 1);
+    assert_int_equal(recorder_count(&rec, EV_BLOCK_FREE), 0);
+    assert_true(h != machine_hash(m)); /* only the counters moved */
+    machine_destroy(m);
+}
+
+static void free_of_unknown_id_is_diagnosed(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 2);
+    machine_free(m, 1);
+    machine_free(m, 7); /* past nids */
+    machine_access(m, 1, 0, 1, MMU_READ);
+    assert_int_equal(machine_stats(m).diag[DIAG_UNKNOWN_ID], 3);
+    assert_int_equal(machine_stats(m).accesses, 0);
+    assert_false(machine_malloc(m, 9, 10));
+    assert_int_equal(machine_stats(m).failed_allocs, 0);
+    machine_destroy(m);
+}
+
+static void id_reused_while_live_leaks_the_old_block(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 1);
+    assert_true(machine_malloc(m, 0, 10));
+    struct machine_block first;
+    assert_true(machine_block(m, 0, &first));
+    assert_true(machine_malloc(m, 0, 20));
+    assert_int_equal(machine_stats(m).diag[DIAG_ID_REUSED], 1);
+    assert_int_equal(machine_stats(m).live_blocks, 2);
+    assert_int_equal(machine_stats(m).live_bytes, 30);
+    struct machine_block b;
+    assert_true(machine_block(m, 0, &b));
+    assert_true(b.va != first.va);
+    assert_int_equal(b.size, 20);
+    machine_free(m, 0);
+    assert_int_equal(machine_stats(m).live_blocks, 1);
+    machine_destroy(m);
+}
+
+static void use_after_free_of_small_block_still_accesses(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 2);
+    assert_true(machine_malloc(m, 0, 100));
+    assert_true(machine_malloc(m, 1, 100));
+    machine_free(m, 0);
+    recorder_clear(&rec);
+    machine_access(m, 0, 50, 4, MMU_READ);
+    assert_int_equal(machine_stats(m).diag[DIAG_USE_AFTER_FREE], 1);
+    assert_int_equal(recorder_count(&rec, EV_ACCESS), 1); /* the page is still mapped */
+    assert_int_equal(machine_stats(m).page_faults, 0);
+    machine_destroy(m);
+}
+
+static void use_after_free_of_large_block_page_faults(void **state)
+{
+    (void)state;
+    const enum machine_paging p[] = {MACHINE_PAGING_32, MACHINE_PAGING_PAE, MACHINE_PAGING_LONG};
+    for (int i = 0; i < 3; i++) {
+        struct machine *m = boot(p[i], 16 << 20, 1);
+        assert_true(machine_malloc(m, 0, 200000));
+        struct machine_block b;
+        assert_true(machine_block(m, 0, &b));
+        machine_access(m, 0, 0, 16, MMU_WRITE);
+        machine_free(m, 0);
+        recorder_clear(&rec);
+        machine_access(m, 0, 5000, 8, MMU_WRITE);
+        const struct event *f = recorder_find(&rec, EV_FAULT);
+        assert_non_null(f);
+        assert_int_equal(f->extra, X86_VEC_PF);
+        assert_hex_equal(f->code, X86_PF_W); /* write, not present, supervisor */
+        assert_hex_equal(machine_cpu(m)->cr2, b.va + 5000);
+        struct machine_stats st = machine_stats(m);
+        assert_int_equal(st.page_faults, 1);
+        assert_int_equal(st.diag[DIAG_USE_AFTER_FREE], 1);
+        assert_int_equal(st.diag[DIAG_PAGE_FAULT], 1);
+        assert_int_equal(recorder_count(&rec, EV_ACCESS), 0);
+        machine_destroy(m);
+    }
+}
+
+static void access_past_the_end_is_diagnosed_then_done(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 1);
+    assert_true(machine_malloc(m, 0, 100));
+    machine_access(m, 0, 96, 8, MMU_READ);
+    assert_int_equal(machine_stats(m).diag[DIAG_OUT_OF_BOUNDS], 1);
+    machine_access(m, 0, 0, 100, MMU_WRITE);
+    assert_int_equal(machine_stats(m).diag[DIAG_OUT_OF_BOUNDS], 1);
+    assert_int_equal(machine_stats(m).accesses, 2);
+    machine_destroy(m);
+}
+
+static void write_stores_the_id_pattern_through_the_mmu(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_PAE, 16 << 20, 8);
+    assert_true(machine_malloc(m, 7, 6000));
+    machine_access(m, 7, 0, 6000, MMU_WRITE);
+    struct machine_block b;
+    assert_true(machine_block(m, 7, &b));
+    struct mmu_result r;
+    assert_true(machine_probe(m, b.va + 5999, MMU_READ, false, &r));
+    assert_int_equal(phys_load8(machine_phys(m), r.pa), 7);
+    /* The write set the Dirty bit of the PTE. */
+    assert_true(r.steps[r.nsteps - 1].entry & X86_PTE_D);
+    machine_destroy(m);
+}
+
+static void raw_access_to_unmapped_address_page_faults(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 1);
+    machine_access_va(m, 0x40000000, 4, MMU_READ);
+    struct machine_stats st = machine_stats(m);
+    assert_int_equal(st.page_faults, 1);
+    assert_int_equal(st.diag[DIAG_PAGE_FAULT], 1);
+    assert_hex_equal(machine_cpu(m)->cr2, 0x40000000);
+    machine_destroy(m);
+}
+
+static void non_canonical_access_in_long_mode_is_gp(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_LONG, 16 << 20, 1);
+    machine_access_va(m, UINT64_C(0x0000800000000000), 1, MMU_READ);
+    struct machine_stats st = machine_stats(m);
+    assert_int_equal(st.gp_faults, 1);
+    assert_int_equal(st.page_faults, 0);
+    assert_int_equal(st.diag[DIAG_PAGE_FAULT], 1);
+    machine_destroy(m);
+}
+
+static void out_of_memory_is_a_failed_allocation_and_the_machine_goes_on(void **state)
+{
+    (void)state;
+    const enum machine_paging p[] = {MACHINE_PAGING_32, MACHINE_PAGING_LONG};
+    for (int i = 0; i < 2; i++) {
+        struct machine *m = boot(p[i], 0x110000, 4); /* 1 MiB + 64 KiB */
+        struct pfa_stats before = pfa_stats(machine_pfa(m));
+        recorder_clear(&rec);
+        assert_false(machine_malloc(m, 0, 100000));
+        assert_non_null(recorder_find(&rec, EV_ALLOC_FAIL));
+        assert_int_equal(machine_stats(m).failed_allocs, 1);
+        assert_int_equal(machine_stats(m).diag[DIAG_OUT_OF_MEMORY], 1);
+        assert_int_equal(pfa_stats(machine_pfa(m)).used, before.used);
+        assert_false(machine_malloc(m, 1, 300000)); /* large: no frames either */
+        assert_int_equal(machine_stats(m).failed_allocs, 2);
+        assert_true(machine_malloc(m, 2, 1000));
+        machine_access(m, 2, 0, 1000, MMU_WRITE);
+        assert_int_equal(machine_stats(m).page_faults, 0);
+        /* A realloc that cannot grow fails and keeps the block. */
+        assert_false(machine_realloc(m, 2, 2, 1000000));
+        struct machine_block b;
+        assert_true(machine_block(m, 2, &b));
+        assert_true(b.live);
+        assert_int_equal(b.size, 1000);
+        machine_free(m, 2);
+        assert_int_equal(pfa_stats(machine_pfa(m)).used, before.used);
+        assert_false(machine_calloc(m, 3, UINT64_MAX, 4)); /* overflow */
+        assert_int_equal(machine_stats(m).failed_allocs, 4);
+        machine_destroy(m);
+    }
+}
+
+static void virtual_room_runs_out_before_frames(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 2);
+    assert_false(machine_malloc(m, 0, UINT64_C(600) << 20)); /* larger than the region */
+    assert_int_equal(machine_stats(m).failed_allocs, 1);
+    assert_true(machine_malloc(m, 1, 10));
+    machine_destroy(m);
+}
+
+static void realloc_of_unknown_id_behaves_as_malloc_and_size_zero_frees(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 3);
+    assert_true(machine_realloc(m, 0, 1, 50));
+    assert_int_equal(machine_stats(m).diag[DIAG_UNKNOWN_ID], 1);
+    struct machine_block b;
+    assert_true(machine_block(m, 1, &b));
+    assert_true(b.live);
+    assert_true(machine_realloc(m, 1, 1, 0));
+    assert_true(machine_block(m, 1, &b));
+    assert_false(b.live);
+    assert_int_equal(machine_stats(m).live_blocks, 0);
+    assert_true(machine_realloc(m, 1, 2, 10)); /* realloc of a freed block */
+    assert_int_equal(machine_stats(m).diag[DIAG_DOUBLE_FREE], 1);
+    assert_int_equal(machine_stats(m).live_blocks, 1);
+    machine_destroy(m);
+}
+
+static void live_and_peak_bytes_follow_the_requests(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 3);
+    assert_true(machine_malloc(m, 0, 100));
+    assert_true(machine_calloc(m, 1, 10, 20));
+    assert_true(machine_realloc(m, 0, 0, 500));
+    struct machine_stats st = machine_stats(m);
+    assert_int_equal(st.live_blocks, 2);
+    assert_int_equal(st.live_bytes, 700);
+    assert_int_equal(st.peak_live_bytes, 700); /* the realloc counts once */
+    machine_free(m, 0);
+    machine_failed_alloc(m, 64);
+    st = machine_stats(m);
+    assert_int_equal(st.live_bytes, 200);
+    assert_int_equal(st.peak_live_bytes, 700);
+    assert_int_equal(st.failed_allocs, 1);
+    assert_int_equal(st.diagnostics, 0);
+    machine_destroy(m);
+}
+
+/* A journal that keeps every saved chunk, for undo. */
+#define JMAX 4096
+struct saved {
+    struct tmem *m;
+    uint64_t chunk;
+    size_t len;
+    uint8_t data[TMEM_CHUNK_SIZE];
+};
+struct journal {
+    struct saved *e;
+    size_t n;
+};
+
+static void journal_save(void *ctx, struct tmem *m, uint64_t chunk, const uint8_t *old, size_t len)
+{
+    struct journal *j = ctx;
+    assert_true(j->n < JMAX);
+    j->e[j->n].m = m;
+    j->e[j->n].chunk = chunk;
+    j->e[j->n].len = len;
+    memcpy(j->e[j->n].data, old, len);
+    j->n++;
+}
+
+static void script(struct machine *m, int part)
+{
+    if (part == 0) {
+        machine_malloc(m, 0, 100);
+        machine_malloc(m, 1, 300000);
+        machine_access(m, 0, 0, 100, MMU_WRITE);
+        machine_malloc(m, 2, 5000);
+    } else {
+        machine_free(m, 0);
+        machine_realloc(m, 2, 3, 9000);
+        machine_access(m, 1, 0, 300000, MMU_WRITE);
+        machine_free(m, 1);
+        machine_access(m, 1, 10, 1, MMU_READ); /* #PF */
+        machine_malloc(m, 0, 70000);
+        machine_free(m, 9);
+    }
+}
+
+static void step_back_restores_the_same_hash(void **state)
+{
+    (void)state;
+    const enum machine_paging p[] = {MACHINE_PAGING_32, MACHINE_PAGING_PSE, MACHINE_PAGING_PAE,
+                                     MACHINE_PAGING_LONG};
+    for (int k = 0; k < 4; k++) {
+        struct machine *a = boot(p[k], 16 << 20, 10);
+        struct machine *b = boot(p[k], 16 << 20, 10);
+        machine_set_sink(a, NULL);
+        machine_set_sink(b, NULL);
+        script(a, 0);
+        script(b, 0);
+        uint64_t h0 = machine_hash(b);
+        assert_hex_equal(machine_hash(a), h0);
+        struct journal j = {calloc(JMAX, sizeof(struct saved)), 0};
+        assert_non_null(j.e);
+        struct tmem_journal tj = {journal_save, &j};
+        struct tmem *tm[16];
+        size_t nt = machine_tmems(a, tm, 16);
+        assert_int_equal(nt, 7);
+        for (size_t i = 0; i < nt; i++)
+            tmem_set_journal(tm[i], &tj);
+        uint8_t *sc = malloc(machine_scalars_size(a));
+        machine_scalars_save(a, sc);
+        script(a, 1);
+        assert_true(machine_hash(a) != h0);
+        assert_true(j.n > 0);
+        for (size_t i = j.n; i-- > 0;)
+            tmem_restore_chunk(j.e[i].m, j.e[i].chunk, j.e[i].data, j.e[i].len);
+        machine_scalars_load(a, sc);
+        for (size_t i = 0; i < nt; i++)
+            tmem_set_journal(tm[i], NULL);
+        assert_hex_equal(machine_hash(a), h0);
+        /* And forward again reaches the same state as the other machine. */
+        script(a, 1);
+        script(b, 1);
+        assert_hex_equal(machine_hash(a), machine_hash(b));
+        free(sc);
+        free(j.e);
+        machine_destroy(a);
+        machine_destroy(b);
+    }
+}
+
+static void two_machines_side_by_side_do_not_interfere(void **state)
+{
+    (void)state;
+    struct machine *a = boot(MACHINE_PAGING_32, 16 << 20, 10);
+    struct machine *b = boot(MACHINE_PAGING_LONG, 16 << 20, 10);
+    struct machine *c = boot(MACHINE_PAGING_32, 16 << 20, 10);
+    script(a, 0);
+    script(b, 0);
+    script(b, 1);
+    script(a, 1);
+    script(c, 0);
+    script(c, 1);
+    assert_hex_equal(machine_hash(a), machine_hash(c));
+    assert_true(machine_hash(a) != machine_hash(b));
+    struct machine_stats sa = machine_stats(a), sc = machine_stats(c);
+    assert_int_equal(sa.live_bytes, sc.live_bytes);
+    assert_int_equal(sa.page_faults, 1);
+    machine_destroy(a);
+    machine_destroy(b);
+    machine_destroy(c);
+}
+
+static void names_cover_every_kind(void **state)
+{
+    (void)state;
+    for (int d = 0; d < DIAG_COUNT; d++)
+        assert_string_not_equal(machine_diag_name((enum diag_kind)d), "?");
+    assert_string_equal(machine_paging_name(MACHINE_PAGING_PSE), "pse");
+    assert_string_equal(machine_paging_name(MACHINE_PAGING_LONG), "long");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(boot_sets_registers_in_every_mode),
+        cmocka_unit_test(boot_emits_control_register_writes_ending_with_pg),
+        cmocka_unit_test(memory_map_reserves_low_memory_and_claims_the_kernel),
+        cmocka_unit_test(reserve_and_identity_ranges_shape_the_memory_map),
+        cmocka_unit_test(kernel_translates_in_every_mode),
+        cmocka_unit_test(bad_configuration_is_refused),
+        cmocka_unit_test(double_free_is_diagnosed_and_changes_nothing),
+        cmocka_unit_test(free_of_unknown_id_is_diagnosed),
+        cmocka_unit_test(id_reused_while_live_leaks_the_old_block),
+        cmocka_unit_test(use_after_free_of_small_block_still_accesses),
+        cmocka_unit_test(use_after_free_of_large_block_page_faults),
+        cmocka_unit_test(access_past_the_end_is_diagnosed_then_done),
+        cmocka_unit_test(write_stores_the_id_pattern_through_the_mmu),
+        cmocka_unit_test(raw_access_to_unmapped_address_page_faults),
+        cmocka_unit_test(non_canonical_access_in_long_mode_is_gp),
+        cmocka_unit_test(out_of_memory_is_a_failed_allocation_and_the_machine_goes_on),
+        cmocka_unit_test(virtual_room_runs_out_before_frames),
+        cmocka_unit_test(realloc_of_unknown_id_behaves_as_malloc_and_size_zero_frees),
+        cmocka_unit_test(live_and_peak_bytes_follow_the_requests),
+        cmocka_unit_test(step_back_restores_the_same_hash),
+        cmocka_unit_test(two_machines_side_by_side_do_not_interfere),
+        cmocka_unit_test(names_cover_every_kind),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
