@@ -1,1 +1,1473 @@
-#include "trace.h"
+/*
+ * trace.c - the two trace parsers (CONTRACT 2.1 native, 2.3 glibc mtrace).
+ *
+ * Input is cut into lines as it streams in: complete lines are parsed in
+ * place, and only a line that straddles two read blocks is copied into one
+ * reusable, growable line buffer. Every line is checked for NUL bytes and
+ * valid UTF-8 first, then handed to the parser of the detected format. The
+ * format is decided by the first line that is neither blank nor a comment:
+ * "= ...", "@ ..." or an mtrace operation line ("+ ", "- ", "< ", "> ",
+ * "! ") mean mtrace, anything else native.
+ *
+ * Nothing is allocated per line: ops grow geometrically, strings (id names,
+ * captions, callers, labels) go into one text arena addressed by 32-bit
+ * handles, and ids and callers are interned through open-addressing hash
+ * tables (native ids by name, mtrace ids by their 64-bit address value,
+ * callers by text), which are dropped once the parse is over.
+ *
+ * Columns are 1-based byte columns. An error stops the parse at once and
+ * fills the caller's struct trace_error; no input makes this code crash.
+ */
+#include "trace/trace.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The longest line accepted; longer ones are a clean error. */
+#define MAX_LINE   (16u << 20)
+/* Sizes (malloc, calloc's product, realloc, offsets) above this are errors. */
+#define MAX_SIZE   (UINT64_C(1) << 48)
+/* read/write lengths above this are errors (the largest RAM). */
+#define MAX_LEN    TRACE_RAM_MAX
+#define READ_BLOCK 65536
+
+enum mode {
+    MODE_UNKNOWN,
+    MODE_NATIVE,
+    MODE_MTRACE,
+};
+
+/* A hash slot for text keys: the key's hash and (reference + 1), 0 = empty. */
+struct str_slot {
+    uint32_t hash;
+    uint32_t ref;
+};
+
+struct str_table {
+    struct str_slot *slot;
+    size_t cap; /* a power of 2, or 0 */
+    size_t n;
+};
+
+/* A slot of the address table: key and (id + 1), 0 = empty; one cache line
+ * holds four, and nearby heap addresses land in nearby slots (addr_slot). */
+struct addr_slot {
+    uint64_t key;
+    uint32_t ref;
+};
+
+struct addr_table {
+    struct addr_slot *slot;
+    size_t cap; /* a power of 2, or 0 */
+    size_t n;
+};
+
+struct parser {
+    struct trace *t;
+    struct trace_error *err;
+    struct trace_error scratch; /* err when the caller passed none */
+    bool failed;
+    enum mode mode;
+    uint32_t lineno;
+    char *lbuf; /* the pending part of a line that straddles blocks */
+    size_t llen, lcap;
+    size_t ops_cap;
+    bool ops_begun;          /* native: an operation was seen, no more configuration */
+    struct str_table ids;    /* native ids by name */
+    struct str_table texts;  /* callers by text */
+    struct addr_table addrs; /* mtrace ids by address */
+    bool has_last_caller;    /* the previous caller: its handle and length */
+    size_t last_caller_len;
+    uint32_t last_caller_text;
+    /* mtrace: a '<' line waiting for its '>' */
+    bool pend;
+    uint32_t pend_line;
+    uint16_t pend_col;
+    uint32_t pend_id;
+    uint32_t pend_text;
+    uint8_t pend_flags;
+};
+
+struct tok {
+    const char *s;
+    size_t n;
+    unsigned col;
+};
+
+/* ---------- errors ---------- */
+
+static void set_token(struct trace_error *err, const char *s, size_t n)
+{
+    size_t max = sizeof err->token - 1;
+    if (n > max) {
+        n = max;
+        /* Do not cut a UTF-8 sequence in two. */
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(err->token, s, n);
+    err->token[n] = '\0';
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+static bool
+fail(struct parser *p, unsigned col, const char *tok, size_t tokn, const char *fmt, ...)
+{
+    if (p->failed)
+        return false;
+    p->failed = true;
+    struct trace_error *e = p->err;
+    e->line = p->lineno;
+    e->col = col;
+    set_token(e, tok ? tok : "", tok ? tokn : 0);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* Quoting a token in a message: at most 60 bytes of it ("%.*s"). */
+static int qlen(size_t n)
+{
+    return n > 60 ? 60 : (int)n;
+}
+
+static bool fail_nomem(struct parser *p)
+{
+    return fail(p, 0, NULL, 0, "out of memory");
+}
+
+/* ---------- growable storage ---------- */
+
+static bool grow(void **ptr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2 / elem)
+            return false;
+        nc *= 2;
+    }
+    void *np = realloc(*ptr, nc * elem);
+    if (!np)
+        return false;
+    *ptr = np;
+    *cap = nc;
+    return true;
+}
+
+/* Appends s[0..n) and a NUL to the arena; the handle in *h. */
+static bool arena_add(struct parser *p, const char *s, size_t n, uint32_t *h)
+{
+    struct trace *t = p->t;
+    if (n >= UINT32_MAX - 1 || t->arena_len > UINT32_MAX - 2 - n)
+        return fail(p, 0, NULL, 0, "trace too large: more than 4 GiB of text");
+    if (!grow((void **)&t->arena, &t->arena_cap, t->arena_len + n + 1, 1))
+        return fail_nomem(p);
+    memcpy(t->arena + t->arena_len, s, n);
+    t->arena[t->arena_len + n] = '\0';
+    *h = (uint32_t)t->arena_len;
+    t->arena_len += n + 1;
+    return true;
+}
+
+static bool push_op(struct parser *p, const struct op *op)
+{
+    struct trace *t = p->t;
+    if (!grow((void **)&t->ops, &p->ops_cap, t->nops + 1, sizeof *op))
+        return fail_nomem(p);
+    t->ops[t->nops++] = *op;
+    return true;
+}
+
+static bool push_range(struct parser *p, struct trace_range **arr, size_t *n,
+                       const struct trace_range *r)
+{
+    /* The capacity is implied: 4, then the next power of 2. */
+    size_t want = 0;
+    if (*n == 0)
+        want = 4;
+    else if (*n >= 4 && (*n & (*n - 1)) == 0)
+        want = *n * 2;
+    if (want) {
+        void *np = realloc(*arr, want * sizeof **arr);
+        if (!np)
+            return fail_nomem(p);
+        *arr = np;
+    }
+    (*arr)[(*n)++] = *r;
+    return true;
+}
+
+/* ---------- hashing and interning ---------- */
+
+static uint64_t hash_u64(uint64_t x);
+
+static uint32_t hash_bytes(const char *s, size_t n)
+{
+    /* Eight bytes at a time through splitmix64's mixer, then the tail. */
+    uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
+        h ^= h >> 32;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    return (uint32_t)hash_u64(h ^ w);
+}
+
+static uint64_t hash_u64(uint64_t x)
+{
+    /* splitmix64's finalizer. */
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return x;
+}
+
+static bool str_table_grow(struct str_table *tb)
+{
+    if (tb->n + 1 <= tb->cap / 2)
+        return true;
+    size_t nc = tb->cap ? tb->cap * 2 : 256;
+    struct str_slot *ns = calloc(nc, sizeof *ns);
+    if (!ns)
+        return false;
+    for (size_t i = 0; i < tb->cap; i++) {
+        if (!tb->slot[i].ref)
+            continue;
+        size_t j = tb->slot[i].hash & (nc - 1);
+        while (ns[j].ref)
+            j = (j + 1) & (nc - 1);
+        ns[j] = tb->slot[i];
+    }
+    free(tb->slot);
+    tb->slot = ns;
+    tb->cap = nc;
+    return true;
+}
+
+static bool new_id(struct parser *p, uint32_t name, uint32_t *id)
+{
+    struct trace *t = p->t;
+    if (t->nids >= UINT32_MAX - 1)
+        return fail(p, 0, NULL, 0, "too many distinct ids");
+    if (!grow((void **)&t->id_name, &t->id_cap, (size_t)t->nids + 1, sizeof *t->id_name))
+        return fail_nomem(p);
+    t->id_name[t->nids] = name;
+    *id = t->nids++;
+    return true;
+}
+
+/* The id of native name s[0..n), created on first sight. */
+static bool intern_name(struct parser *p, const char *s, size_t n, uint32_t *id)
+{
+    struct str_table *tb = &p->ids;
+    if (!str_table_grow(tb))
+        return fail_nomem(p);
+    uint32_t h = hash_bytes(s, n);
+    size_t j = h & (tb->cap - 1);
+    while (tb->slot[j].ref) {
+        if (tb->slot[j].hash == h) {
+            uint32_t cand = tb->slot[j].ref - 1;
+            const char *name = p->t->arena + p->t->id_name[cand];
+            if (strncmp(name, s, n) == 0 && name[n] == '\0') {
+                *id = cand;
+                return true;
+            }
+        }
+        j = (j + 1) & (tb->cap - 1);
+    }
+    uint32_t handle;
+    if (!arena_add(p, s, n, &handle) || !new_id(p, handle, id))
+        return false;
+    tb->slot[j].hash = h;
+    tb->slot[j].ref = *id + 1;
+    tb->n++;
+    return true;
+}
+
+/* The handle of text s[0..n), stored once however often it repeats. */
+static bool intern_text(struct parser *p, const char *s, size_t n, uint32_t *handle)
+{
+    struct str_table *tb = &p->texts;
+    if (!str_table_grow(tb))
+        return fail_nomem(p);
+    uint32_t h = hash_bytes(s, n);
+    size_t j = h & (tb->cap - 1);
+    while (tb->slot[j].ref) {
+        if (tb->slot[j].hash == h) {
+            const char *txt = p->t->arena + (tb->slot[j].ref - 1);
+            if (strncmp(txt, s, n) == 0 && txt[n] == '\0') {
+                *handle = tb->slot[j].ref - 1;
+                return true;
+            }
+        }
+        j = (j + 1) & (tb->cap - 1);
+    }
+    if (!arena_add(p, s, n, handle))
+        return false;
+    tb->slot[j].hash = h;
+    tb->slot[j].ref = *handle + 1;
+    tb->n++;
+    return true;
+}
+
+/* Where address a starts probing. Addresses within one 1 KiB block that
+ * share their low 4 bits get consecutive slots from a random base (so a heap
+ * walked in order stays in cache, and they never collide with each other);
+ * other blocks and low bits get unrelated bases. */
+static size_t addr_slot(uint64_t a, size_t mask)
+{
+    uint64_t base = hash_u64((a >> 10) ^ ((a & 15) << 58));
+    return (size_t)(base + ((a >> 4) & 63)) & mask;
+}
+
+/* The id of mtrace address a, named "0x..." in lower-case hex. */
+static bool intern_addr(struct parser *p, uint64_t a, uint32_t *id)
+{
+    struct addr_table *tb = &p->addrs;
+    if (tb->n + 1 > tb->cap / 2) {
+        size_t nc = tb->cap ? tb->cap * 2 : 1024;
+        struct addr_slot *ns = calloc(nc, sizeof *ns);
+        if (!ns)
+            return fail_nomem(p);
+        for (size_t i = 0; i < tb->cap; i++) {
+            if (!tb->slot[i].ref)
+                continue;
+            size_t j = addr_slot(tb->slot[i].key, nc - 1);
+            while (ns[j].ref)
+                j = (j + 1) & (nc - 1);
+            ns[j] = tb->slot[i];
+        }
+        free(tb->slot);
+        tb->slot = ns;
+        tb->cap = nc;
+    }
+    size_t j = addr_slot(a, tb->cap - 1);
+    while (tb->slot[j].ref) {
+        if (tb->slot[j].key == a) {
+            *id = tb->slot[j].ref - 1;
+            return true;
+        }
+        j = (j + 1) & (tb->cap - 1);
+    }
+    char name[24];
+    int len = snprintf(name, sizeof name, "0x%llx", (unsigned long long)a);
+    uint32_t handle;
+    if (!arena_add(p, name, (size_t)len, &handle) || !new_id(p, handle, id))
+        return false;
+    tb->slot[j].key = a;
+    tb->slot[j].ref = *id + 1;
+    tb->n++;
+    return true;
+}
+
+/* ---------- numbers ---------- */
+
+enum num_status {
+    NUM_OK,
+    NUM_BAD,
+    NUM_RANGE,
+};
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decimal or 0x hex, with a K/M/G suffix when suffix is true. */
+static enum num_status parse_num(const char *s, size_t n, bool suffix, uint64_t *out)
+{
+    unsigned shift = 0;
+    if (suffix && n > 1) {
+        switch (s[n - 1]) {
+        case 'K':
+        case 'k':
+            shift = 10;
+            break;
+        case 'M':
+        case 'm':
+            shift = 20;
+            break;
+        case 'G':
+        case 'g':
+            shift = 30;
+            break;
+        default:
+            break;
+        }
+        if (shift)
+            n--;
+    }
+    if (n == 0)
+        return NUM_BAD;
+    uint64_t v = 0;
+    bool over = false;
+    if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        for (size_t i = 2; i < n; i++) {
+            int d = hex_digit(s[i]);
+            if (d < 0)
+                return NUM_BAD;
+            if (v >> 60)
+                over = true;
+            v = (v << 4) | (uint64_t)d;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            if (s[i] < '0' || s[i] > '9')
+                return NUM_BAD;
+            uint64_t d = (uint64_t)(s[i] - '0');
+            if (v > (UINT64_MAX - d) / 10)
+                over = true;
+            v = v * 10 + d;
+        }
+    }
+    if (over)
+        return NUM_RANGE;
+    if (shift && v > (UINT64_MAX >> shift))
+        return NUM_RANGE;
+    *out = v << shift;
+    return NUM_OK;
+}
+
+bool trace_number_parse(const char *s, bool allow_suffix, uint64_t *out)
+{
+    uint64_t v;
+    if (!s || parse_num(s, strlen(s), allow_suffix, &v) != NUM_OK)
+        return false;
+    *out = v;
+    return true;
+}
+
+static const char *const paging_names[] = {"32", "pse", "pae", "long"};
+
+bool trace_paging_parse(const char *s, enum trace_paging *out)
+{
+    if (!s)
+        return false;
+    for (size_t i = 0; i < sizeof paging_names / sizeof paging_names[0]; i++) {
+        if (strcmp(s, paging_names[i]) == 0) {
+            *out = (enum trace_paging)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *trace_ram_check(uint64_t bytes)
+{
+    if (bytes == 0)
+        return "RAM size must not be 0";
+    if (bytes & 4095)
+        return "RAM size must be a multiple of 4 KiB";
+    if (bytes > TRACE_RAM_MAX)
+        return "RAM size out of range: at most 64 GiB";
+    return NULL;
+}
+
+const char *trace_tlb_check(uint64_t entries, uint64_t ways)
+{
+    if (entries == 0)
+        return "a TLB needs at least 1 entry";
+    if (entries > TRACE_TLB_MAX_ENTRIES)
+        return "TLB too large: at most 65536 entries";
+    if (ways == 0)
+        return "a TLB needs at least 1 way";
+    if (ways > entries)
+        return "more TLB ways than entries";
+    if (entries % ways)
+        return "TLB ways must divide the entries";
+    uint64_t sets = entries / ways;
+    if (sets & (sets - 1))
+        return "TLB sets (entries / ways) must be a power of 2";
+    return NULL;
+}
+
+/* ---------- names ---------- */
+
+const char *trace_op_name(enum op_kind k)
+{
+    switch (k) {
+    case OP_MALLOC:
+        return "malloc";
+    case OP_CALLOC:
+        return "calloc";
+    case OP_REALLOC:
+        return "realloc";
+    case OP_FREE:
+        return "free";
+    case OP_READ:
+        return "read";
+    case OP_WRITE:
+        return "write";
+    case OP_SAY:
+        return "say";
+    case OP_KIND_COUNT:
+        break;
+    }
+    return "?";
+}
+
+const char *trace_format_name(enum trace_format f)
+{
+    switch (f) {
+    case TRACE_NATIVE:
+        return "native";
+    case TRACE_MTRACE:
+        return "mtrace";
+    }
+    return "?";
+}
+
+const char *trace_paging_name(enum trace_paging pg)
+{
+    if ((unsigned)pg < sizeof paging_names / sizeof paging_names[0])
+        return paging_names[pg];
+    return "?";
+}
+
+const char *trace_id_name(const struct trace *t, uint32_t id)
+{
+    if (!t || id >= t->nids || !t->id_name)
+        return "?";
+    return trace_text(t, t->id_name[id]);
+}
+
+const char *trace_text(const struct trace *t, uint32_t handle)
+{
+    if (!t || handle == TRACE_NO_TEXT || handle >= t->arena_len || !t->arena)
+        return "";
+    return t->arena + handle;
+}
+
+/* ---------- tokens ---------- */
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static bool is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* The next token of s[0..n) from *pos, stopping at blanks and at a '#'
+ * comment when comments is true. False at the end of the line; *pos is then
+ * where the line (or its comment) ends. */
+static bool next_tok(const char *s, size_t n, size_t *pos, bool comments, struct tok *t)
+{
+    size_t i = *pos;
+    while (i < n && is_blank(s[i]))
+        i++;
+    *pos = i;
+    if (i >= n || (comments && s[i] == '#'))
+        return false;
+    size_t b = i;
+    while (i < n && !is_blank(s[i]) && !(comments && s[i] == '#'))
+        i++;
+    t->s = s + b;
+    t->n = i - b;
+    t->col = (unsigned)(b + 1);
+    *pos = i;
+    return true;
+}
+
+static bool tok_is(const struct tok *t, const char *word)
+{
+    size_t n = strlen(word);
+    return t->n == n && memcmp(t->s, word, n) == 0;
+}
+
+static uint16_t col16(unsigned col)
+{
+    return col > UINT16_MAX ? UINT16_MAX : (uint16_t)col;
+}
+
+/* ---------- UTF-8 and NUL ---------- */
+
+static bool check_text(struct parser *p, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        /* Eight plain ASCII bytes (no NUL, no high bit) at a time. */
+        while (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, u + i, 8);
+            uint64_t zero = (w - UINT64_C(0x0101010101010101)) & ~w;
+            if ((w | zero) & UINT64_C(0x8080808080808080))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        unsigned char c = u[i];
+        if (c >= 0x01 && c < 0x80) {
+            i++;
+            continue;
+        }
+        char shown[8];
+        if (c == 0)
+            return fail(p, (unsigned)(i + 1), "\\0", 2, "NUL byte in the input");
+        size_t need;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            if (c == 0xE0)
+                lo = 0xA0; /* no overlong forms */
+            if (c == 0xED)
+                hi = 0x9F; /* no surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            if (c == 0xF0)
+                lo = 0x90;
+            if (c == 0xF4)
+                hi = 0x8F; /* nothing above U+10FFFF */
+        } else {
+            snprintf(shown, sizeof shown, "\\x%02X", c);
+            return fail(p, (unsigned)(i + 1), shown, strlen(shown),
+                        "invalid UTF-8: byte 0x%02X cannot start a character", c);
+        }
+        for (size_t k = 1; k <= need; k++) {
+            unsigned char d = i + k < n ? u[i + k] : 0;
+            unsigned char l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
+            if (i + k >= n || d < l || d > h) {
+                snprintf(shown, sizeof shown, "\\x%02X", c);
+                return fail(p, (unsigned)(i + 1), shown, strlen(shown),
+                            "invalid UTF-8: truncated or malformed sequence");
+            }
+        }
+        i += need + 1;
+    }
+    return true;
+}
+
+/* ---------- the native format ---------- */
+
+enum directive {
+    D_RAM,
+    D_PAGING,
+    D_TLB,
+    D_RESERVE,
+    D_IDENTITY,
+    D_MALLOC,
+    D_CALLOC,
+    D_REALLOC,
+    D_FREE,
+    D_READ,
+    D_WRITE,
+    D_SAY,
+};
+
+static const struct {
+    const char *word;
+    enum directive d;
+} directives[] = {
+    {"ram", D_RAM},           {"paging", D_PAGING}, {"tlb", D_TLB},       {"reserve", D_RESERVE},
+    {"identity", D_IDENTITY}, {"malloc", D_MALLOC}, {"calloc", D_CALLOC}, {"realloc", D_REALLOC},
+    {"free", D_FREE},         {"read", D_READ},     {"write", D_WRITE},   {"say", D_SAY},
+};
+
+/* The line being parsed, for "expected X, got end of line". */
+struct line {
+    const char *s;
+    size_t n;
+    size_t pos;
+};
+
+/* Takes the next token or fails naming what was expected. */
+static bool want(struct parser *p, struct line *ln, struct tok *t, const char *what)
+{
+    if (next_tok(ln->s, ln->n, &ln->pos, true, t))
+        return true;
+    return fail(p, (unsigned)(ln->pos + 1), "", 0, "expected %s, got end of line", what);
+}
+
+static bool optional(struct line *ln, struct tok *t)
+{
+    return next_tok(ln->s, ln->n, &ln->pos, true, t);
+}
+
+static bool want_end(struct parser *p, struct line *ln)
+{
+    struct tok t;
+    if (!next_tok(ln->s, ln->n, &ln->pos, true, &t))
+        return true;
+    return fail(p, t.col, t.s, t.n, "unexpected '%.*s', expected end of line", qlen(t.n), t.s);
+}
+
+/* A number token; what names it in messages ("a size", "an address"). */
+static bool num_tok(struct parser *p, const struct tok *t, const char *what, uint64_t *v)
+{
+    switch (parse_num(t->s, t->n, true, v)) {
+    case NUM_OK:
+        return true;
+    case NUM_RANGE:
+        return fail(p, t->col, t->s, t->n, "number too large: '%.*s' does not fit in 64 bits",
+                    qlen(t->n), t->s);
+    case NUM_BAD:
+        break;
+    }
+    return fail(p, t->col, t->s, t->n, "expected %s, got '%.*s'", what, qlen(t->n), t->s);
+}
+
+static bool want_num(struct parser *p, struct line *ln, const char *what, uint64_t *v,
+                     struct tok *t)
+{
+    return want(p, ln, t, what) && num_tok(p, t, what, v);
+}
+
+/* A number that must lie in [lo, hi]. */
+static bool want_size(struct parser *p, struct line *ln, const char *what, uint64_t lo, uint64_t hi,
+                      uint64_t *v)
+{
+    struct tok t;
+    if (!want_num(p, ln, what, v, &t))
+        return false;
+    if (*v < lo || *v > hi)
+        return fail(p, t.col, t.s, t.n, "size out of range: '%.*s' (%s must be %llu..%llu)",
+                    qlen(t.n), t.s, what, (unsigned long long)lo, (unsigned long long)hi);
+    return true;
+}
+
+static bool valid_id(const struct tok *t)
+{
+    char c = t->s[0];
+    if (!is_alpha(c) && c != '_' && c != '$')
+        return false;
+    for (size_t i = 1; i < t->n; i++) {
+        c = t->s[i];
+        if (!is_alpha(c) && !is_digit(c) && c != '_' && c != '.' && c != '$')
+            return false;
+    }
+    return true;
+}
+
+static bool id_tok(struct parser *p, const struct tok *t, uint32_t *id)
+{
+    if (is_digit(t->s[0]))
+        return fail(p, t->col, t->s, t->n,
+                    "expected an id, got the number '%.*s' (a number is never an id)", qlen(t->n),
+                    t->s);
+    if (!valid_id(t))
+        return fail(p, t->col, t->s, t->n,
+                    "expected an id (a letter, '_' or '$', then letters, digits, '_', '.' "
+                    "or '$'), got '%.*s'",
+                    qlen(t->n), t->s);
+    return intern_name(p, t->s, t->n, id);
+}
+
+static bool want_id(struct parser *p, struct line *ln, uint32_t *id)
+{
+    struct tok t;
+    return want(p, ln, &t, "an id") && id_tok(p, &t, id);
+}
+
+/* Optional LABEL at the end of reserve/identity. */
+static bool range_label(struct parser *p, struct line *ln, uint32_t *label)
+{
+    struct tok t;
+    *label = TRACE_NO_TEXT;
+    if (!optional(ln, &t))
+        return true;
+    if (!intern_text(p, t.s, t.n, label))
+        return false;
+    return want_end(p, ln);
+}
+
+static bool native_config(struct parser *p, enum directive d, struct line *ln, const struct tok *w)
+{
+    struct trace_config *cfg = &p->t->cfg;
+    struct tok t, t2;
+    uint64_t v, v2;
+    const char *why;
+    struct trace_range r;
+
+    if (p->ops_begun)
+        return fail(p, w->col, w->s, w->n,
+                    "configuration line after the first operation: '%.*s' must come before "
+                    "any operation",
+                    qlen((*w).n), (*w).s);
+    switch (d) {
+    case D_RAM:
+        if (!want_num(p, ln, "a RAM size", &v, &t))
+            return false;
+        if ((why = trace_ram_check(v)) != NULL)
+            return fail(p, t.col, t.s, t.n, "%s, got '%.*s'", why, qlen(t.n), t.s);
+        cfg->ram = v;
+        cfg->has_ram = true;
+        return want_end(p, ln);
+    case D_PAGING: {
+        if (!want(p, ln, &t, "a paging mode (32, pse, pae or long)"))
+            return false;
+        char word[8];
+        enum trace_paging pg;
+        bool ok = t.n < sizeof word;
+        if (ok) {
+            memcpy(word, t.s, t.n);
+            word[t.n] = '\0';
+            ok = trace_paging_parse(word, &pg);
+        }
+        if (!ok)
+            return fail(p, t.col, t.s, t.n,
+                        "unknown paging mode '%.*s', expected 32, pse, pae or long", qlen(t.n),
+                        t.s);
+        cfg->paging = pg;
+        cfg->has_paging = true;
+        return want_end(p, ln);
+    }
+    case D_TLB:
+        if (!want_num(p, ln, "a number of TLB entries", &v, &t))
+            return false;
+        if (optional(ln, &t2)) {
+            if (!num_tok(p, &t2, "a number of TLB ways", &v2))
+                return false;
+        } else {
+            t2 = t;
+            v2 = v < 4 ? v : 4;
+        }
+        if ((why = trace_tlb_check(v, v2)) != NULL) {
+            const struct tok *bad = (v == 0 || v > TRACE_TLB_MAX_ENTRIES) ? &t : &t2;
+            return fail(p, bad->col, bad->s, bad->n, "bad TLB geometry %llu:%llu: %s",
+                        (unsigned long long)v, (unsigned long long)v2, why);
+        }
+        cfg->tlb_entries = (unsigned)v;
+        cfg->tlb_ways = (unsigned)v2;
+        cfg->has_tlb = true;
+        return want_end(p, ln);
+    case D_RESERVE:
+        if (!want_num(p, ln, "a start address", &v, &t) ||
+            !want_num(p, ln, "an end address", &v2, &t2))
+            return false;
+        if (v2 <= v)
+            return fail(p, t2.col, t2.s, t2.n,
+                        "size out of range: reserve end '%.*s' must be above its start", qlen(t2.n),
+                        t2.s);
+        r.start = v;
+        r.len = v2 - v;
+        r.line = p->lineno;
+        return range_label(p, ln, &r.label) && push_range(p, &cfg->reserve, &cfg->nreserve, &r);
+    case D_IDENTITY:
+        if (!want_num(p, ln, "a start address", &v, &t) || !want_num(p, ln, "a length", &v2, &t2))
+            return false;
+        if (v2 == 0)
+            return fail(p, t2.col, t2.s, t2.n, "size out of range: identity length must not be 0");
+        if (v2 - 1 > UINT64_MAX - v)
+            return fail(p, t2.col, t2.s, t2.n,
+                        "size out of range: start + length overflows 64 bits ('%.*s')", qlen(t2.n),
+                        t2.s);
+        r.start = v;
+        r.len = v2;
+        r.line = p->lineno;
+        return range_label(p, ln, &r.label) && push_range(p, &cfg->identity, &cfg->nidentity, &r);
+    case D_MALLOC:
+    case D_CALLOC:
+    case D_REALLOC:
+    case D_FREE:
+    case D_READ:
+    case D_WRITE:
+    case D_SAY:
+        break;
+    }
+    return false;
+}
+
+/* read/write: ID OFFSET [LEN] or ADDR [LEN]. */
+static bool native_access(struct parser *p, struct line *ln, struct op *op)
+{
+    struct tok t;
+    uint64_t v;
+    if (!want(p, ln, &t, "an id or an address"))
+        return false;
+    if (is_digit(t.s[0])) {
+        op->flags |= OP_F_RAW;
+        if (!num_tok(p, &t, "an address", &op->a))
+            return false;
+    } else {
+        if (!valid_id(&t))
+            return fail(p, t.col, t.s, t.n, "expected an id or an address, got '%.*s'", qlen(t.n),
+                        t.s);
+        if (!id_tok(p, &t, &op->id))
+            return false;
+        if (!want_size(p, ln, "an offset", 0, MAX_SIZE, &op->a))
+            return false;
+    }
+    op->b = 1;
+    struct tok lt = t;
+    size_t save = ln->pos;
+    if (optional(ln, &lt)) {
+        ln->pos = save;
+        if (!want_size(p, ln, "a length", 0, MAX_LEN, &v))
+            return false;
+        op->b = v;
+    }
+    if (op->b > 0 && op->b - 1 > UINT64_MAX - op->a)
+        return fail(p, lt.col, lt.s, lt.n, "size out of range: the access runs past 2^64");
+    return want_end(p, ln);
+}
+
+static bool native_line(struct parser *p, const char *s, size_t n)
+{
+    struct line ln = {s, n, 0};
+    struct tok w;
+    if (!next_tok(s, n, &ln.pos, true, &w))
+        return true; /* blank or comment */
+    size_t k, nd = sizeof directives / sizeof directives[0];
+    for (k = 0; k < nd; k++) {
+        if (tok_is(&w, directives[k].word))
+            break;
+    }
+    if (k == nd)
+        return fail(p, w.col, w.s, w.n,
+                    "unknown directive '%.*s', expected ram, paging, tlb, reserve, identity, "
+                    "malloc, calloc, realloc, free, read, write or say",
+                    qlen(w.n), w.s);
+    enum directive d = directives[k].d;
+    struct op op = {0};
+    op.col = col16(w.col);
+    op.line = p->lineno;
+    op.id = TRACE_NO_ID;
+    op.id2 = TRACE_NO_ID;
+    op.text = TRACE_NO_TEXT;
+    switch (d) {
+    case D_RAM:
+    case D_PAGING:
+    case D_TLB:
+    case D_RESERVE:
+    case D_IDENTITY:
+        return native_config(p, d, &ln, &w);
+    case D_MALLOC:
+        op.kind = OP_MALLOC;
+        if (!want_id(p, &ln, &op.id) || !want_size(p, &ln, "a size", 0, MAX_SIZE, &op.a))
+            return false;
+        break;
+    case D_CALLOC:
+        op.kind = OP_CALLOC;
+        if (!want_id(p, &ln, &op.id) || !want_size(p, &ln, "a count", 0, MAX_SIZE, &op.a))
+            return false;
+        {
+            size_t before = ln.pos;
+            struct tok t;
+            if (!want_size(p, &ln, "a size", 0, MAX_SIZE, &op.b))
+                return false;
+            if (op.a && op.b > MAX_SIZE / op.a) {
+                ln.pos = before;
+                next_tok(s, n, &ln.pos, true, &t);
+                return fail(p, t.col, t.s, t.n,
+                            "size out of range: count * size is more than 2^48 bytes");
+            }
+        }
+        break;
+    case D_REALLOC:
+        op.kind = OP_REALLOC;
+        if (!want_id(p, &ln, &op.id) || !want_size(p, &ln, "a size", 0, MAX_SIZE, &op.a))
+            return false;
+        op.id2 = op.id;
+        break;
+    case D_FREE:
+        op.kind = OP_FREE;
+        if (!want_id(p, &ln, &op.id))
+            return false;
+        break;
+    case D_READ:
+    case D_WRITE:
+        op.kind = d == D_READ ? OP_READ : OP_WRITE;
+        if (!native_access(p, &ln, &op))
+            return false;
+        break;
+    case D_SAY: {
+        /* The caption is the rest of the line after one separator, verbatim. */
+        size_t b = (size_t)(w.s - s) + w.n;
+        if (b < n)
+            b++;
+        op.kind = OP_SAY;
+        if (!arena_add(p, s + b, n - b, &op.text))
+            return false;
+        p->ops_begun = true;
+        return push_op(p, &op);
+    }
+    }
+    if (!want_end(p, &ln))
+        return false;
+    p->ops_begun = true;
+    return push_op(p, &op);
+}
+
+/* ---------- the mtrace format ---------- */
+
+/* An address: "(nil)" (null: *is_nil) or a number. */
+static bool mt_addr(struct parser *p, struct line *ln, uint64_t *a, bool *is_nil)
+{
+    struct tok t;
+    if (!next_tok(ln->s, ln->n, &ln->pos, false, &t))
+        return fail(p, (unsigned)(ln->pos + 1), "", 0, "expected an address, got end of line");
+    *is_nil = tok_is(&t, "(nil)");
+    if (*is_nil) {
+        *a = 0;
+        return true;
+    }
+    switch (parse_num(t.s, t.n, false, a)) {
+    case NUM_OK:
+        return true;
+    case NUM_RANGE:
+        return fail(p, t.col, t.s, t.n, "number too large: '%.*s' does not fit in 64 bits",
+                    qlen(t.n), t.s);
+    case NUM_BAD:
+        break;
+    }
+    return fail(p, t.col, t.s, t.n, "expected an address (0x... or (nil)), got '%.*s'", qlen(t.n),
+                t.s);
+}
+
+static bool mt_size(struct parser *p, struct line *ln, uint64_t *v)
+{
+    struct tok t;
+    if (!next_tok(ln->s, ln->n, &ln->pos, false, &t))
+        return fail(p, (unsigned)(ln->pos + 1), "", 0, "expected a size, got end of line");
+    switch (parse_num(t.s, t.n, false, v)) {
+    case NUM_OK:
+        return true;
+    case NUM_RANGE:
+        return fail(p, t.col, t.s, t.n, "number too large: '%.*s' does not fit in 64 bits",
+                    qlen(t.n), t.s);
+    case NUM_BAD:
+        break;
+    }
+    return fail(p, t.col, t.s, t.n, "expected a size, got '%.*s'", qlen(t.n), t.s);
+}
+
+static bool mt_end(struct parser *p, struct line *ln)
+{
+    struct tok t;
+    if (!next_tok(ln->s, ln->n, &ln->pos, false, &t))
+        return true;
+    return fail(p, t.col, t.s, t.n, "unexpected '%.*s', expected end of line", qlen(t.n), t.s);
+}
+
+static bool mt_pending_error(struct parser *p, unsigned col, const char *tok, size_t n)
+{
+    return fail(p, col, tok, n, "a '<' line not followed by '>' (the '<' is on line %lu)",
+                (unsigned long)p->pend_line);
+}
+
+static bool mtrace_line(struct parser *p, const char *s, size_t n)
+{
+    struct line ln = {s, n, 0};
+    while (ln.pos < n && is_blank(s[ln.pos]))
+        ln.pos++;
+    if (ln.pos >= n || s[ln.pos] == '#')
+        return true;
+
+    if (s[ln.pos] == '=') {
+        struct tok eq, w;
+        next_tok(s, n, &ln.pos, false, &eq);
+        if (eq.n != 1)
+            return fail(p, eq.col, eq.s, eq.n, "unknown mtrace line '%.*s'", qlen(eq.n), eq.s);
+        if (!next_tok(s, n, &ln.pos, false, &w))
+            return fail(p, (unsigned)(ln.pos + 1), "", 0,
+                        "expected Start or End after '=', got end of line");
+        if (!tok_is(&w, "Start") && !tok_is(&w, "End"))
+            return fail(p, w.col, w.s, w.n, "expected Start or End after '=', got '%.*s'",
+                        qlen(w.n), w.s);
+        if (p->pend)
+            return mt_pending_error(p, eq.col, eq.s, eq.n);
+        return mt_end(p, &ln);
+    }
+
+    uint32_t caller = TRACE_NO_TEXT;
+    if (s[ln.pos] == '@') {
+        unsigned at_col = (unsigned)(ln.pos + 1);
+        ln.pos++;
+        if (ln.pos >= n || !is_blank(s[ln.pos]))
+            return fail(p, at_col, s + at_col - 1, 1, "expected a blank after '@'");
+        while (ln.pos < n && is_blank(s[ln.pos]))
+            ln.pos++;
+        /* The caller runs to the first ']' followed by a blank or the end:
+         * [0xADDR], FILE:[0xADDR] or FILE:(SYMBOL+OFF)[0xADDR]. */
+        size_t b = ln.pos, e = b;
+        const char *close = NULL;
+        while (e < n) {
+            const char *q = memchr(s + e, ']', n - e);
+            if (!q)
+                break;
+            e = (size_t)(q - s) + 1;
+            if (e >= n || is_blank(s[e])) {
+                close = q;
+                break;
+            }
+        }
+        if (!close) {
+            size_t tn = n - b;
+            while (tn > 0 && is_blank(s[b + tn - 1]))
+                tn--;
+            return fail(p, (unsigned)(b + 1), s + b, tn,
+                        "unterminated caller: expected '[0xADDR]' after '@'");
+        }
+        const char *open = close;
+        while (open > s + b && *open != '[')
+            open--;
+        uint64_t where;
+        size_t clen = (size_t)(close - (s + b)) + 1;
+        if (*open != '[' ||
+            parse_num(open + 1, (size_t)(close - open - 1), false, &where) != NUM_OK)
+            return fail(p, (unsigned)(b + 1), s + b, clen,
+                        "expected a caller ending in '[0xADDR]', got '%.*s'",
+                        (int)(clen > 60 ? 60 : clen), s + b);
+        /* A '<' and its '>' always share a caller, and loops repeat one. */
+        if (p->has_last_caller && p->last_caller_len == clen &&
+            memcmp(p->t->arena + p->last_caller_text, s + b, clen) == 0) {
+            caller = p->last_caller_text;
+        } else {
+            if (!intern_text(p, s + b, clen, &caller))
+                return false;
+            p->last_caller_text = caller;
+            p->last_caller_len = clen;
+            p->has_last_caller = true;
+        }
+        ln.pos = e;
+        while (ln.pos < n && is_blank(s[ln.pos]))
+            ln.pos++;
+    }
+
+    struct tok o;
+    if (!next_tok(s, n, &ln.pos, false, &o))
+        return fail(p, (unsigned)(ln.pos + 1), "", 0,
+                    "expected an mtrace operation (+, -, <, > or !), got end of line");
+    char oc = o.n == 1 ? o.s[0] : '\0';
+    if (oc != '+' && oc != '-' && oc != '<' && oc != '>' && oc != '!')
+        return fail(p, o.col, o.s, o.n,
+                    "expected an mtrace operation (+, -, <, > or !), got '%.*s'", qlen(o.n), o.s);
+    if (p->pend && oc != '>')
+        return mt_pending_error(p, o.col, o.s, o.n);
+
+    struct op op = {0};
+    op.line = p->lineno;
+    op.col = col16(o.col);
+    op.id = TRACE_NO_ID;
+    op.id2 = TRACE_NO_ID;
+    op.text = caller;
+    uint64_t a, size;
+    bool nil;
+    if (!mt_addr(p, &ln, &a, &nil))
+        return false;
+    switch (oc) {
+    case '+':
+        if (!mt_size(p, &ln, &size) || !mt_end(p, &ln))
+            return false;
+        op.kind = OP_MALLOC;
+        op.a = size;
+        if (nil)
+            op.flags = OP_F_FAILED;
+        else if (intern_addr(p, a, &op.id))
+            op.flags = OP_F_TOUCH;
+        else
+            return false;
+        return push_op(p, &op);
+    case '-':
+        if (!mt_end(p, &ln))
+            return false;
+        op.kind = OP_FREE;
+        if (nil)
+            op.flags = OP_F_NULL;
+        else if (!intern_addr(p, a, &op.id))
+            return false;
+        return push_op(p, &op);
+    case '!':
+        if (!mt_size(p, &ln, &size) || !mt_end(p, &ln))
+            return false;
+        op.kind = OP_REALLOC;
+        op.a = size;
+        op.flags = OP_F_FAILED;
+        if (nil)
+            op.flags |= OP_F_NULL;
+        else if (!intern_addr(p, a, &op.id))
+            return false;
+        op.id2 = op.id;
+        return push_op(p, &op);
+    case '<':
+        if (!mt_end(p, &ln))
+            return false;
+        p->pend = true;
+        p->pend_line = p->lineno;
+        p->pend_col = op.col;
+        p->pend_text = caller;
+        p->pend_flags = nil ? OP_F_NULL : 0;
+        p->pend_id = TRACE_NO_ID;
+        if (!nil && !intern_addr(p, a, &p->pend_id))
+            return false;
+        return true;
+    case '>':
+        if (!p->pend)
+            return fail(p, o.col, o.s, o.n, "a '>' line without a '<' line before it");
+        if (!mt_size(p, &ln, &size) || !mt_end(p, &ln))
+            return false;
+        op.kind = OP_REALLOC;
+        op.line = p->pend_line;
+        op.col = p->pend_col;
+        op.text = p->pend_text;
+        op.flags = p->pend_flags;
+        op.id = p->pend_id;
+        op.a = size;
+        if (nil) {
+            op.flags |= OP_F_FAILED;
+            op.id2 = op.id;
+        } else if (!intern_addr(p, a, &op.id2)) {
+            return false;
+        }
+        p->pend = false;
+        return push_op(p, &op);
+    default:
+        break;
+    }
+    return false;
+}
+
+/* ---------- lines, detection, streaming ---------- */
+
+static enum mode detect(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && is_blank(s[i]))
+        i++;
+    if (i >= n || s[i] == '#')
+        return MODE_UNKNOWN;
+    char c = s[i];
+    bool sep = i + 1 < n && is_blank(s[i + 1]);
+    if ((c == '=' || c == '@' || c == '+' || c == '-' || c == '<' || c == '>' || c == '!') && sep)
+        return MODE_MTRACE;
+    return MODE_NATIVE;
+}
+
+static bool parse_line(struct parser *p, const char *s, size_t n)
+{
+    if (p->lineno == UINT32_MAX - 1)
+        return fail(p, 0, NULL, 0, "too many lines");
+    p->lineno++;
+    if (n > 0 && s[n - 1] == '\r')
+        n--;
+    if (p->lineno == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+        /* A UTF-8 byte-order mark is dropped; columns count from after it. */
+        s += 3;
+        n -= 3;
+    }
+    if (n > MAX_LINE)
+        return fail(p, 1, s, 16, "line too long: more than 16 MiB");
+    if (!check_text(p, s, n))
+        return false;
+    if (p->mode == MODE_UNKNOWN) {
+        p->mode = detect(s, n);
+        if (p->mode == MODE_UNKNOWN)
+            return true;
+        p->t->format = p->mode == MODE_MTRACE ? TRACE_MTRACE : TRACE_NATIVE;
+    }
+    if (p->mode == MODE_MTRACE)
+        return mtrace_line(p, s, n);
+    return native_line(p, s, n);
+}
+
+/* Feeds len bytes; complete lines are parsed in place. */
+static bool feed(struct parser *p, const char *data, size_t len)
+{
+    while (len > 0 && !p->failed) {
+        const char *nl = memchr(data, '\n', len);
+        size_t take = nl ? (size_t)(nl - data) : len;
+        if (p->llen == 0 && nl) {
+            if (!parse_line(p, data, take))
+                return false;
+        } else {
+            if (p->llen + take > MAX_LINE + 2) {
+                p->lineno++;
+                return fail(p, 1, p->lbuf, p->llen < 16 ? p->llen : 16,
+                            "line too long: more than 16 MiB");
+            }
+            if (!grow((void **)&p->lbuf, &p->lcap, p->llen + take, 1))
+                return fail_nomem(p);
+            memcpy(p->lbuf + p->llen, data, take);
+            p->llen += take;
+            if (nl) {
+                size_t ll = p->llen;
+                p->llen = 0;
+                if (!parse_line(p, p->lbuf, ll))
+                    return false;
+            }
+        }
+        if (!nl)
+            break;
+        data = nl + 1;
+        len -= take + 1;
+    }
+    return !p->failed;
+}
+
+static bool finish(struct parser *p)
+{
+    if (p->llen > 0) {
+        size_t ll = p->llen;
+        p->llen = 0;
+        if (!parse_line(p, p->lbuf, ll))
+            return false;
+    }
+    if (p->pend) {
+        p->lineno = p->pend_line;
+        return fail(p, p->pend_col, "<", 1,
+                    "unterminated realloc: a '<' line not followed by '>' before the end");
+    }
+    return true;
+}
+
+static struct trace *begin(struct parser *p, const char *name, struct trace_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->err = err ? err : &p->scratch;
+    memset(p->err, 0, sizeof *p->err);
+    struct trace *t = calloc(1, sizeof *t);
+    if (!t) {
+        fail_nomem(p);
+        return NULL;
+    }
+    p->t = t;
+    t->format = TRACE_NATIVE;
+    t->cfg.ram = UINT64_C(16) << 20;
+    t->cfg.paging = TRACE_PAGING_32;
+    t->cfg.tlb_entries = 64;
+    t->cfg.tlb_ways = 4;
+    const char *nm = name ? name : "-";
+    size_t nl = strlen(nm);
+    t->name = malloc(nl + 1);
+    if (!t->name) {
+        fail_nomem(p);
+        trace_free(t);
+        return NULL;
+    }
+    memcpy(t->name, nm, nl + 1);
+    return t;
+}
+
+/* Ends a parse: drops the parser's tables; on failure the trace too. */
+static struct trace *end(struct parser *p, bool ok)
+{
+    free(p->lbuf);
+    free(p->ids.slot);
+    free(p->texts.slot);
+    free(p->addrs.slot);
+    struct trace *t = p->t;
+    if (!ok || p->failed) {
+        trace_free(t);
+        return NULL;
+    }
+    /* Give back the spare capacity of the ops array. */
+    if (t->nops > 0 && p->ops_cap > t->nops) {
+        struct op *shrunk = realloc(t->ops, t->nops * sizeof *t->ops);
+        if (shrunk)
+            t->ops = shrunk;
+    }
+    return t;
+}
+
+struct trace *trace_parse(const char *data, size_t len, const char *name, struct trace_error *err)
+{
+    struct parser p;
+    if (!begin(&p, name, err))
+        return NULL;
+    bool ok = (len == 0 || data != NULL) && feed(&p, data, len) && finish(&p);
+    return end(&p, ok);
+}
+
+struct trace *trace_load_stream(FILE *f, const char *name, struct trace_error *err)
+{
+    struct parser p;
+    if (!begin(&p, name, err))
+        return NULL;
+    char *buf = malloc(READ_BLOCK);
+    if (!buf) {
+        fail_nomem(&p);
+        return end(&p, false);
+    }
+    bool ok = true;
+    for (;;) {
+        size_t got = fread(buf, 1, READ_BLOCK, f);
+        if (got > 0 && !feed(&p, buf, got)) {
+            ok = false;
+            break;
+        }
+        if (got < READ_BLOCK) {
+            if (ferror(f)) {
+                int e = errno;
+                fail(&p, 0, name ? name : "-", name ? strlen(name) : 1, "cannot read: %s",
+                     e ? strerror(e) : "I/O error");
+                p.err->line = 0;
+                ok = false;
+            }
+            break;
+        }
+    }
+    free(buf);
+    ok = ok && finish(&p);
+    return end(&p, ok);
+}
+
+struct trace *trace_load(const char *path, struct trace_error *err)
+{
+    if (!path) {
+        struct parser p;
+        begin(&p, "", err);
+        fail(&p, 0, NULL, 0, "no trace file given");
+        return end(&p, false);
+    }
+    if (strcmp(path, "-") == 0)
+        return trace_load_stream(stdin, "-", err);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int e = errno;
+        struct trace_error scratch;
+        struct trace_error *ep = err ? err : &scratch;
+        memset(ep, 0, sizeof *ep);
+        set_token(ep, path, strlen(path));
+        snprintf(ep->msg, sizeof ep->msg, "cannot open: %s", strerror(e));
+        return NULL;
+    }
+    struct trace *t = trace_load_stream(f, path, err);
+    fclose(f);
+    return t;
+}
+
+void trace_free(struct trace *t)
+{
+    if (!t)
+        return;
+    free(t->name);
+    free(t->ops);
+    free(t->cfg.reserve);
+    free(t->cfg.identity);
+    free(t->arena);
+    free(t->id_name);
+    free(t->intern);
+    free(t);
+}

@@ -32,41 +32,54 @@ enum trace_paging {
     TRACE_PAGING_LONG,
 };
 
+/*
+ * mtrace lines become ops as follows (id TRACE_NO_ID where the log says (nil)):
+ *   + ADDR SIZE        OP_MALLOC, id = ADDR, a = SIZE, OP_F_TOUCH
+ *   + (nil) SIZE       OP_MALLOC, id = TRACE_NO_ID, OP_F_FAILED (nothing to touch)
+ *   - ADDR / - (nil)   OP_FREE, id = ADDR / TRACE_NO_ID with OP_F_NULL (harmless)
+ *   < OLD, > NEW SIZE  OP_REALLOC, id = OLD, id2 = NEW, a = SIZE (line/col of the '<')
+ *   ! OLD SIZE         OP_REALLOC, id = id2 = OLD, a = SIZE, OP_F_FAILED
+ *   ! (nil) SIZE       OP_REALLOC, id = id2 = TRACE_NO_ID, OP_F_FAILED | OP_F_NULL
+ * glibc logs realloc(NULL, n) as '+' and realloc(p, 0) as '-': they arrive as
+ * OP_MALLOC and OP_FREE. The caller ('@' part) is in text, or TRACE_NO_TEXT.
+ */
 enum op_kind {
-    OP_MALLOC,    /* id, a = size */
-    OP_CALLOC,    /* id, a = count, b = size */
-    OP_REALLOC,   /* id = old block, id2 = new id (native: same as id), a = size */
-    OP_FREE,      /* id */
-    OP_READ,      /* id, a = offset, b = len; or with OP_F_RAW: a = vaddr, b = len */
-    OP_WRITE,     /* as OP_READ */
-    OP_SAY,       /* text = caption */
+    OP_MALLOC,  /* id, a = size */
+    OP_CALLOC,  /* id, a = count, b = size */
+    OP_REALLOC, /* id = old block, id2 = new id (native: same as id), a = size */
+    OP_FREE,    /* id */
+    OP_READ,    /* id, a = offset, b = len; or with OP_F_RAW: a = vaddr, b = len */
+    OP_WRITE,   /* as OP_READ */
+    OP_SAY,     /* text = caption */
     OP_KIND_COUNT
 };
 
-#define OP_F_RAW    (1u << 0)   /* read/write at a raw virtual address, no id */
-#define OP_F_FAILED (1u << 1)   /* mtrace: the program's call returned null */
-#define OP_F_TOUCH  (1u << 2)   /* mtrace: write the first byte after allocating */
-#define OP_F_NULL   (1u << 3)   /* mtrace: free or realloc of a null pointer */
+#define OP_F_RAW    (1u << 0) /* read/write at a raw virtual address, no id */
+#define OP_F_FAILED (1u << 1) /* mtrace: the program's call returned null */
+#define OP_F_TOUCH  (1u << 2) /* mtrace: write the first byte after allocating */
+#define OP_F_NULL   (1u << 3) /* mtrace: free or realloc of a null pointer */
 
-#define TRACE_NO_ID UINT32_MAX
+#define TRACE_NO_ID   UINT32_MAX
 #define TRACE_NO_TEXT UINT32_MAX
 
 struct op {
-    uint8_t kind;       /* enum op_kind */
-    uint8_t flags;      /* OP_F_* */
-    uint16_t col;       /* column of the operation's first token (1-based) */
-    uint32_t line;      /* line in the trace (1-based) */
-    uint32_t id;        /* block id, or TRACE_NO_ID */
-    uint32_t id2;       /* realloc: id of the block afterwards */
-    uint32_t text;      /* OP_SAY: caption; mtrace: caller; else TRACE_NO_TEXT */
+    uint8_t kind;  /* enum op_kind */
+    uint8_t flags; /* OP_F_* */
+    uint16_t col;  /* column of the operation's first token (1-based) */
+    uint32_t line; /* line in the trace (1-based) */
+    uint32_t id;   /* block id, or TRACE_NO_ID */
+    uint32_t id2;  /* realloc: id of the block afterwards */
+    uint32_t text; /* OP_SAY: caption; mtrace: caller; else TRACE_NO_TEXT */
     uint64_t a;
     uint64_t b;
 };
 
+/* A physical range; start + len never overflows and len is never 0.
+ * Native `reserve START END` gives len = END - START. */
 struct trace_range {
-    uint64_t start;     /* bytes */
-    uint64_t len;       /* bytes */
-    uint32_t label;     /* text handle, or TRACE_NO_TEXT */
+    uint64_t start; /* bytes */
+    uint64_t len;   /* bytes */
+    uint32_t label; /* text handle, or TRACE_NO_TEXT */
     uint32_t line;
 };
 
@@ -78,31 +91,31 @@ struct trace_config {
     unsigned tlb_entries, tlb_ways; /* default 64, 4 */
     struct trace_range *reserve;    /* [start, start+len) reserved */
     size_t nreserve;
-    struct trace_range *identity;   /* identity-mapped ranges */
+    struct trace_range *identity; /* identity-mapped ranges */
     size_t nidentity;
 };
 
 struct trace {
     enum trace_format format;
-    char *name;             /* the path as given ("-" for stdin) */
+    char *name; /* the path as given ("-" for stdin) */
     struct op *ops;
     size_t nops;
     struct trace_config cfg;
-    uint32_t nids;          /* ids are 0..nids-1 */
+    uint32_t nids; /* ids are 0..nids-1 */
     /* Private: interning tables and the text arena. Use the accessors. */
     char *arena;
     size_t arena_len, arena_cap;
-    uint32_t *id_name;      /* per id: text handle of its name */
+    uint32_t *id_name; /* per id: text handle of its name */
     size_t id_cap;
-    void *intern;           /* parser's hash tables, freed with the trace */
+    void *intern; /* NULL: the parser drops its hash tables when it is done */
 };
 
 /* An input error (STYLE.md 5): where, the offending token, and what. */
 struct trace_error {
-    unsigned line;          /* 1-based; 0 when not about a line (I/O) */
-    unsigned col;           /* 1-based */
-    char token[64];         /* the offending token, truncated, NUL-terminated */
-    char msg[192];          /* what is wrong, without the position */
+    unsigned line;  /* 1-based; 0 when not about a line (I/O) */
+    unsigned col;   /* 1-based */
+    char token[64]; /* the offending token, truncated, NUL-terminated */
+    char msg[192];  /* what is wrong, without the position */
 };
 
 /* Parses the trace at path ("-" reads stdin). Returns the trace, or NULL with
@@ -110,12 +123,13 @@ struct trace_error {
  * Never prints. */
 struct trace *trace_load(const char *path, struct trace_error *err);
 
-/* Parses from an open stream; name is recorded as the trace's name. */
+/* Parses from an open stream, read in 64 KiB blocks to its end (f is not
+ * closed); name is recorded as the trace's name. Fails as trace_load. */
 struct trace *trace_load_stream(FILE *f, const char *name, struct trace_error *err);
 
-/* Parses len bytes of data (need not be NUL-terminated). */
-struct trace *trace_parse(const char *data, size_t len, const char *name,
-                          struct trace_error *err);
+/* Parses len bytes of data (need not be NUL-terminated); fails as trace_load.
+ * Lines may end in LF or CRLF; a line longer than 16 MiB is an error. */
+struct trace *trace_parse(const char *data, size_t len, const char *name, struct trace_error *err);
 
 /* Frees the trace. NULL is allowed. */
 void trace_free(struct trace *t);
@@ -138,5 +152,20 @@ bool trace_paging_parse(const char *s, enum trace_paging *out);
  * optional K, M or G suffix (powers of 1024) when allow_suffix. False on any
  * other text or on overflow. For the command line (--ram, --tlb, VADDR). */
 bool trace_number_parse(const char *s, bool allow_suffix, uint64_t *out);
+
+/* Largest RAM a trace or the command line may ask for: 64 GiB. */
+#define TRACE_RAM_MAX         (UINT64_C(64) << 30)
+/* Largest TLB: 65536 entries. */
+#define TRACE_TLB_MAX_ENTRIES 65536u
+
+/* Checks a RAM size in bytes as the `ram` line does: not 0, a multiple of
+ * 4 KiB, at most TRACE_RAM_MAX. Returns NULL when valid, else a constant
+ * message saying what is wrong. Can't fail otherwise; changes nothing. */
+const char *trace_ram_check(uint64_t bytes);
+
+/* Checks a TLB geometry as the `tlb` line does: 1..TRACE_TLB_MAX_ENTRIES
+ * entries, 1..entries ways, ways dividing entries, entries/ways (the sets) a
+ * power of 2. Returns NULL when valid, else a constant message. */
+const char *trace_tlb_check(uint64_t entries, uint64_t ways);
 
 #endif
