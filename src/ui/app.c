@@ -1,11 +1,684 @@
-/* placeholder until the visualizer lands: being written */
+/*
+ * app.c - the curses lifecycle and main loop of the visualizer (CONTRACT 4).
+ *
+ * Screen: the status line on top (trace, operation k/N, paging mode, CR0,
+ * CR3, CR4, playing or paused and the speed), the current caption under it,
+ * one to three views side by side (by the terminal's width), and the key bar
+ * (or a prompt) at the bottom. Keys come from keys.c's table; their handlers
+ * set dirty flags and the loop redraws once per iteration (tmux's
+ * CLIENT_REDRAW). Playback runs as many operations as the speed asks for the
+ * time elapsed, in bounded batches, and draws at most once per screen frame:
+ * never per operation, so a 4-million-operation trace stays responsive.
+ *
+ * The terminal is restored on every way out: quit, errors, SIGINT, SIGTERM
+ * (the handler ends curses and re-raises), and exit() through atexit.
+ */
 #include "app.h"
 
+#include <locale.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curses.h>
+
+#include "keys.h"
+#include "replay/options.h"
+#include "replay/timeline.h"
+#include "sim/cpu.h"
+#include "theme.h"
+#include "ui.h"
+
+#define MIN_COLS  50
+#define MIN_ROWS  14
+#define FRAME_NS  33000000.0 /* a screen frame while playing: ~30 per second */
+#define BATCH_OPS 4096       /* operations between two looks at the clock */
+
+/* The curses lifecycle is one per process: the signal handler and atexit
+ * need to know whether curses is on. */
+static volatile sig_atomic_t curses_on;
+
+static void end_curses(void)
+{
+    if (curses_on) {
+        curses_on = 0;
+        endwin();
+    }
+}
+
+static void on_signal(int sig)
+{
+    end_curses();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static const unsigned speeds[] = {1,     2,      5,      10,     20,     50,    100,
+                                  200,   500,    1000,   2000,   5000,   10000, 20000,
+                                  50000, 100000, 200000, 500000, 1000000};
+
+/* --- drawing ---------------------------------------------------------------- */
+
+static void layout(struct ui *ui)
+{
+    int np = ui->cols >= 180 ? 3 : ui->cols >= 120 ? 2 : 1;
+    int top = 2, h = ui->rows - 3;
+    int w = (ui->cols - (np - 1)) / np;
+    ui->npanes = np;
+    for (int i = 0; i < np; i++) {
+        ui->pane_view[i] = (enum ui_view)(((int)ui->focus + i) % VIEW_COUNT);
+        ui->pane[i] =
+            (struct ui_rect){top, i * (w + 1), h, i + 1 == np ? ui->cols - i * (w + 1) : w};
+    }
+}
+
+static void draw_status(struct ui *ui)
+{
+    const struct machine *m = ui_machine(ui);
+    const struct cpu *c = machine_cpu(m);
+    size_t nev = 0;
+    timeline_events(ui->tl, &nev);
+    struct fmt_status s = {
+        .trace = ui->name,
+        .op = (size_t)timeline_pos(ui->tl),
+        .nops = (size_t)timeline_len(ui->tl),
+        .ev = ui->micro ? ui->reveal : 0,
+        .nev = ui->micro ? nev : 0,
+        .mode = machine_paging_name(machine_config(m)->paging),
+        .cr0 = c->cr0,
+        .cr3 = c->cr3,
+        .cr4 = c->cr4,
+        .playing = ui->playing,
+        .speed = ui->speed,
+        .note = ui->note,
+    };
+    struct fmt_line l;
+    fmt_status_line(&l, &s, ui->cols);
+    struct ui_rect r = {0, 0, 1, ui->cols};
+    ui_paint_line(&r, 0, &l);
+
+    fmt_line_clear(&l);
+    if (ui->note[0] != '\0')
+        fmt_put(&l, UI_CHANGED, " %s ", ui->note);
+    const char *cap = timeline_caption(ui->tl);
+    if (cap != NULL)
+        fmt_put(&l, UI_CAPTION, " say: %s", cap);
+    r.y = 1;
+    ui_paint_line(&r, 0, &l);
+}
+
+static void draw_keybar(struct ui *ui)
+{
+    struct fmt_line l;
+    fmt_line_clear(&l);
+    struct ui_rect r = {ui->rows - 1, 0, 1, ui->cols};
+    if (ui->prompt != NULL) {
+        fmt_put(&l, UI_TITLE, "%s", ui->prompt);
+        fmt_put(&l, UI_NORMAL, "%s", ui->prompt_text ? ui->prompt_text : "");
+        int x = l.len;
+        ui_paint_line(&r, 0, &l);
+        move(r.y, x < ui->cols ? x : ui->cols - 1);
+        return;
+    }
+    static const char *const keys[][2] = {
+        {"q", "quit"}, {"?", "help"},   {"spc", "play"}, {"n", "step"},  {"b", "back"},
+        {"s", "into"}, {"+-", "speed"}, {"g", "goto"},   {"t", "trans"}, {"Tab", "view"},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        fmt_put(&l, UI_KEYBAR, "%s", keys[i][0]);
+        fmt_put(&l, UI_NORMAL, " %s ", keys[i][1]);
+    }
+    fmt_put(&l, UI_DIM, "brk:%c%c%c", (ui->breaks & TIMELINE_BREAK_FAULT) ? 'F' : '-',
+            (ui->breaks & TIMELINE_BREAK_CAPTION) ? 'C' : '-',
+            (ui->breaks & TIMELINE_BREAK_DIAG) ? 'D' : '-');
+    ui_paint_line(&r, 0, &l);
+}
+
+static void draw_help(struct ui *ui)
+{
+    struct ui_rect r = {1, 0, ui->rows - 2, ui->cols};
+    struct fmt_line l;
+    fmt_line_clear(&l);
+    fmt_put(&l, UI_TITLE, " pagesim help: every key (up/down scroll, any other key closes) ");
+    ui_paint_line(&r, 0, &l);
+    int y = 1;
+    size_t i = (size_t)(ui->help_top > 0 ? ui->help_top : 0);
+    while (y < r.h && keys_help_line(&l, i++))
+        ui_paint_line(&r, y++, &l);
+    ui_clear_rows(&r, y);
+}
+
+static void draw(struct ui *ui)
+{
+    getmaxyx(stdscr, ui->rows, ui->cols);
+    ui->too_small = ui->cols < MIN_COLS || ui->rows < MIN_ROWS;
+    erase();
+    if (ui->too_small) {
+        const char *msg = "terminal too small";
+        int n = (int)strlen(msg);
+        int x = ui->cols > n ? (ui->cols - n) / 2 : 0;
+        mvaddnstr(ui->rows / 2, x, msg, ui->cols);
+        char need[32];
+        snprintf(need, sizeof need, "need %dx%d", MIN_COLS, MIN_ROWS);
+        if (ui->rows / 2 + 1 < ui->rows)
+            mvaddnstr(ui->rows / 2 + 1, x, need, ui->cols - x);
+        refresh();
+        return;
+    }
+    draw_status(ui);
+    if (ui->help) {
+        draw_help(ui);
+    } else {
+        layout(ui);
+        for (int i = 0; i < ui->npanes; i++) {
+            const struct ui_rect *r = &ui->pane[i];
+            bool focused = ui->pane_view[i] == ui->focus;
+            switch (ui->pane_view[i]) {
+            case VIEW_FRAMES:
+                view_frames_draw(ui, r, focused);
+                break;
+            case VIEW_TABLES:
+                view_tables_draw(ui, r, focused);
+                break;
+            case VIEW_TRANSLATE:
+                view_translate_draw(ui, r, focused);
+                break;
+            case VIEW_TLB:
+                view_tlb_draw(ui, r, focused);
+                break;
+            case VIEW_HEAP:
+                view_heap_draw(ui, r, focused);
+                break;
+            case VIEW_LOG:
+                view_log_draw(ui, r, focused);
+                break;
+            case VIEW_COUNT:
+                break;
+            }
+            if (i > 0) {
+                attrset(theme_attr(UI_DIM));
+                mvvline(r->y, r->x - 1, '|', r->h);
+                attrset(A_NORMAL);
+            }
+        }
+    }
+    draw_keybar(ui);
+    refresh();
+}
+
+/* --- moving through the trace ------------------------------------------------- */
+
+static void moved(struct ui *ui)
+{
+    ui_after_move(ui);
+}
+
+static void do_step(struct ui *ui)
+{
+    size_t nev;
+    timeline_events(ui->tl, &nev);
+    if (ui->micro && ui->reveal < nev) {
+        ui->micro = false; /* finish the operation being stepped into */
+    } else if (!timeline_step(ui->tl)) {
+        snprintf(ui->note, sizeof ui->note, "end of trace");
+    }
+    ui->micro = false;
+    moved(ui);
+}
+
+static void do_micro(struct ui *ui)
+{
+    size_t nev;
+    timeline_events(ui->tl, &nev);
+    if (ui->micro && ui->reveal < nev) {
+        ui->reveal++;
+    } else {
+        if (!timeline_step(ui->tl)) {
+            snprintf(ui->note, sizeof ui->note, "end of trace");
+            ui->micro = false;
+            moved(ui);
+            return;
+        }
+        ui->micro = true;
+        timeline_events(ui->tl, &nev);
+        ui->reveal = nev > 0 ? 1 : 0;
+    }
+    moved(ui);
+}
+
+static void do_goto(struct ui *ui, uint64_t k)
+{
+    ui->micro = false;
+    if (!timeline_goto(ui->tl, k))
+        snprintf(ui->note, sizeof ui->note, "out of memory for checkpoints");
+    moved(ui);
+}
+
+/* Runs the operations due since the last call, at the speed asked. */
+static void play(struct ui *ui)
+{
+    double t = now_ns();
+    ui->credit += (t - ui->last_ns) * (double)ui->speed / 1e9;
+    ui->last_ns = t;
+    double deadline = t + FRAME_NS;
+    bool ran = false;
+    while (ui->credit >= 1.0) {
+        uint64_t due = ui->credit > BATCH_OPS ? BATCH_OPS : (uint64_t)ui->credit;
+        enum timeline_stop why;
+        unsigned mask = 0;
+        uint64_t n = timeline_run(ui->tl, due, ui->breaks, &why, &mask);
+        ui->credit -= (double)n;
+        ran |= n > 0;
+        if (why == TIMELINE_STOP_END) {
+            ui->playing = false;
+            snprintf(ui->note, sizeof ui->note, "end of trace");
+            break;
+        }
+        if (why == TIMELINE_STOP_BREAK) {
+            ui->playing = false;
+            snprintf(ui->note, sizeof ui->note, "breakpoint: %s",
+                     (mask & TIMELINE_BREAK_FAULT)     ? "fault"
+                     : (mask & TIMELINE_BREAK_CAPTION) ? "caption"
+                                                       : "diagnostic");
+            break;
+        }
+        if (now_ns() > deadline) {
+            ui->credit = 0; /* the machine cannot keep up: drop what is due */
+            break;
+        }
+    }
+    if (!ui->playing)
+        ui->credit = 0;
+    if (ran)
+        moved(ui);
+}
+
+/* --- prompts ----------------------------------------------------------------- */
+
+/* Reads a line on the bottom row. Returns false on Esc or ^G. */
+static bool prompt(struct ui *ui, const char *label, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    ui->prompt = label;
+    ui->prompt_text = buf;
+    curs_set(1);
+    timeout(-1);
+    bool ok = false;
+    for (;;) {
+        draw(ui);
+        int ch = getch();
+        if (ch == KEY_RESIZE || ch == ERR)
+            continue;
+        if (ch == 27 || ch == 7)
+            break;
+        if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+            ok = true;
+            break;
+        }
+        if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+            if (n > 0)
+                buf[--n] = '\0';
+        } else if (ch >= 32 && ch < 127 && n + 1 < len) {
+            buf[n++] = (char)ch;
+            buf[n] = '\0';
+        }
+    }
+    curs_set(0);
+    ui->prompt = NULL;
+    ui->prompt_text = NULL;
+    return ok;
+}
+
+static void ask_goto(struct ui *ui)
+{
+    char buf[32], label[64];
+    snprintf(label, sizeof label,
+             "go to operation (0..%llu): ", (unsigned long long)timeline_len(ui->tl));
+    if (!prompt(ui, label, buf, sizeof buf) || buf[0] == '\0')
+        return;
+    uint64_t k;
+    if (!trace_number_parse(buf, false, &k)) {
+        snprintf(ui->note, sizeof ui->note, "not an operation number: %.40s", buf);
+        return;
+    }
+    if (k > timeline_len(ui->tl))
+        k = timeline_len(ui->tl);
+    do_goto(ui, k);
+}
+
+static void ask_translate(struct ui *ui)
+{
+    char buf[96];
+    if (!prompt(ui, "translate ADDR [r|w|x] [u] (empty: latest access): ", buf, sizeof buf))
+        return;
+    ui->focus = VIEW_TRANSLATE;
+    char *save = NULL;
+    char *tok = strtok_r(buf, " \t", &save);
+    if (tok == NULL) {
+        ui->tr_typed = false;
+        return;
+    }
+    uint64_t va;
+    if (!trace_number_parse(tok, false, &va)) {
+        snprintf(ui->note, sizeof ui->note, "not an address: %.40s", tok);
+        return;
+    }
+    enum mmu_access acc = MMU_READ;
+    bool user = false;
+    while ((tok = strtok_r(NULL, " \t", &save)) != NULL) {
+        if (strcmp(tok, "r") == 0 || strcmp(tok, "read") == 0) {
+            acc = MMU_READ;
+        } else if (strcmp(tok, "w") == 0 || strcmp(tok, "write") == 0) {
+            acc = MMU_WRITE;
+        } else if (strcmp(tok, "x") == 0 || strcmp(tok, "exec") == 0) {
+            acc = MMU_EXEC;
+        } else if (strcmp(tok, "u") == 0 || strcmp(tok, "user") == 0) {
+            user = true;
+        } else if (strcmp(tok, "s") == 0 || strcmp(tok, "supervisor") == 0) {
+            user = false;
+        } else {
+            snprintf(ui->note, sizeof ui->note, "unknown access word: %.30s", tok);
+            return;
+        }
+    }
+    ui->tr_typed = true;
+    timeline_translate(ui->tl, va, acc, user, &ui->tr_probe);
+}
+
+/* --- keys --------------------------------------------------------------------- */
+
+static void click(struct ui *ui)
+{
+    MEVENT me;
+    if (getmouse(&me) != OK || ui->help || ui->too_small)
+        return;
+    if (!(me.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED)))
+        return;
+    for (int i = 0; i < ui->npanes; i++) {
+        const struct ui_rect *r = &ui->pane[i];
+        if (me.y < r->y || me.y >= r->y + r->h || me.x < r->x || me.x >= r->x + r->w)
+            continue;
+        enum ui_view v = ui->pane_view[i];
+        int y = me.y - r->y, x = me.x - r->x;
+        if (v == VIEW_FRAMES)
+            view_frames_click(ui, r, y, x);
+        else if (v == VIEW_TABLES)
+            view_tables_click(ui, r, y, x);
+        else if (v == VIEW_HEAP)
+            view_heap_click(ui, r, y, x);
+        if (ui->npanes == 1 || y == 0)
+            ui->focus = v;
+        return;
+    }
+}
+
+static bool view_key(struct ui *ui, enum ui_action a)
+{
+    switch (ui->focus) {
+    case VIEW_FRAMES:
+        return view_frames_key(ui, a);
+    case VIEW_TABLES:
+        return view_tables_key(ui, a);
+    case VIEW_TLB:
+        return view_tlb_key(ui, a);
+    case VIEW_HEAP:
+        return view_heap_key(ui, a);
+    case VIEW_LOG:
+        return view_log_key(ui, a);
+    case VIEW_TRANSLATE:
+    case VIEW_COUNT:
+        break;
+    }
+    return false;
+}
+
+static void toggle_break(struct ui *ui, unsigned bit, const char *what)
+{
+    ui->breaks ^= bit;
+    snprintf(ui->note, sizeof ui->note, "break on %s: %s", what, (ui->breaks & bit) ? "on" : "off");
+}
+
+static void change_speed(struct ui *ui, int dir)
+{
+    size_t n = sizeof speeds / sizeof speeds[0];
+    size_t i = 0;
+    while (i + 1 < n && speeds[i] < ui->speed)
+        i++;
+    if (dir > 0 && i + 1 < n)
+        i++;
+    else if (dir < 0 && i > 0)
+        i--;
+    ui->speed = speeds[i];
+}
+
+/* Handles one key. Returns false to quit. */
+static bool handle_key(struct ui *ui, int ch)
+{
+    if (ch == KEY_RESIZE)
+        return true;
+    enum ui_action a = keys_action(ch);
+    if (ui->help) {
+        if (a == ACT_UP || a == ACT_DOWN || a == ACT_PAGE_UP || a == ACT_PAGE_DOWN) {
+            int d = a == ACT_UP ? -1 : a == ACT_DOWN ? 1 : a == ACT_PAGE_UP ? -10 : 10;
+            ui->help_top += d;
+            if (ui->help_top < 0)
+                ui->help_top = 0;
+            return true;
+        }
+        ui->help = false;
+        return true;
+    }
+    ui->note[0] = '\0';
+    switch (a) {
+    case ACT_QUIT:
+        return false;
+    case ACT_HELP:
+        ui->help = true;
+        ui->help_top = 0;
+        break;
+    case ACT_PLAY:
+        ui->playing = !ui->playing;
+        if (ui->playing && timeline_pos(ui->tl) >= timeline_len(ui->tl)) {
+            ui->playing = false;
+            snprintf(ui->note, sizeof ui->note, "end of trace");
+        }
+        if (ui->playing) {
+            ui->micro = false;
+            ui->credit = 1.0; /* the first operation runs at once */
+            ui->last_ns = now_ns();
+        }
+        break;
+    case ACT_STEP:
+        do_step(ui);
+        break;
+    case ACT_BACK:
+        ui->micro = false;
+        if (!timeline_back(ui->tl))
+            snprintf(ui->note, sizeof ui->note, "at the start");
+        moved(ui);
+        break;
+    case ACT_MICRO:
+        do_micro(ui);
+        break;
+    case ACT_FASTER:
+        change_speed(ui, 1);
+        break;
+    case ACT_SLOWER:
+        change_speed(ui, -1);
+        break;
+    case ACT_GOTO:
+        ui->playing = false;
+        ask_goto(ui);
+        break;
+    case ACT_TRANSLATE:
+        ui->playing = false;
+        ask_translate(ui);
+        break;
+    case ACT_NEXT_VIEW:
+        ui->focus = (enum ui_view)((ui->focus + 1) % VIEW_COUNT);
+        break;
+    case ACT_PREV_VIEW:
+        ui->focus = (enum ui_view)((ui->focus + VIEW_COUNT - 1) % VIEW_COUNT);
+        break;
+    case ACT_VIEW1:
+    case ACT_VIEW2:
+    case ACT_VIEW3:
+    case ACT_VIEW4:
+    case ACT_VIEW5:
+    case ACT_VIEW6:
+        ui->focus = (enum ui_view)(a - ACT_VIEW1);
+        break;
+    case ACT_START:
+        do_goto(ui, 0);
+        break;
+    case ACT_END:
+        do_goto(ui, timeline_len(ui->tl));
+        break;
+    case ACT_BREAK_FAULT:
+        toggle_break(ui, TIMELINE_BREAK_FAULT, "faults");
+        break;
+    case ACT_BREAK_CAPTION:
+        toggle_break(ui, TIMELINE_BREAK_CAPTION, "captions");
+        break;
+    case ACT_BREAK_DIAG:
+        toggle_break(ui, TIMELINE_BREAK_DIAG, "diagnostics");
+        break;
+    case ACT_REDRAW:
+        clearok(curscr, TRUE);
+        break;
+    case ACT_MOUSE:
+        click(ui);
+        break;
+    case ACT_UP:
+    case ACT_DOWN:
+    case ACT_LEFT:
+    case ACT_RIGHT:
+    case ACT_PAGE_UP:
+    case ACT_PAGE_DOWN:
+    case ACT_ENTER:
+    case ACT_POP:
+    case ACT_ZOOM_IN:
+    case ACT_ZOOM_OUT:
+    case ACT_SHOW_ALL:
+        if (!view_key(ui, a))
+            snprintf(ui->note, sizeof ui->note, "key not used in this view");
+        break;
+    case ACT_NONE:
+    case ACT_COUNT:
+        break;
+    }
+    return true;
+}
+
+/* --- entry ---------------------------------------------------------------------- */
+
+static void print_error(const char *path, const struct trace_error *e)
+{
+    if (e->line > 0)
+        fprintf(stderr, "%s:%u:%u: error: %s\n", path, e->line, e->col, e->msg);
+    else
+        fprintf(stderr, "%s: error: %s\n", path, e->msg);
+}
+
+static void run(struct ui *ui)
+{
+    bool dirty = true;
+    for (;;) {
+        if (dirty) {
+            draw(ui);
+            dirty = false;
+        }
+        if (ui->playing) {
+            double per_op = 1e9 / (double)ui->speed;
+            double wait = per_op < FRAME_NS ? FRAME_NS : per_op;
+            timeout((int)(wait / 1e6));
+        } else {
+            timeout(-1);
+        }
+        int ch = getch();
+        if (ch == ERR) {
+            if (ui->playing) {
+                play(ui);
+                dirty = true;
+            }
+            continue;
+        }
+        if (!handle_key(ui, ch))
+            return;
+        dirty = true;
+    }
+}
 
 int ui_main(const char *path, const struct replay_options *opts)
 {
-    (void)opts;
-    fprintf(stderr, "pagesim: %s: the visualizer is not built yet\n", path);
-    return 2;
+    if (path == NULL || strcmp(path, "-") == 0) {
+        fprintf(stderr, "pagesim: the visualizer reads a trace file, not standard input "
+                        "(use 'pagesim replay -' for a pipe)\n");
+        return 2;
+    }
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr,
+                "pagesim: the visualizer needs a terminal on stdin and stdout "
+                "(use 'pagesim replay %s' without one)\n",
+                path);
+        return 2;
+    }
+    struct trace_error err;
+    memset(&err, 0, sizeof err);
+    struct trace *t = trace_load(path, &err);
+    if (t == NULL) {
+        print_error(path, &err);
+        return 1;
+    }
+    struct timeline *tl = timeline_create(t, opts, NULL, &err);
+    if (tl == NULL) {
+        print_error(path, &err);
+        trace_free(t);
+        return 1;
+    }
+
+    setlocale(LC_ALL, "");
+    SCREEN *scr = newterm(NULL, stdout, stdin);
+    if (scr == NULL) {
+        const char *term = getenv("TERM");
+        fprintf(stderr, "pagesim: cannot drive this terminal (TERM=%s)\n", term ? term : "");
+        timeline_destroy(tl);
+        trace_free(t);
+        return 2;
+    }
+    curses_on = 1;
+    atexit(end_curses);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    curs_set(0);
+    set_escdelay(25);
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED, NULL);
+    theme_init(!theme_no_color_env());
+
+    struct ui ui;
+    ui_state_init(&ui, tl, path);
+    run(&ui);
+
+    end_curses();
+    delscreen(scr);
+    ui_state_free(&ui);
+    timeline_destroy(tl);
+    trace_free(t);
+    return 0;
 }

@@ -1,0 +1,254 @@
+/*
+ * view_frames.c - the Frames view: the page-frame allocator's bytemap as a
+ * grid, one cell per frame, or per group of 2^k frames when RAM has more
+ * frames than the pane has cells (the legend says how many). Each cell shows
+ * the most telling frame of its group (fmt_frame_group), coloured by state
+ * and role; frames the current step touched are highlighted; the cursor
+ * frame's physical address, state, role and the linear addresses that map
+ * it (a reverse walk of the tables, pagemap.c) are shown under the grid.
+ *
+ * Cost: one pass over the bytemap of the frames on screen, so a redraw costs
+ * the same for 16 MiB as for 4 GiB once the grid is full.
+ */
+#include "ui.h"
+
+#include <inttypes.h>
+
+#include "pagemap.h"
+#include "sim/cpu.h"
+#include "sim/pfa.h"
+#include "sim/x86.h"
+
+#define PREFIX_W  10 /* "000107000 " physical address of the row */
+#define INFO_ROWS 3
+
+struct grid {
+    uint64_t nframes;
+    uint64_t cols, rows; /* cells */
+    unsigned zoom;       /* frames per cell = 1 << zoom */
+    uint64_t top_cell;   /* first cell of the top row */
+};
+
+static uint64_t nframes_of(const struct ui *ui)
+{
+    return pfa_stats(machine_pfa(ui_machine(ui))).total;
+}
+
+/* Fits the grid into r and keeps the cursor on screen. */
+static struct grid layout(struct ui *ui, const struct ui_rect *r)
+{
+    struct grid g;
+    g.nframes = nframes_of(ui);
+    int w = r->w - PREFIX_W;
+    g.cols = w >= 16 ? (uint64_t)(w / 8 * 8) : (uint64_t)(w > 1 ? w : 1);
+    g.rows = r->h > 2 + INFO_ROWS + 1 ? (uint64_t)(r->h - 2 - INFO_ROWS) : 1;
+    if (ui->fr_fit) {
+        uint64_t per = fmt_frames_per_cell(g.nframes, g.cols * g.rows);
+        ui->fr_zoom = 0;
+        while ((UINT64_C(1) << ui->fr_zoom) < per)
+            ui->fr_zoom++;
+    }
+    g.zoom = ui->fr_zoom;
+    ui->fr_cols = g.cols;
+    if (ui->fr_cursor >= g.nframes)
+        ui->fr_cursor = g.nframes ? g.nframes - 1 : 0;
+    uint64_t ncells = (g.nframes + (UINT64_C(1) << g.zoom) - 1) >> g.zoom;
+    uint64_t cur_row = (ui->fr_cursor >> g.zoom) / g.cols;
+    uint64_t top_row = ui->fr_top >> g.zoom;
+    top_row /= g.cols;
+    if (cur_row < top_row)
+        top_row = cur_row;
+    if (cur_row >= top_row + g.rows)
+        top_row = cur_row - g.rows + 1;
+    uint64_t total_rows = (ncells + g.cols - 1) / g.cols;
+    if (top_row + g.rows > total_rows)
+        top_row = total_rows > g.rows ? total_rows - g.rows : 0;
+    g.top_cell = top_row * g.cols;
+    ui->fr_top = g.top_cell << g.zoom;
+    return g;
+}
+
+static void draw_info(struct ui *ui, const struct ui_rect *r, int y0, const struct grid *g)
+{
+    const struct machine *m = ui_machine(ui);
+    const struct pfa *a = machine_pfa(m);
+    uint64_t pfn = ui->fr_cursor;
+    struct fmt_line l;
+    char sz[24];
+    fmt_line_clear(&l);
+    enum pfa_state st = pfa_state(a, pfn);
+    enum frame_role ro = pfa_role(a, pfn);
+    struct fmt_cell c = fmt_frame_cell((uint8_t)st, (uint8_t)ro);
+    fmt_put(&l, UI_NORMAL, "frame 0x%" PRIx64 " at 0x%09" PRIx64 ": ", pfn, pfn_to_pa(pfn));
+    fmt_put(&l, (enum ui_role)c.role, "%c %s", c.glyph, pfa_state_name(st));
+    if (ro != ROLE_NONE)
+        fmt_put(&l, (enum ui_role)c.role, ", %s", pfa_role_name(ro));
+    if (ui_touched_frame(ui, pfn))
+        fmt_put(&l, UI_CHANGED, " (touched by this step)");
+    ui_paint_line(r, y0, &l);
+
+    if (!ui->rev_valid || ui->rev_pfn != pfn || ui->rev_pos != timeline_pos(ui->tl)) {
+        struct pagemap_hit hits[8];
+        ui->rev_n = pagemap_find(machine_phys(m), &ui->mode, ui_root_table(ui), ui->maxphyaddr, pfn,
+                                 hits, 8, 0, &ui->rev_more);
+        for (size_t i = 0; i < ui->rev_n; i++) {
+            ui->rev_va[i] = hits[i].va;
+            ui->rev_kind[i] = hits[i].kind;
+        }
+        ui->rev_pfn = pfn;
+        ui->rev_pos = timeline_pos(ui->tl);
+        ui->rev_valid = true;
+    }
+    fmt_line_clear(&l);
+    if (ui->rev_n == 0) {
+        fmt_put(&l, UI_DIM, "not reached from CR3 (no virtual page maps it)");
+    } else {
+        fmt_put(&l, UI_NORMAL, "mapped by:");
+        for (size_t i = 0; i < ui->rev_n; i++) {
+            if (ui->rev_kind[i] == 0) {
+                fmt_put(&l, UI_PRESENT, " va 0x%" PRIx64, ui->rev_va[i]);
+            } else {
+                static const char *const what[] = {"PML4", "PDPT", "PD", "PT"};
+                fmt_put(&l, UI_FRAME_PT, " %s for 0x%" PRIx64, what[(ui->rev_kind[i] - 1) & 3],
+                        ui->rev_va[i]);
+            }
+        }
+        if (ui->rev_more)
+            fmt_put(&l, UI_DIM, " ...");
+    }
+    ui_paint_line(r, y0 + 1, &l);
+
+    fmt_line_clear(&l);
+    static const struct {
+        uint8_t state, role;
+        const char *name;
+    } legend[] = {
+        {PFA_FREE, ROLE_NONE, "free"},     {PFA_RESERVED, ROLE_FIRMWARE, "rsvd"},
+        {PFA_USED, ROLE_KERNEL, "kernel"}, {PFA_USED, ROLE_PML4, "PML4"},
+        {PFA_USED, ROLE_PDPT, "PDPT"},     {PFA_USED, ROLE_PD, "PD"},
+        {PFA_USED, ROLE_PT, "PT"},         {PFA_USED, ROLE_HEAP, "heap"},
+        {PFA_USED, ROLE_DEVICE, "dev"},    {PFA_USED, ROLE_NONE, "used"},
+    };
+    for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++) {
+        struct fmt_cell lc = fmt_frame_cell(legend[i].state, legend[i].role);
+        fmt_put(&l, (enum ui_role)lc.role, "%c", lc.glyph);
+        fmt_put(&l, UI_DIM, "%s ", legend[i].name);
+    }
+    fmt_put(&l, UI_DIM, " 1 cell = %s", fmt_size(X86_PAGE_SIZE << g->zoom, sz, sizeof sz));
+    ui_paint_line(r, y0 + 2, &l);
+}
+
+void view_frames_draw(struct ui *ui, const struct ui_rect *r, bool focused)
+{
+    ui_paint_title(r, ui_view_title(VIEW_FRAMES), focused);
+    if (r->h < 2)
+        return;
+    struct grid g = layout(ui, r);
+    const struct pfa *a = machine_pfa(ui_machine(ui));
+    const uint8_t *states = pfa_bytemap(a);
+    const uint8_t *roles = pfa_roles(a);
+    struct pfa_stats st = pfa_stats(a);
+    uint64_t per = UINT64_C(1) << g.zoom;
+    struct fmt_line l;
+    char sz[24], rs[24];
+
+    fmt_line_clear(&l);
+    fmt_put(&l, UI_NORMAL, "%" PRIu64 " frame%s per cell (%s)", per, per == 1 ? "" : "s",
+            fmt_size(X86_PAGE_SIZE << g.zoom, sz, sizeof sz));
+    fmt_put(&l, UI_DIM, "  RAM %s: %" PRIu64 " used %" PRIu64 " free %" PRIu64 " rsvd",
+            fmt_size(st.total << X86_PAGE_SHIFT, rs, sizeof rs), st.used, st.free, st.reserved);
+    fmt_put(&l, UI_DIM, "%s", ui->fr_fit ? "  [fit; z zooms]" : "  [z/Z zoom]");
+    ui_paint_line(r, 1, &l);
+
+    uint64_t cur_cell = ui->fr_cursor >> g.zoom;
+    for (uint64_t row = 0; row < g.rows && (int)row + 2 < r->h; row++) {
+        uint64_t cell0 = g.top_cell + row * g.cols;
+        fmt_line_clear(&l);
+        if ((cell0 << g.zoom) >= g.nframes) {
+            ui_paint_line(r, (int)row + 2, &l);
+            continue;
+        }
+        fmt_put(&l, UI_DIM, "%09" PRIx64 " ", pfn_to_pa(cell0 << g.zoom));
+        int x0 = l.len;
+        for (uint64_t c = 0; c < g.cols; c++) {
+            uint64_t first = (cell0 + c) << g.zoom;
+            struct fmt_cell cell = fmt_frame_group(states, roles, g.nframes, first, per);
+            if (l.len < FMT_LINE_MAX) {
+                l.text[l.len] = cell.glyph;
+                l.role[l.len] = cell.role;
+                l.len++;
+            }
+        }
+        l.text[l.len] = '\0';
+        /* Highlights: what this step touched, then the cursor on top. */
+        for (size_t i = 0; i < ui->touch.nframes; i++) {
+            uint64_t tc = ui->touch.frames[i] >> g.zoom;
+            if (tc >= cell0 && tc < cell0 + g.cols && ui->touch.frames[i] < g.nframes)
+                l.role[x0 + (int)(tc - cell0)] = UI_CHANGED;
+        }
+        if (cur_cell >= cell0 && cur_cell < cell0 + g.cols)
+            l.role[x0 + (int)(cur_cell - cell0)] = UI_CURSOR;
+        ui_paint_line(r, (int)row + 2, &l);
+    }
+    int y0 = r->h - INFO_ROWS;
+    if (y0 > (int)g.rows + 2)
+        ui_clear_rows(&(struct ui_rect){r->y + (int)g.rows + 2, r->x, y0 - (int)g.rows - 2, r->w},
+                      0);
+    if (y0 >= 2)
+        draw_info(ui, r, y0, &g);
+}
+
+bool view_frames_key(struct ui *ui, enum ui_action a)
+{
+    uint64_t n = nframes_of(ui);
+    uint64_t per = UINT64_C(1) << ui->fr_zoom;
+    uint64_t row = per * (ui->fr_cols ? ui->fr_cols : 1);
+    uint64_t c = ui->fr_cursor;
+    switch ((int)a) {
+    case ACT_UP:
+        c = c >= row ? c - row : c % per;
+        break;
+    case ACT_DOWN:
+        c = c + row < n ? c + row : c;
+        break;
+    case ACT_LEFT:
+        c = c >= per ? c - per : 0;
+        break;
+    case ACT_RIGHT:
+        c = c + per < n ? c + per : c;
+        break;
+    case ACT_PAGE_UP:
+        c = c >= row * 16 ? c - row * 16 : 0;
+        break;
+    case ACT_PAGE_DOWN:
+        c = c + row * 16 < n ? c + row * 16 : (n ? n - 1 : 0);
+        break;
+    case ACT_ZOOM_IN:
+        ui->fr_fit = false;
+        if (ui->fr_zoom > 0)
+            ui->fr_zoom--;
+        return true;
+    case ACT_ZOOM_OUT:
+        ui->fr_fit = false;
+        if ((n >> ui->fr_zoom) > 1)
+            ui->fr_zoom++;
+        return true;
+    default:
+        return false;
+    }
+    ui->fr_cursor = c & ~(per - 1);
+    return true;
+}
+
+void view_frames_click(struct ui *ui, const struct ui_rect *r, int y, int x)
+{
+    if (y < 2 || x < PREFIX_W || ui->fr_cols == 0)
+        return;
+    uint64_t col = (uint64_t)(x - PREFIX_W);
+    if (col >= ui->fr_cols)
+        return;
+    uint64_t cell = ((ui->fr_top >> ui->fr_zoom) + (uint64_t)(y - 2) * ui->fr_cols) + col;
+    uint64_t f = cell << ui->fr_zoom;
+    if (f < nframes_of(ui))
+        ui->fr_cursor = f;
+}

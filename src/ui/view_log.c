@@ -1,0 +1,143 @@
+/*
+ * view_log.c - the Log view: the micro-events of the current operation and
+ * those before it, newest at the bottom, each with the operation and trace
+ * line that caused it, in the words replay --log uses (replay/eventfmt.h).
+ * The latest caption (`say`) sits on top, prominently. While stepping into
+ * an operation (s) only the events revealed so far are listed, the newest
+ * highlighted.
+ */
+#include "ui.h"
+
+#include <inttypes.h>
+
+#include "replay/eventfmt.h"
+
+static enum ui_role role_of(const struct event *e)
+{
+    switch (e->kind) {
+    case EV_CAPTION:
+        return UI_CAPTION;
+    case EV_FAULT:
+    case EV_DIAG:
+    case EV_ALLOC_FAIL:
+        return UI_FAULT;
+    case EV_TLB_HIT:
+        return UI_HIT;
+    case EV_TLB_MISS:
+        return UI_MISS;
+    case EV_FRAME_ALLOC:
+    case EV_FRAME_FREE:
+    case EV_FRAME_CLAIM:
+    case EV_TABLE_ALLOC:
+    case EV_TABLE_FREE:
+    case EV_ENTRY_WRITE:
+    case EV_CR_WRITE:
+    case EV_TLB_FILL:
+    case EV_TLB_EVICT:
+    case EV_TLB_FLUSH:
+    case EV_TLB_INVLPG:
+    case EV_WALK_STEP:
+    case EV_AD_SET:
+    case EV_ACCESS:
+    case EV_PAGE_MAP:
+    case EV_PAGE_UNMAP:
+    case EV_BLOCK_ALLOC:
+    case EV_BLOCK_SPLIT:
+    case EV_BLOCK_COALESCE:
+    case EV_BLOCK_FREE:
+    case EV_BLOCK_MOVE:
+    case EV_HEAP_GROW:
+    case EV_HEAP_SHRINK:
+    case EV_KIND_COUNT:
+        break;
+    }
+    return UI_NORMAL;
+}
+
+/* Number of history entries shown: the ring minus the events of the current
+ * operation not yet revealed. */
+static size_t shown_count(const struct ui *ui)
+{
+    size_t n = timeline_history_count(ui->tl);
+    if (!ui->micro)
+        return n;
+    uint64_t pos = timeline_pos(ui->tl);
+    size_t cur = 0;
+    while (cur < n) {
+        const struct timeline_logged *lg = timeline_history_at(ui->tl, n - 1 - cur);
+        if (lg == NULL || lg->op != pos)
+            break;
+        cur++;
+    }
+    size_t hide = cur > ui->reveal ? cur - ui->reveal : 0;
+    return n - hide;
+}
+
+void view_log_draw(struct ui *ui, const struct ui_rect *r, bool focused)
+{
+    ui_paint_title(r, ui_view_title(VIEW_LOG), focused);
+    struct fmt_line l;
+    fmt_line_clear(&l);
+    const char *cap = timeline_caption(ui->tl);
+    if (cap != NULL)
+        fmt_put(&l, UI_CAPTION, ">> %s", cap);
+    else
+        fmt_put(&l, UI_DIM, "(no caption yet)");
+    ui_paint_line(r, 1, &l);
+
+    size_t n = shown_count(ui);
+    int rows = r->h - 2;
+    if (ui->log_back > (int)n - rows)
+        ui->log_back = (int)n - rows;
+    if (ui->log_back < 0)
+        ui->log_back = 0;
+    size_t end = n - (size_t)ui->log_back;
+    size_t start = end > (size_t)rows ? end - (size_t)rows : 0;
+    uint64_t pos = timeline_pos(ui->tl);
+    int y = 2;
+    char buf[FMT_LINE_MAX];
+    for (size_t i = start; i < end && y < r->h; i++, y++) {
+        const struct timeline_logged *lg = timeline_history_at(ui->tl, i);
+        fmt_line_clear(&l);
+        if (lg == NULL) {
+            ui_paint_line(r, y, &l);
+            continue;
+        }
+        const struct op *o = timeline_op(ui->tl, lg->op);
+        bool cur = lg->op == pos;
+        if (lg->op == 0)
+            fmt_put(&l, UI_DIM, "boot     ");
+        else
+            fmt_put(&l, cur ? UI_TITLE : UI_DIM, "%" PRIu64 " L%" PRIu32 " ", lg->op,
+                    o ? o->line : 0);
+        if (l.len < 9)
+            fmt_fill(&l, UI_DIM, ' ', 9 - l.len);
+        eventfmt_format(ui->tl, &lg->ev, buf, sizeof buf);
+        enum ui_role role = role_of(&lg->ev);
+        if (ui->micro && cur && i + 1 == end && ui->log_back == 0)
+            role = UI_CHANGED;
+        fmt_put(&l, role, "%s", buf);
+        ui_paint_line(r, y, &l);
+    }
+    ui_clear_rows(r, y);
+}
+
+bool view_log_key(struct ui *ui, enum ui_action a)
+{
+    switch ((int)a) {
+    case ACT_UP:
+        ui->log_back++;
+        return true;
+    case ACT_DOWN:
+        ui->log_back--;
+        return true;
+    case ACT_PAGE_UP:
+        ui->log_back += 16;
+        return true;
+    case ACT_PAGE_DOWN:
+        ui->log_back -= 16;
+        return true;
+    default:
+        return false;
+    }
+}

@@ -1,0 +1,113 @@
+/*
+ * view_tlb.c - the TLB view: the set-associative TLB (sim/tlb.h) set by set,
+ * way by way: page -> frame, page size, the rights cached from the walk
+ * (SDM 4.10.2: R/W and U/S combined over the levels, XD, the leaf's D, G),
+ * and the LRU order inside the set (0 = most recently used). The counters
+ * sit on top; the entry the current step used or filled is highlighted and
+ * an eviction is named.
+ */
+#include "ui.h"
+
+#include <inttypes.h>
+
+#include "sim/tlb.h"
+
+/* 0 for the most recently used valid way of the set, 1 for the next... */
+static unsigned lru_rank(const struct tlb *t, unsigned s, unsigned w)
+{
+    const struct tlb_entry *e = tlb_entry_at(t, s, w);
+    unsigned rank = 0;
+    for (unsigned o = 0; o < tlb_nways(t); o++) {
+        const struct tlb_entry *x = tlb_entry_at(t, s, o);
+        if (o != w && x->valid && x->lru > e->lru)
+            rank++;
+    }
+    return rank;
+}
+
+static int tlb_rows(const struct tlb *t)
+{
+    return (int)(tlb_nsets(t) * tlb_nways(t));
+}
+
+void view_tlb_draw(struct ui *ui, const struct ui_rect *r, bool focused)
+{
+    ui_paint_title(r, ui_view_title(VIEW_TLB), focused);
+    const struct tlb *t = machine_tlb(ui_machine(ui));
+    struct tlb_stats st = tlb_stats(t);
+    struct fmt_line l;
+    fmt_line_clear(&l);
+    uint64_t look = st.hits + st.misses;
+    fmt_put(&l, UI_NORMAL, "%u entries, %u sets x %u ways  ", tlb_nentries(t), tlb_nsets(t),
+            tlb_nways(t));
+    fmt_put(&l, UI_HIT, "hits %" PRIu64 " ", st.hits);
+    fmt_put(&l, UI_MISS, "misses %" PRIu64 " ", st.misses);
+    fmt_put(&l, UI_NORMAL, "ratio %.1f%%", look ? 100.0 * (double)st.hits / (double)look : 0.0);
+    ui_paint_line(r, 1, &l);
+    fmt_line_clear(&l);
+    fmt_put(&l, UI_DIM,
+            "fills %" PRIu64 " evictions %" PRIu64 " flushes %" PRIu64 " invlpg %" PRIu64, st.fills,
+            st.evictions, st.flushes, st.invlpg);
+    if (ui->touch.evicted)
+        fmt_put(&l, UI_CHANGED, "  evicted %" PRIx64 "->%" PRIx64, ui->touch.evict_va,
+                ui->touch.evict_pa);
+    ui_paint_line(r, 2, &l);
+    fmt_line_clear(&l);
+    fmt_put(&l, UI_DIM, "set way %-16s    %-12s size flags lru", "page", "frame");
+    ui_paint_line(r, 3, &l);
+
+    int rows = r->h - 4;
+    int total = tlb_rows(t);
+    if (ui->tlb_top > total - rows)
+        ui->tlb_top = total - rows;
+    if (ui->tlb_top < 0)
+        ui->tlb_top = 0;
+    int y = 4;
+    unsigned ways = tlb_nways(t);
+    for (int k = ui->tlb_top; k < total && y < r->h; k++, y++) {
+        unsigned s = (unsigned)k / ways, w = (unsigned)k % ways;
+        const struct tlb_entry *e = tlb_entry_at(t, s, w);
+        fmt_line_clear(&l);
+        if (w == 0)
+            fmt_put(&l, UI_NORMAL, "%3u ", s);
+        else
+            fmt_put(&l, UI_NORMAL, "    ");
+        if (!e->valid) {
+            fmt_put(&l, UI_DIM, "%3u  -", w);
+        } else {
+            bool hot = ui_touched_va(ui, e->va);
+            enum ui_role role = hot ? UI_CHANGED : UI_PRESENT;
+            const char *size = e->shift == 30   ? "1G"
+                               : e->shift == 22 ? "4M"
+                               : e->shift == 21 ? "2M"
+                                                : "4K";
+            fmt_put(&l, role, "%3u %16" PRIx64 " -> %-12" PRIx64 " %-4s %c%c%c%c%c %u", w, e->va,
+                    e->pa, size, (e->flags & TLB_F_RW) ? 'W' : '-',
+                    (e->flags & TLB_F_US) ? 'U' : '-', (e->flags & TLB_F_XD) ? 'X' : '-',
+                    (e->flags & TLB_F_D) ? 'D' : '-', (e->flags & TLB_F_G) ? 'G' : '-',
+                    lru_rank(t, s, w));
+        }
+        ui_paint_line(r, y, &l);
+    }
+    ui_clear_rows(r, y);
+}
+
+bool view_tlb_key(struct ui *ui, enum ui_action a)
+{
+    switch ((int)a) {
+    case ACT_UP:
+        ui->tlb_top--;
+        return true;
+    case ACT_DOWN:
+        ui->tlb_top++;
+        return true;
+    case ACT_PAGE_UP:
+        ui->tlb_top -= 16;
+        return true;
+    case ACT_PAGE_DOWN:
+        ui->tlb_top += 16;
+        return true;
+    default:
+        return false;
+    }
+}
