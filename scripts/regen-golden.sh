@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# regen-golden.sh - rewrites tests/golden/NAME.log from `pagesim replay --log`
+# of every traces/NAME.trace. The only way golden files change: run it after
+# a deliberate change of behaviour, then review `git diff tests/golden`.
+#
+# usage: scripts/regen-golden.sh [PAGESIM]   (default: build/src/pagesim)
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+pagesim=${1:-${PAGESIM:-$src/build/src/pagesim}}
+if [ ! -x "$pagesim" ]; then
+    echo "regen-golden.sh: no pagesim binary at $pagesim (give its path)" >&2
+    exit 2
+fi
+pagesim=$(cd "$(dirname "$pagesim")" && pwd)/$(basename "$pagesim")
+cd "$src"
+mkdir -p tests/golden
+for tr in traces/*.trace; do
+    name=$(basename "$tr" .trace)
+    "$pagesim" replay --log "$tr" > "tests/golden/$name.log"
+    echo "wrote tests/golden/$name.log ($(wc -l < "tests/golden/$name.log") lines)"
+done
+# Golden files of traces that no longer exist.
+for gold in tests/golden/*.log; do
+    name=$(basename "$gold" .log)
+    [ -f "traces/$name.trace" ] || echo "stale: $gold (traces/$name.trace is gone)" >&2
+done

@@ -1,0 +1,329 @@
+/*
+ * eventfmt.c - micro-events into words (see eventfmt.h). The wording names
+ * the hardware structures as the SDM Vol. 3A chapter 4 does (PDE, PTE, CR3,
+ * #PF with its error code of section 4.7) so that the log reads like the
+ * manual a student has open beside it.
+ */
+#include "replay/eventfmt.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "replay/timeline.h"
+#include "sim/cpu.h"
+#include "sim/machine.h"
+#include "sim/mmu.h"
+#include "sim/pfa.h"
+#include "sim/x86.h"
+#include "trace/trace.h"
+
+static const char *const kind_names[EV_KIND_COUNT] = {
+    [EV_FRAME_ALLOC] = "frame alloc", [EV_FRAME_FREE] = "frame free",
+    [EV_FRAME_CLAIM] = "frame claim", [EV_TABLE_ALLOC] = "table alloc",
+    [EV_TABLE_FREE] = "table free",   [EV_ENTRY_WRITE] = "entry write",
+    [EV_CR_WRITE] = "CR write",       [EV_TLB_HIT] = "TLB hit",
+    [EV_TLB_MISS] = "TLB miss",       [EV_TLB_FILL] = "TLB fill",
+    [EV_TLB_EVICT] = "TLB evict",     [EV_TLB_FLUSH] = "TLB flush",
+    [EV_TLB_INVLPG] = "INVLPG",       [EV_WALK_STEP] = "walk step",
+    [EV_AD_SET] = "A/D set",          [EV_FAULT] = "fault",
+    [EV_ACCESS] = "access",           [EV_PAGE_MAP] = "page map",
+    [EV_PAGE_UNMAP] = "page unmap",   [EV_BLOCK_ALLOC] = "block alloc",
+    [EV_BLOCK_SPLIT] = "block split", [EV_BLOCK_COALESCE] = "block coalesce",
+    [EV_BLOCK_FREE] = "block free",   [EV_BLOCK_MOVE] = "block move",
+    [EV_HEAP_GROW] = "heap grow",     [EV_HEAP_SHRINK] = "heap shrink",
+    [EV_DIAG] = "diagnostic",         [EV_ALLOC_FAIL] = "alloc fail",
+    [EV_CAPTION] = "caption",
+};
+
+const char *eventfmt_kind_name(enum event_kind k)
+{
+    if ((unsigned)k >= EV_KIND_COUNT || kind_names[k] == NULL)
+        return "?";
+    return kind_names[k];
+}
+
+/* A bounded appender: keeps counting past the end, as snprintf does. */
+struct out {
+    char *buf;
+    size_t len;
+    size_t n;
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+put(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = o->n < o->len ? o->len - o->n : 0;
+    int w = vsnprintf(room ? o->buf + o->n : NULL, room, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        o->n += (size_t)w;
+}
+
+static unsigned long long ull(uint64_t v)
+{
+    return (unsigned long long)v;
+}
+
+/* "4 KiB", "2 MiB", "4 MiB", "1 GiB", else bytes. */
+static void put_size(struct out *o, uint64_t bytes)
+{
+    if (bytes >= (UINT64_C(1) << 30) && bytes % (UINT64_C(1) << 30) == 0)
+        put(o, "%llu GiB", ull(bytes >> 30));
+    else if (bytes >= (UINT64_C(1) << 20) && bytes % (UINT64_C(1) << 20) == 0)
+        put(o, "%llu MiB", ull(bytes >> 20));
+    else if (bytes >= 1024 && bytes % 1024 == 0)
+        put(o, "%llu KiB", ull(bytes >> 10));
+    else
+        put(o, "%llu bytes", ull(bytes));
+}
+
+static enum machine_paging paging_of(const struct timeline *tl)
+{
+    return machine_config(timeline_machine(tl))->paging;
+}
+
+/* Bytes per paging-structure entry: 4 in 32-bit paging, 8 otherwise. */
+static unsigned entry_bytes(const struct timeline *tl)
+{
+    enum machine_paging p = paging_of(tl);
+    return p == MACHINE_PAGING_32 || p == MACHINE_PAGING_PSE ? 4 : 8;
+}
+
+/* An entry value: 8 hex digits for 32-bit entries, 16 for 64-bit ones. */
+static void put_entry(struct out *o, const struct timeline *tl, uint64_t e)
+{
+    if (entry_bytes(tl) == 4 && e <= UINT32_MAX)
+        put(o, "0x%08llx", ull(e));
+    else
+        put(o, "0x%016llx", ull(e));
+}
+
+static const char *level_name(unsigned lvl)
+{
+    return lvl <= LVL_PTE ? mmu_level_name((enum walk_level)lvl) : "entry";
+}
+
+/* "PDE 832 at 0x00105d00" */
+static void put_entry_at(struct out *o, const struct timeline *tl, unsigned lvl, uint64_t pa)
+{
+    unsigned idx = (unsigned)((pa & (X86_PAGE_SIZE - 1)) / entry_bytes(tl));
+    /* The PAE PDPT is 32 bytes inside its page: its index is pa / 8 mod 4. */
+    if (paging_of(tl) == MACHINE_PAGING_PAE && lvl == LVL_PDPTE)
+        idx %= X86_PAE_PDPTE_COUNT;
+    put(o, "%s %u at 0x%08llx", level_name(lvl), idx, ull(pa));
+}
+
+/* What a table holding entries of level lvl is called. */
+static const char *table_name(unsigned lvl)
+{
+    switch (lvl) {
+    case LVL_PML4E:
+        return "PML4";
+    case LVL_PDPTE:
+        return "PDPT";
+    case LVL_PDE:
+        return "page directory";
+    case LVL_PTE:
+        return "page table";
+    default:
+        return "paging structure";
+    }
+}
+
+static const char *id_name(const struct timeline *tl, uint32_t id)
+{
+    if (id == TRACE_NO_ID)
+        return "-";
+    return trace_id_name(timeline_trace(tl), id);
+}
+
+static void put_fault(struct out *o, const struct event *ev)
+{
+    const char *reason = ev->reason <= FAULT_NON_CANONICAL
+                             ? mmu_fault_reason_name((enum fault_reason)ev->reason)
+                             : "?";
+    if (ev->extra == 13) {
+        put(o, "#GP(0) %s 0x%08llx", reason, ull(ev->va));
+        return;
+    }
+    uint32_t c = ev->code;
+    put(o, "#PF err=0x%x (%s", (unsigned)c,
+        (c & X86_PF_ID)  ? "fetch"
+        : (c & X86_PF_W) ? "write"
+                         : "read");
+    if (c & X86_PF_U)
+        put(o, ", user");
+    put(o, ", %s) CR2=0x%08llx", reason, ull(ev->va));
+}
+
+static void format(const struct timeline *tl, const struct event *ev, struct out *o)
+{
+    switch (ev->kind) {
+    case EV_FRAME_ALLOC:
+        put(o, "PFA gave frame 0x%08llx (%s)", ull(ev->pa),
+            pfa_role_name((enum frame_role)(ev->extra < ROLE_COUNT ? ev->extra : 0)));
+        break;
+    case EV_FRAME_FREE:
+        put(o, "PFA took back frame 0x%08llx", ull(ev->pa));
+        break;
+    case EV_FRAME_CLAIM:
+        put(o, "PFA claimed frame 0x%08llx (%s)", ull(ev->pa),
+            pfa_role_name((enum frame_role)(ev->extra < ROLE_COUNT ? ev->extra : 0)));
+        break;
+    case EV_TABLE_ALLOC:
+        put(o, "new %s at 0x%08llx", table_name(ev->level), ull(ev->pa));
+        break;
+    case EV_TABLE_FREE:
+        put(o, "empty %s at 0x%08llx given back", table_name(ev->level), ull(ev->pa));
+        break;
+    case EV_ENTRY_WRITE:
+        put_entry_at(o, tl, ev->level, ev->pa);
+        put(o, ": ");
+        put_entry(o, tl, ev->old);
+        put(o, " -> ");
+        put_entry(o, tl, ev->new);
+        put(o, " (va 0x%08llx)", ull(ev->va));
+        break;
+    case EV_CR_WRITE:
+        put(o, "%s 0x%08llx -> 0x%08llx",
+            ev->reg <= CPU_EFER ? cpu_reg_name((enum cpu_reg)ev->reg) : "CR?", ull(ev->old),
+            ull(ev->new));
+        break;
+    case EV_TLB_HIT:
+        put(o, "TLB hit 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
+        put_size(o, ev->size);
+        put(o, " page)");
+        break;
+    case EV_TLB_MISS:
+        put(o, "TLB miss 0x%08llx", ull(ev->va));
+        break;
+    case EV_TLB_FILL:
+        put(o, "TLB fill 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
+        put_size(o, ev->size);
+        put(o, " page)");
+        break;
+    case EV_TLB_EVICT:
+        put(o, "TLB evict 0x%08llx -> 0x%08llx", ull(ev->va), ull(ev->pa));
+        break;
+    case EV_TLB_FLUSH:
+        put(o, "TLB flush%s: %llu entr%s dropped", ev->extra ? " (global entries kept)" : "",
+            ull(ev->count), ev->count == 1 ? "y" : "ies");
+        break;
+    case EV_TLB_INVLPG:
+        put(o, "INVLPG 0x%08llx: %llu entr%s dropped", ull(ev->va), ull(ev->count),
+            ev->count == 1 ? "y" : "ies");
+        break;
+    case EV_WALK_STEP:
+        put(o, "walk ");
+        put_entry_at(o, tl, ev->level, ev->pa);
+        put(o, " = ");
+        put_entry(o, tl, ev->old);
+        break;
+    case EV_AD_SET: {
+        uint64_t set = ev->new & ~ev->old;
+        put_entry_at(o, tl, ev->level, ev->pa);
+        put(o, ": set %s: ",
+            (set & X86_PTE_A) && (set & X86_PTE_D) ? "A+D"
+            : (set & X86_PTE_D)                    ? "D"
+                                                   : "A");
+        put_entry(o, tl, ev->old);
+        put(o, " -> ");
+        put_entry(o, tl, ev->new);
+        break;
+    }
+    case EV_FAULT:
+        put_fault(o, ev);
+        break;
+    case EV_ACCESS:
+        put(o, "%s %llu byte%s at 0x%08llx -> 0x%08llx",
+            ev->extra <= MMU_EXEC ? mmu_access_name((enum mmu_access)ev->extra) : "access",
+            ull(ev->size), ev->size == 1 ? "" : "s", ull(ev->va), ull(ev->pa));
+        break;
+    case EV_PAGE_MAP:
+        put(o, "map 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
+        put_size(o, ev->size);
+        put(o, " page, entry ");
+        put_entry(o, tl, ev->new);
+        put(o, ")");
+        break;
+    case EV_PAGE_UNMAP:
+        put(o, "unmap 0x%08llx (was 0x%08llx)", ull(ev->va), ull(ev->pa));
+        break;
+    case EV_BLOCK_ALLOC:
+        put(o, "block %s: %llu bytes at 0x%08llx", id_name(tl, ev->id), ull(ev->size), ull(ev->va));
+        break;
+    case EV_BLOCK_SPLIT:
+        put(o, "split: %llu bytes left free at 0x%08llx", ull(ev->size), ull(ev->va));
+        break;
+    case EV_BLOCK_COALESCE:
+        put(o, "coalesce: free block of %llu bytes at 0x%08llx", ull(ev->size), ull(ev->va));
+        break;
+    case EV_BLOCK_FREE:
+        put(o, "free block %s: %llu bytes at 0x%08llx", id_name(tl, ev->id), ull(ev->size),
+            ull(ev->va));
+        break;
+    case EV_BLOCK_MOVE:
+        put(o, "realloc moved %s: 0x%08llx -> 0x%08llx (%llu bytes)", id_name(tl, ev->id),
+            ull(ev->old), ull(ev->new), ull(ev->size));
+        break;
+    case EV_HEAP_GROW:
+        put(o, "heap grew: ");
+        put_size(o, ev->size);
+        put(o, " at 0x%08llx", ull(ev->va));
+        break;
+    case EV_HEAP_SHRINK:
+        put(o, "heap shrank: ");
+        put_size(o, ev->size);
+        put(o, " at 0x%08llx given back", ull(ev->va));
+        break;
+    case EV_DIAG:
+        put(o, "diagnostic: %s",
+            ev->extra < DIAG_COUNT ? machine_diag_name((enum diag_kind)ev->extra) : "?");
+        if (ev->id != TRACE_NO_ID)
+            put(o, " (block %s)", id_name(tl, ev->id));
+        if (ev->va != 0)
+            put(o, " at 0x%08llx", ull(ev->va));
+        break;
+    case EV_ALLOC_FAIL:
+        put(o, "allocation of %llu bytes failed", ull(ev->size));
+        if (ev->id != TRACE_NO_ID)
+            put(o, " (block %s)", id_name(tl, ev->id));
+        break;
+    case EV_CAPTION:
+        put(o, "say: %s", timeline_caption_text(tl, ev));
+        break;
+    case EV_KIND_COUNT:
+    default:
+        put(o, "event %u", (unsigned)ev->kind);
+        break;
+    }
+}
+
+size_t eventfmt_format(const struct timeline *tl, const struct event *ev, char *buf, size_t len)
+{
+    struct out o = {buf, len, 0};
+    if (len > 0)
+        buf[0] = '\0';
+    format(tl, ev, &o);
+    return o.n;
+}
+
+size_t eventfmt_line(const struct timeline *tl, uint64_t op, uint32_t line, const struct event *ev,
+                     char *buf, size_t len)
+{
+    struct out o = {buf, len, 0};
+    if (len > 0)
+        buf[0] = '\0';
+    if (op == 0)
+        put(&o, "boot: ");
+    else
+        put(&o, "op %llu line %u: ", ull(op), (unsigned)line);
+    format(tl, ev, &o);
+    return o.n;
+}

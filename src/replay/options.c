@@ -1,0 +1,148 @@
+/*
+ * options.c - the shared command-line options (CONTRACT 1: --ram, --paging,
+ * --tlb, --at), parsed from words into a struct replay_options. Pure: the
+ * callers (cli/, ui/) print the reason and exit.
+ */
+#include "replay/options.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/phys.h"
+#include "sim/tlb.h"
+
+bool replay_check_ram(uint64_t bytes, char *msg, size_t msglen)
+{
+    if (bytes == 0) {
+        snprintf(msg, msglen, "RAM size must not be 0");
+        return false;
+    }
+    if (bytes % 4096 != 0) {
+        snprintf(msg, msglen, "RAM size must be a multiple of 4 KiB");
+        return false;
+    }
+    if (bytes > PHYS_MAX_SIZE) {
+        snprintf(msg, msglen, "RAM size must be at most 64G");
+        return false;
+    }
+    return true;
+}
+
+static bool power_of_two(uint64_t v)
+{
+    return v != 0 && (v & (v - 1)) == 0;
+}
+
+bool replay_check_tlb(uint64_t entries, uint64_t ways, char *msg, size_t msglen)
+{
+    if (entries < 1 || entries > TLB_MAX_ENTRIES) {
+        snprintf(msg, msglen, "TLB entries must be 1 to %u", (unsigned)TLB_MAX_ENTRIES);
+        return false;
+    }
+    if (ways < 1 || ways > entries || entries % ways != 0) {
+        snprintf(msg, msglen, "TLB ways must divide the number of entries");
+        return false;
+    }
+    if (!power_of_two(entries / ways)) {
+        snprintf(msg, msglen, "TLB sets (entries / ways) must be a power of two");
+        return false;
+    }
+    return true;
+}
+
+/* Splits "--name=value" or "--name value": returns the value or NULL when
+ * missing; advances *i past what was used. */
+static const char *option_value(int argc, char **argv, int *i, size_t namelen)
+{
+    const char *w = argv[*i];
+    if (w[namelen] == '=') {
+        (*i)++;
+        return w + namelen + 1;
+    }
+    if (*i + 1 >= argc) {
+        (*i)++;
+        return NULL;
+    }
+    const char *v = argv[*i + 1];
+    *i += 2;
+    return v;
+}
+
+static bool parse_tlb(const char *v, struct replay_options *o, char *msg, size_t msglen)
+{
+    char buf[64];
+    size_t n = strlen(v);
+    if (n == 0 || n >= sizeof buf) {
+        snprintf(msg, msglen, "bad TLB geometry '%s' (want ENTRIES[:WAYS])", v);
+        return false;
+    }
+    memcpy(buf, v, n + 1);
+    char *colon = strchr(buf, ':');
+    uint64_t entries, ways;
+    if (colon != NULL)
+        *colon = '\0';
+    if (!trace_number_parse(buf, false, &entries) ||
+        (colon != NULL && !trace_number_parse(colon + 1, false, &ways))) {
+        snprintf(msg, msglen, "bad TLB geometry '%s' (want ENTRIES[:WAYS])", v);
+        return false;
+    }
+    if (colon == NULL)
+        ways = entries < 4 ? (entries == 0 ? 1 : entries) : 4;
+    if (!replay_check_tlb(entries, ways, msg, msglen))
+        return false;
+    o->has_tlb = true;
+    o->tlb_entries = (unsigned)entries;
+    o->tlb_ways = (unsigned)ways;
+    return true;
+}
+
+enum options_result replay_options_take(struct replay_options *o, int argc, char **argv, int *i,
+                                        char *msg, size_t msglen)
+{
+    static const char *const names[] = {"--ram", "--paging", "--tlb", "--at"};
+    const char *w = argv[*i];
+    size_t which = 0, namelen = 0;
+    for (; which < sizeof names / sizeof names[0]; which++) {
+        namelen = strlen(names[which]);
+        if (strncmp(w, names[which], namelen) == 0 && (w[namelen] == '\0' || w[namelen] == '='))
+            break;
+    }
+    if (which == sizeof names / sizeof names[0])
+        return OPTIONS_NOT_MINE;
+
+    const char *v = option_value(argc, argv, i, namelen);
+    if (v == NULL) {
+        snprintf(msg, msglen, "option %s needs a value", names[which]);
+        return OPTIONS_BAD;
+    }
+    uint64_t n;
+    switch (which) {
+    case 0:
+        if (!trace_number_parse(v, true, &n)) {
+            snprintf(msg, msglen, "bad RAM size '%s' (want e.g. 16M, 4G, 0x100000)", v);
+            return OPTIONS_BAD;
+        }
+        if (!replay_check_ram(n, msg, msglen))
+            return OPTIONS_BAD;
+        o->has_ram = true;
+        o->ram = n;
+        return OPTIONS_TAKEN;
+    case 1:
+        if (!trace_paging_parse(v, &o->paging)) {
+            snprintf(msg, msglen, "bad paging mode '%s' (want 32, pse, pae or long)", v);
+            return OPTIONS_BAD;
+        }
+        o->has_paging = true;
+        return OPTIONS_TAKEN;
+    case 2:
+        return parse_tlb(v, o, msg, msglen) ? OPTIONS_TAKEN : OPTIONS_BAD;
+    default:
+        if (!trace_number_parse(v, false, &n)) {
+            snprintf(msg, msglen, "bad operation number '%s' for --at", v);
+            return OPTIONS_BAD;
+        }
+        o->has_at = true;
+        o->at = n;
+        return OPTIONS_TAKEN;
+    }
+}

@@ -1,0 +1,920 @@
+/*
+ * quiz.c - translation exercises on a real machine state (quiz.h).
+ *
+ * The machine: the usual boot (docs/memory-layout.md) with the VGA text page
+ * identity-mapped (a 4 KiB page at a low address, PDE 0) and, where the mode
+ * has large pages (CR4.PSE in 32-bit paging, SDM Vol. 3A 4.3; PS in a PDE in
+ * PAE and 4-level paging, 4.4.2 and 4.5.4), the 4 MiB at 0x400000
+ * identity-mapped too, which the VMM maps with one 4 MiB PDE or two 2 MiB
+ * PDEs. The large-block threshold is lowered to 16 KiB so that a large block
+ * takes a handful of pages of its own, not thirty. Then a workload drawn from
+ * splitmix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number
+ * generators", 2014; never rand(), so a seed means the same thing
+ * everywhere): small blocks, one or two large ones, some frees, some writes
+ * (the A and D bits a student sees in the tables are the workload's).
+ *
+ * The questions alternate between the two families (translates / faults) so
+ * that even two questions show both; within a family the kinds come in a
+ * shuffled round. Each candidate address is checked with machine_probe(): a
+ * kind is kept only when the probe agrees with it (a "not present at the
+ * PTE" candidate must really fault at the PTE), after a bounded number of
+ * tries the next kind of the family is taken, and the heap and kernel kinds
+ * always succeed, so drawing always ends. The answer stored is the probe's
+ * result as it is: nothing here computes a translation of its own.
+ */
+#include "replay/quiz.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cpu.h"
+#include "sim/phys.h"
+#include "sim/vmm.h"
+#include "sim/x86.h"
+
+#define QUIZ_NIDS        16u
+#define QUIZ_LARGE_MIN   (UINT64_C(16) << 10) /* large-block threshold, bytes */
+#define QUIZ_VGA_PA      UINT64_C(0xB8000)
+#define QUIZ_LARGE_PA    UINT64_C(0x400000)
+#define QUIZ_LARGE_LEN   UINT64_C(0x400000)
+#define QUIZ_MAX_TABLES  (QUIZ_MAX_QUESTIONS * 4u)
+#define QUIZ_TRIES       64
+#define QUIZ_MAX_BLOCKS  QUIZ_NIDS
+#define QUIZ_ADDR_LOW_47 ((UINT64_C(1) << 47) - 1)
+
+struct quiz_block {
+    uint64_t va;
+    uint64_t size;
+};
+
+struct quiz {
+    struct quiz_config cfg;
+    struct machine *m;
+    uint64_t rng;
+    bool wide;      /* 64-bit entries (PAE, 4-level) */
+    bool long_mode; /* 4-level paging: 64-bit addresses */
+    bool nxe;       /* EFER.NXE=1: XD is honoured */
+    bool has_large; /* the large identity page is mapped */
+    uint64_t kbase; /* virtual address of the kernel image */
+    struct quiz_block live[QUIZ_MAX_BLOCKS];
+    unsigned nlive;
+    struct quiz_block freed[QUIZ_MAX_BLOCKS]; /* large blocks given back */
+    unsigned nfreed;
+    unsigned n;
+    struct quiz_question q[QUIZ_MAX_QUESTIONS];
+    unsigned ntables;
+    struct quiz_table t[QUIZ_MAX_TABLES];
+};
+
+/* --- the generator --------------------------------------------------------- */
+
+static uint64_t next(struct quiz *q)
+{
+    uint64_t z = (q->rng += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+/* A value in [0, n), n > 0 (the modulo bias is far below what matters here). */
+static uint64_t below(struct quiz *q, uint64_t n)
+{
+    return n == 0 ? 0 : next(q) % n;
+}
+
+void quiz_config_default(struct quiz_config *c)
+{
+    c->seed = QUIZ_DEFAULT_SEED;
+    c->paging = MACHINE_PAGING_32;
+    c->ram_bytes = 0;
+    c->count = QUIZ_DEFAULT_COUNT;
+}
+
+/* --- the workload ---------------------------------------------------------- */
+
+static void workload(struct quiz *q)
+{
+    struct machine *m = q->m;
+    uint32_t nsmall = 4 + (uint32_t)below(q, 5); /* 4..8 small blocks */
+    uint32_t id = 0;
+    for (; id < nsmall; id++) {
+        uint64_t size = below(q, 10) < 7 ? 16 + below(q, 1000) : 1000 + below(q, 7000);
+        machine_malloc(m, id, size);
+    }
+    uint32_t big = id++;
+    machine_malloc(m, big, QUIZ_LARGE_MIN + below(q, QUIZ_LARGE_MIN));
+    uint32_t gone = id++;
+    bool second = below(q, 2) == 0;
+    if (second)
+        machine_malloc(m, gone, QUIZ_LARGE_MIN + below(q, QUIZ_LARGE_MIN / 2));
+    /* Touch blocks as a program would: writes set D, reads only A. */
+    for (uint32_t i = 0; i < id; i++) {
+        struct machine_block b;
+        if (!machine_block(m, i, &b) || !b.live)
+            continue;
+        uint64_t len = b.size < 64 ? b.size : 64;
+        machine_access(m, i, below(q, b.size - len + 1), len,
+                       below(q, 3) == 0 ? MMU_READ : MMU_WRITE);
+    }
+    /* Free some small blocks (never the first: one always stays), and the
+     * second large block, whose pages go back: a hole in the large region. */
+    for (uint32_t i = 1; i < nsmall; i++) {
+        if (below(q, 3) == 0)
+            machine_free(m, i);
+    }
+    if (second) {
+        struct machine_block b;
+        if (machine_block(m, gone, &b) && b.live) {
+            machine_free(m, gone);
+            q->freed[q->nfreed].va = b.va;
+            q->freed[q->nfreed].size = b.size;
+            q->nfreed++;
+        }
+    }
+    for (uint32_t i = 0; i < id; i++) {
+        struct machine_block b;
+        if (machine_block(m, i, &b) && b.live && q->nlive < QUIZ_MAX_BLOCKS) {
+            q->live[q->nlive].va = b.va;
+            q->live[q->nlive].size = b.size;
+            q->nlive++;
+        }
+    }
+}
+
+/* --- drawing questions ----------------------------------------------------- */
+
+static bool probe(const struct quiz *q, struct quiz_question *qq)
+{
+    memset(&qq->answer, 0, sizeof qq->answer);
+    qq->ok = machine_probe(q->m, qq->va, qq->access, qq->user, &qq->answer);
+    return qq->ok;
+}
+
+/* A byte of a mapped region: a live block, the kernel image, the VGA page or
+ * the large identity page. */
+static uint64_t mapped_va(struct quiz *q, enum quiz_kind *from)
+{
+    for (;;) {
+        switch (below(q, 4)) {
+        case 0:
+            if (q->nlive == 0)
+                break;
+            {
+                const struct quiz_block *b = &q->live[below(q, q->nlive)];
+                *from = QUIZ_HEAP;
+                return b->va + below(q, b->size);
+            }
+        case 1:
+            *from = QUIZ_KERNEL;
+            return q->kbase + MACHINE_KERNEL_PA + below(q, MACHINE_KERNEL_SIZE);
+        case 2:
+            *from = QUIZ_IDENTITY;
+            return QUIZ_VGA_PA + below(q, X86_PAGE_SIZE);
+        default:
+            if (!q->has_large)
+                break;
+            *from = QUIZ_LARGE_PAGE;
+            return QUIZ_LARGE_PA + below(q, QUIZ_LARGE_LEN);
+        }
+    }
+}
+
+static enum mmu_access read_or(struct quiz *q, enum mmu_access other)
+{
+    return below(q, 2) == 0 ? MMU_READ : other;
+}
+
+/* The walk stopped at a not-present entry of level lvl. */
+static bool not_present_at(const struct quiz_question *qq, bool pte)
+{
+    if (qq->ok || qq->answer.fault.vector != X86_VEC_PF ||
+        qq->answer.fault.reason != FAULT_NOT_PRESENT || qq->answer.nsteps == 0)
+        return false;
+    bool at_pte = qq->answer.steps[qq->answer.nsteps - 1].level == LVL_PTE;
+    return at_pte == pte;
+}
+
+/* One candidate of kind k into qq; true when the probe agrees with the kind. */
+static bool draw(struct quiz *q, enum quiz_kind k, struct quiz_question *qq)
+{
+    enum quiz_kind from;
+    uint64_t va;
+    qq->kind = k;
+    qq->user = false;
+    qq->access = MMU_READ;
+    switch (k) {
+    case QUIZ_HEAP:
+        if (q->nlive == 0)
+            return false;
+        {
+            const struct quiz_block *b = &q->live[below(q, q->nlive)];
+            qq->va = b->va + below(q, b->size);
+        }
+        qq->access = read_or(q, MMU_WRITE);
+        return probe(q, qq);
+    case QUIZ_KERNEL:
+        qq->va = q->kbase + MACHINE_KERNEL_PA + below(q, MACHINE_KERNEL_SIZE);
+        qq->access = read_or(q, MMU_EXEC);
+        return probe(q, qq);
+    case QUIZ_IDENTITY:
+        qq->va = QUIZ_VGA_PA + below(q, X86_PAGE_SIZE);
+        qq->access = read_or(q, MMU_WRITE);
+        return probe(q, qq);
+    case QUIZ_LARGE_PAGE:
+        if (!q->has_large)
+            return false;
+        qq->va = QUIZ_LARGE_PA + below(q, QUIZ_LARGE_LEN);
+        qq->access = read_or(q, MMU_WRITE);
+        return probe(q, qq) && qq->answer.page_size > X86_PAGE_SIZE;
+    case QUIZ_NOT_PRESENT_PTE:
+        if (q->nfreed != 0 && below(q, 3) == 0) {
+            const struct quiz_block *b = &q->freed[below(q, q->nfreed)];
+            va = b->va + below(q, b->size);
+        } else {
+            va = mapped_va(q, &from);
+            uint64_t d = (1 + below(q, 48)) << X86_PAGE_SHIFT;
+            va = below(q, 2) == 0 ? va + d : va - d;
+        }
+        qq->va = q->long_mode ? va : va & UINT64_C(0xFFFFFFFF);
+        qq->access = read_or(q, MMU_WRITE);
+        probe(q, qq);
+        return not_present_at(qq, true);
+    case QUIZ_NOT_PRESENT_UPPER:
+        if (!q->long_mode) {
+            va = next(q) & UINT64_C(0xFFFFF000);
+            va |= below(q, X86_PAGE_SIZE);
+        } else if (below(q, 3) == 0) {
+            va = next(q) & QUIZ_ADDR_LOW_47; /* the empty lower half */
+        } else {
+            /* A neighbour of a mapped page one or more PD, PDPT or PML4
+             * slots away: the walk stops higher up. */
+            static const unsigned shifts[] = {X86_PD_SHIFT, X86_PDPT_SHIFT, X86_PML4_SHIFT};
+            va = mapped_va(q, &from) + ((1 + below(q, 4)) << shifts[below(q, 3)]);
+            if (!mmu_canonical48(va))
+                return false;
+        }
+        qq->va = va;
+        qq->access = read_or(q, MMU_WRITE);
+        probe(q, qq);
+        return not_present_at(qq, false);
+    case QUIZ_USER_SUPERVISOR:
+        qq->va = mapped_va(q, &from);
+        qq->user = true;
+        qq->access = read_or(q, MMU_WRITE);
+        return !probe(q, qq) && qq->answer.fault.reason == FAULT_USER_SUPERVISOR;
+    case QUIZ_EXEC_DISABLED:
+        if (!q->nxe)
+            return false;
+        qq->va = mapped_va(q, &from);
+        qq->access = MMU_EXEC;
+        return !probe(q, qq) && qq->answer.fault.reason == FAULT_EXECUTE_DISABLE;
+    case QUIZ_NON_CANONICAL:
+        if (!q->long_mode)
+            return false;
+        if (below(q, 2) == 0) {
+            /* A kernel pointer with one high bit knocked out. */
+            va = mapped_va(q, &from);
+            if (mmu_canonical48(va) && (va >> 47) == 0)
+                va |= UINT64_C(1) << (48 + below(q, 16));
+            else
+                va &= ~(UINT64_C(1) << (48 + below(q, 16)));
+        } else {
+            uint64_t top = 1 + below(q, UINT64_C(0x1FFFE)); /* bits 63:47, neither 0 nor all 1 */
+            va = top << 47 | (next(q) & QUIZ_ADDR_LOW_47);
+        }
+        qq->va = va;
+        qq->access = read_or(q, MMU_WRITE);
+        return !probe(q, qq) && qq->answer.fault.vector == X86_VEC_GP;
+    case QUIZ_KIND_COUNT:
+        break;
+    }
+    return false;
+}
+
+static bool duplicate(const struct quiz *q, const struct quiz_question *qq)
+{
+    for (unsigned i = 0; i < q->n; i++) {
+        if (q->q[i].va == qq->va && q->q[i].access == qq->access && q->q[i].user == qq->user)
+            return true;
+    }
+    return false;
+}
+
+static void shuffle(struct quiz *q, enum quiz_kind *k, unsigned n)
+{
+    for (unsigned i = n; i > 1; i--) {
+        unsigned j = (unsigned)below(q, i);
+        enum quiz_kind t = k[i - 1];
+        k[i - 1] = k[j];
+        k[j] = t;
+    }
+}
+
+struct family {
+    enum quiz_kind kinds[QUIZ_KIND_COUNT];
+    unsigned n;
+    unsigned next;
+};
+
+/* Draws one question of the family: its kinds in a shuffled round; a kind the
+ * machine cannot show in QUIZ_TRIES tries gives way to the next one, and the
+ * last resort (kernel image, always mapped) cannot fail. */
+static void draw_from(struct quiz *q, struct family *f, struct quiz_question *qq)
+{
+    for (unsigned k = 0; k < f->n; k++) {
+        if (f->next == 0)
+            shuffle(q, f->kinds, f->n);
+        enum quiz_kind kind = f->kinds[f->next];
+        f->next = (f->next + 1) % f->n;
+        for (int t = 0; t < QUIZ_TRIES; t++) {
+            if (draw(q, kind, qq) && !duplicate(q, qq))
+                return;
+        }
+    }
+    for (int t = 0; t < QUIZ_TRIES; t++) {
+        if (draw(q, QUIZ_KERNEL, qq) && !duplicate(q, qq))
+            return;
+    }
+    draw(q, QUIZ_KERNEL, qq);
+}
+
+static void add_table(struct quiz *q, const struct walk_step *st)
+{
+    for (unsigned i = 0; i < q->ntables; i++) {
+        if (q->t[i].pa == st->table)
+            return;
+    }
+    if (q->ntables == QUIZ_MAX_TABLES)
+        return;
+    struct quiz_table *t = &q->t[q->ntables++];
+    t->pa = st->table;
+    t->level = st->level;
+    t->entry_bytes = q->wide ? 8 : 4;
+    if (!q->wide)
+        t->nentries = 1024;
+    else if (!q->long_mode && st->level == LVL_PDPTE)
+        t->nentries = X86_PAE_PDPTE_COUNT;
+    else
+        t->nentries = 512;
+}
+
+struct quiz *quiz_create(const struct quiz_config *cfg, enum machine_status *status)
+{
+    enum machine_status dummy;
+    if (status == NULL)
+        status = &dummy;
+    if (cfg == NULL || cfg->count < 1 || cfg->count > QUIZ_MAX_QUESTIONS ||
+        (unsigned)cfg->paging > MACHINE_PAGING_LONG) {
+        *status = MACHINE_ERR_CONFIG;
+        return NULL;
+    }
+    struct quiz *q = calloc(1, sizeof *q);
+    if (q == NULL) {
+        *status = MACHINE_ERR_NO_MEMORY;
+        return NULL;
+    }
+    q->cfg = *cfg;
+    q->rng = cfg->seed;
+    q->wide = cfg->paging == MACHINE_PAGING_PAE || cfg->paging == MACHINE_PAGING_LONG;
+    q->long_mode = cfg->paging == MACHINE_PAGING_LONG;
+
+    struct machine_config mc;
+    machine_config_default(&mc);
+    mc.paging = cfg->paging;
+    if (cfg->ram_bytes != 0)
+        mc.ram_bytes = cfg->ram_bytes;
+    mc.nids = QUIZ_NIDS;
+    mc.large_threshold = QUIZ_LARGE_MIN;
+    struct machine_range ids[2] = {
+        {QUIZ_VGA_PA, X86_PAGE_SIZE, "vga"},
+        {QUIZ_LARGE_PA, QUIZ_LARGE_LEN, "large page"},
+    };
+    q->has_large =
+        cfg->paging != MACHINE_PAGING_32 && mc.ram_bytes >= QUIZ_LARGE_PA + QUIZ_LARGE_LEN;
+    mc.identity = ids;
+    mc.nidentity = q->has_large ? 2 : 1;
+    q->m = machine_create(&mc, NULL, status);
+    if (q->m == NULL) {
+        free(q);
+        return NULL;
+    }
+    q->nxe = q->wide && (machine_cpu(q->m)->efer & X86_EFER_NXE) != 0;
+    q->kbase = vmm_kernel_base(machine_vmm(q->m));
+    workload(q);
+
+    struct family ok = {{QUIZ_HEAP, QUIZ_KERNEL, QUIZ_IDENTITY}, 3, 0};
+    if (q->has_large)
+        ok.kinds[ok.n++] = QUIZ_LARGE_PAGE;
+    struct family bad = {
+        {QUIZ_NOT_PRESENT_PTE, QUIZ_NOT_PRESENT_UPPER, QUIZ_USER_SUPERVISOR}, 3, 0};
+    if (q->nxe)
+        bad.kinds[bad.n++] = QUIZ_EXEC_DISABLED;
+    if (q->long_mode)
+        bad.kinds[bad.n++] = QUIZ_NON_CANONICAL;
+    unsigned first = (unsigned)below(q, 2);
+    for (unsigned i = 0; i < cfg->count; i++) {
+        struct quiz_question *qq = &q->q[i];
+        draw_from(q, (i + first) % 2 == 0 ? &ok : &bad, qq);
+        q->n = i + 1;
+        for (unsigned s = 0; s < qq->answer.nsteps && s < 4; s++)
+            add_table(q, &qq->answer.steps[s]);
+    }
+    *status = MACHINE_OK;
+    return q;
+}
+
+void quiz_destroy(struct quiz *q)
+{
+    if (q == NULL)
+        return;
+    machine_destroy(q->m);
+    free(q);
+}
+
+const struct machine *quiz_machine(const struct quiz *q)
+{
+    return q->m;
+}
+
+const struct quiz_config *quiz_config(const struct quiz *q)
+{
+    return &q->cfg;
+}
+
+unsigned quiz_count(const struct quiz *q)
+{
+    return q->n;
+}
+
+const struct quiz_question *quiz_question(const struct quiz *q, unsigned i)
+{
+    return i < q->n ? &q->q[i] : NULL;
+}
+
+unsigned quiz_table_count(const struct quiz *q)
+{
+    return q->ntables;
+}
+
+const struct quiz_table *quiz_table(const struct quiz *q, unsigned i)
+{
+    return i < q->ntables ? &q->t[i] : NULL;
+}
+
+uint64_t quiz_table_entry(const struct quiz *q, const struct quiz_table *t, unsigned i)
+{
+    const struct phys *p = machine_phys(q->m);
+    uint64_t ea = t->pa + (uint64_t)i * t->entry_bytes;
+    return t->entry_bytes == 8 ? phys_load64(p, ea) : phys_load32(p, ea);
+}
+
+const char *quiz_kind_name(enum quiz_kind k)
+{
+    switch (k) {
+    case QUIZ_HEAP:
+        return "heap";
+    case QUIZ_KERNEL:
+        return "kernel";
+    case QUIZ_IDENTITY:
+        return "identity";
+    case QUIZ_LARGE_PAGE:
+        return "large page";
+    case QUIZ_NOT_PRESENT_PTE:
+        return "not present (PTE)";
+    case QUIZ_NOT_PRESENT_UPPER:
+        return "not present (upper level)";
+    case QUIZ_USER_SUPERVISOR:
+        return "user access to supervisor page";
+    case QUIZ_EXEC_DISABLED:
+        return "fetch from execute-disabled page";
+    case QUIZ_NON_CANONICAL:
+        return "non-canonical";
+    case QUIZ_KIND_COUNT:
+        break;
+    }
+    return "?";
+}
+
+const char *quiz_table_name(enum walk_level lvl)
+{
+    switch (lvl) {
+    case LVL_PML4E:
+        return "PML4";
+    case LVL_PDPTE:
+        return "PDPT";
+    case LVL_PDE:
+        return "page directory";
+    case LVL_PTE:
+        return "page table";
+    }
+    return "?";
+}
+
+/* --- text ------------------------------------------------------------------ */
+
+/* A bounded string builder: pos counts the full length, as snprintf does. */
+struct sb {
+    char *buf;
+    size_t len;
+    size_t pos;
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+sb_printf(struct sb *s, const char *fmt, ...)
+{
+    char *dst = NULL;
+    size_t room = 0;
+    if (s->len != 0 && s->pos < s->len) {
+        dst = s->buf + s->pos;
+        room = s->len - s->pos;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(dst, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        s->pos += (size_t)n;
+}
+
+static struct sb sb_make(char *buf, size_t len)
+{
+    struct sb s = {buf, len, 0};
+    if (len != 0)
+        buf[0] = '\0';
+    return s;
+}
+
+static bool large_capable(const struct quiz *q, enum walk_level lvl)
+{
+    if (lvl == LVL_PTE || lvl == LVL_PML4E)
+        return false;
+    if (q->wide)
+        return lvl == LVL_PDE || q->long_mode;
+    return q->cfg.paging == MACHINE_PAGING_PSE;
+}
+
+/* PAE PDPTEs hold only P, PWT, PCD and the address (SDM 4.4.1). */
+static bool pae_pdpte(const struct quiz *q, enum walk_level lvl)
+{
+    return q->wide && !q->long_mode && lvl == LVL_PDPTE;
+}
+
+size_t quiz_entry_flags(const struct quiz *q, enum walk_level lvl, uint64_t e, char *buf,
+                        size_t len)
+{
+    struct sb s = sb_make(buf, len);
+    if (!(e & X86_PTE_P)) {
+        sb_printf(&s, "P=0: not present, the other bits are ignored");
+        return s.pos;
+    }
+    sb_printf(&s, "P");
+    if (!pae_pdpte(q, lvl)) {
+        sb_printf(&s, " %s", (e & X86_PTE_RW) ? "RW" : "RO");
+        sb_printf(&s, " %s", (e & X86_PTE_US) ? "U" : "S");
+    }
+    if (e & X86_PTE_PWT)
+        sb_printf(&s, " PWT");
+    if (e & X86_PTE_PCD)
+        sb_printf(&s, " PCD");
+    if (pae_pdpte(q, lvl))
+        return s.pos;
+    if (e & X86_PTE_A)
+        sb_printf(&s, " A");
+    if (e & X86_PTE_D)
+        sb_printf(&s, " D");
+    if (lvl == LVL_PTE && (e & X86_PTE_PAT))
+        sb_printf(&s, " PAT");
+    else if (e & X86_PDE_PS)
+        sb_printf(&s, large_capable(q, lvl) ? " PS" : " bit7");
+    if (e & X86_PTE_G)
+        sb_printf(&s, " G");
+    if (q->wide && (e & X86_PTE_XD))
+        sb_printf(&s, " XD");
+    return s.pos;
+}
+
+static int va_digits(const struct quiz *q)
+{
+    return q->long_mode ? 16 : 8;
+}
+
+static const char *who(bool user)
+{
+    return user ? "user" : "supervisor";
+}
+
+static const char *verb(enum mmu_access a)
+{
+    switch (a) {
+    case MMU_READ:
+        return "read from";
+    case MMU_WRITE:
+        return "write to";
+    case MMU_EXEC:
+        return "instruction fetch from";
+    }
+    return "?";
+}
+
+size_t quiz_question_text(const struct quiz *q, unsigned i, char *buf, size_t len)
+{
+    struct sb s = sb_make(buf, len);
+    const struct quiz_question *qq = quiz_question(q, i);
+    if (qq == NULL)
+        return 0;
+    sb_printf(&s, "%s %s 0x%0*" PRIx64, who(qq->user), verb(qq->access), va_digits(q), qq->va);
+    return s.pos;
+}
+
+static const char *page_size_name(uint64_t size)
+{
+    switch (size) {
+    case UINT64_C(1) << X86_PAGE_SHIFT:
+        return "4 KiB";
+    case UINT64_C(1) << X86_PAGE_SHIFT_2M:
+        return "2 MiB";
+    case UINT64_C(1) << X86_PAGE_SHIFT_4M:
+        return "4 MiB";
+    case UINT64_C(1) << X86_PAGE_SHIFT_1G:
+        return "1 GiB";
+    }
+    return "?";
+}
+
+static void error_code_words(struct sb *s, uint32_t ec)
+{
+    sb_printf(s, "P=%u W/R=%u U/S=%u RSVD=%u I/D=%u: %s, %s, %s", (ec & X86_PF_P) != 0,
+              (ec & X86_PF_W) != 0, (ec & X86_PF_U) != 0, (ec & X86_PF_RSVD) != 0,
+              (ec & X86_PF_ID) != 0,
+              (ec & X86_PF_RSVD) ? "reserved bit"
+              : (ec & X86_PF_P)  ? "protection violation"
+                                 : "page not present",
+              (ec & X86_PF_ID)  ? "instruction fetch"
+              : (ec & X86_PF_W) ? "write"
+                                : "read",
+              (ec & X86_PF_U) ? "user mode" : "supervisor mode");
+}
+
+size_t quiz_answer_text(const struct quiz *q, unsigned i, char *buf, size_t len)
+{
+    struct sb s = sb_make(buf, len);
+    const struct quiz_question *qq = quiz_question(q, i);
+    if (qq == NULL)
+        return 0;
+    const struct mmu_result *r = &qq->answer;
+    if (qq->ok) {
+        sb_printf(&s, "physical address 0x%08" PRIx64 " (%s page)", r->pa,
+                  page_size_name(r->page_size));
+    } else if (r->fault.vector == X86_VEC_GP) {
+        sb_printf(&s, "#GP(0) (vector 13): %s; no error code, CR2 unchanged",
+                  mmu_fault_reason_name((enum fault_reason)r->fault.reason));
+    } else {
+        sb_printf(&s, "#PF (vector 14): %s; error code 0x%" PRIx32 " (",
+                  mmu_fault_reason_name((enum fault_reason)r->fault.reason), r->fault.error_code);
+        error_code_words(&s, r->fault.error_code);
+        sb_printf(&s, "); CR2 = 0x%0*" PRIx64, va_digits(q), r->fault.addr);
+    }
+    return s.pos;
+}
+
+/* bits hi:lo of v in binary. */
+static void binary(struct sb *s, uint64_t v, unsigned hi, unsigned lo)
+{
+    for (unsigned b = hi + 1; b-- > lo;)
+        sb_printf(s, "%c", (int)('0' + ((v >> b) & 1)));
+}
+
+struct field {
+    const char *name;
+    unsigned hi, lo;
+};
+
+/* The linear-address fields of the mode, top down, 4 KiB split. */
+static unsigned fields_of(const struct quiz *q, struct field *f)
+{
+    if (q->long_mode) {
+        f[0] = (struct field){"PML4E index", 47, 39};
+        f[1] = (struct field){"PDPTE index", 38, 30};
+        f[2] = (struct field){"PDE index", 29, 21};
+        f[3] = (struct field){"PTE index", 20, 12};
+        f[4] = (struct field){"offset", 11, 0};
+        return 5;
+    }
+    if (q->wide) {
+        f[0] = (struct field){"PDPTE index", 31, 30};
+        f[1] = (struct field){"PDE index", 29, 21};
+        f[2] = (struct field){"PTE index", 20, 12};
+        f[3] = (struct field){"offset", 11, 0};
+        return 4;
+    }
+    f[0] = (struct field){"PDE index", 31, 22};
+    f[1] = (struct field){"PTE index", 21, 12};
+    f[2] = (struct field){"offset", 11, 0};
+    return 3;
+}
+
+static uint64_t bits(uint64_t v, unsigned hi, unsigned lo)
+{
+    uint64_t w = hi - lo + 1 >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << (hi - lo + 1)) - 1;
+    return (v >> lo) & w;
+}
+
+static void explain_split(const struct quiz *q, struct sb *s, uint64_t va)
+{
+    struct field f[5];
+    unsigned n = fields_of(q, f);
+    sb_printf(s, "    0x%0*" PRIx64 " =", va_digits(q), va);
+    if (q->long_mode)
+        sb_printf(s, " 0x%04" PRIx64 " |", bits(va, 63, 48));
+    for (unsigned i = 0; i < n; i++) {
+        sb_printf(s, i == 0 ? " " : " | ");
+        binary(s, va, f[i].hi, f[i].lo);
+    }
+    sb_printf(s, " (binary)");
+    sb_printf(s, "\n    ");
+    if (q->long_mode)
+        sb_printf(s, "bits 63:48 = 0x%04" PRIx64 " (bit 47 = %u), ", bits(va, 63, 48),
+                  (unsigned)bits(va, 47, 47));
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t v = bits(va, f[i].hi, f[i].lo);
+        if (i + 1 < n)
+            sb_printf(s, "%s = bits %u:%u = %" PRIu64 ", ", f[i].name, f[i].hi, f[i].lo, v);
+        else
+            sb_printf(s, "%s = bits %u:%u = 0x%03" PRIx64 "\n", f[i].name, f[i].hi, f[i].lo, v);
+    }
+}
+
+/* Bits hi:lo of the linear address the entry of level lvl is indexed by. */
+static void index_bits(const struct quiz *q, enum walk_level lvl, unsigned *hi, unsigned *lo)
+{
+    if (!q->wide) {
+        *hi = lvl == LVL_PDE ? 31 : 21;
+        *lo = lvl == LVL_PDE ? 22 : 12;
+    } else if (!q->long_mode && lvl == LVL_PDPTE) {
+        *hi = 31;
+        *lo = 30;
+    } else {
+        *lo = (unsigned)(X86_PML4_SHIFT - 9 * lvl);
+        *hi = *lo + 8;
+    }
+}
+
+static const char *level_name(enum walk_level lvl)
+{
+    return mmu_level_name(lvl);
+}
+
+static void explain_rights(const struct quiz *q, struct sb *s, const struct quiz_question *qq)
+{
+    const struct mmu_result *r = &qq->answer;
+    const struct cpu *c = machine_cpu(q->m);
+    unsigned rw = 1, us = 1, xd = 0;
+    sb_printf(s, "    rights over the levels: R/W =");
+    unsigned first = pae_pdpte(q, (enum walk_level)r->steps[0].level) ? 1 : 0;
+    for (unsigned i = first; i < r->nsteps; i++) {
+        unsigned b = (r->steps[i].entry & X86_PTE_RW) != 0;
+        rw &= b;
+        sb_printf(s, "%s%u", i == first ? " " : "&", b);
+    }
+    sb_printf(s, " = %u, U/S =", rw);
+    for (unsigned i = first; i < r->nsteps; i++) {
+        unsigned b = (r->steps[i].entry & X86_PTE_US) != 0;
+        us &= b;
+        sb_printf(s, "%s%u", i == first ? " " : "&", b);
+    }
+    sb_printf(s, " = %u", us);
+    if (q->nxe) {
+        sb_printf(s, ", XD =");
+        for (unsigned i = first; i < r->nsteps; i++) {
+            unsigned b = (r->steps[i].entry & X86_PTE_XD) != 0;
+            xd |= b;
+            sb_printf(s, "%s%u", i == first ? " " : "|", b);
+        }
+        sb_printf(s, " = %u", xd);
+    }
+    sb_printf(s, "\n    ");
+    bool wp = (c->cr0 & X86_CR0_WP) != 0;
+    if (qq->user && !us) {
+        sb_printf(s, "a user access needs U/S=1 at every level: user access to a supervisor page"
+                     " -> page fault\n");
+    } else if (qq->access == MMU_WRITE && !rw && (qq->user || wp)) {
+        sb_printf(s,
+                  "a write needs R/W=1 at every level%s: write to a read-only page -> page"
+                  " fault\n",
+                  qq->user ? "" : " (CR0.WP=1)");
+    } else if (qq->access == MMU_EXEC && xd) {
+        sb_printf(s, "XD=1 with EFER.NXE=1: instruction fetch from an execute-disabled page -> "
+                     "page fault\n");
+    } else {
+        sb_printf(s, "a %s %s is allowed", who(qq->user),
+                  qq->access == MMU_EXEC ? "instruction fetch" : mmu_access_name(qq->access));
+        if (qq->access == MMU_WRITE && !rw)
+            sb_printf(s, " (CR0.WP=0: supervisor writes ignore R/W)");
+        else if (qq->access == MMU_EXEC && !q->nxe)
+            sb_printf(s, " (%s)",
+                      q->wide ? "EFER.NXE=0: XD is not honoured"
+                              : "32-bit paging has no execute-disable bit");
+        sb_printf(s, "\n");
+    }
+}
+
+size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
+{
+    struct sb s = sb_make(buf, len);
+    const struct quiz_question *qq = quiz_question(q, i);
+    if (qq == NULL)
+        return 0;
+    const struct mmu_result *r = &qq->answer;
+    const struct cpu *c = machine_cpu(q->m);
+    int vd = va_digits(q);
+    int ed = q->wide ? 16 : 8;
+
+    if (r->fault.vector == X86_VEC_GP) {
+        sb_printf(&s,
+                  "    4-level paging translates 48-bit addresses: bits 63:47 must all equal"
+                  " bit 47 (canonical)\n"
+                  "    0x%0*" PRIx64 ": bits 63:47 = ",
+                  vd, qq->va);
+        binary(&s, qq->va, 63, 47);
+        sb_printf(&s, ": not all equal -> #GP(0) before any walk; no error code, CR2 unchanged\n");
+        return s.pos;
+    }
+
+    explain_split(q, &s, qq->va);
+    uint64_t addr_mask = q->wide ? x86_addr_mask(c->maxphyaddr) : X86_PTE32_ADDR;
+    for (unsigned k = 0; k < r->nsteps; k++) {
+        const struct walk_step *st = &r->steps[k];
+        enum walk_level lvl = (enum walk_level)st->level;
+        unsigned hi, lo;
+        index_bits(q, lvl, &hi, &lo);
+        if (k == 0) {
+            sb_printf(&s, "    CR3 = 0x%08" PRIx64 " -> %s at 0x%08" PRIx64, c->cr3,
+                      quiz_table_name(lvl), st->table);
+            if (pae_pdpte(q, lvl))
+                sb_printf(&s, " (its 4 entries were loaded into the PDPTE registers at the"
+                              " CR3 load)");
+            sb_printf(&s, "\n");
+        }
+        char fl[96];
+        quiz_entry_flags(q, lvl, st->entry, fl, sizeof fl);
+        sb_printf(&s,
+                  "    %s index = bits %u:%u = %u; entry at 0x%08" PRIx64 " + %u*%u = 0x%08" PRIx64
+                  " holds 0x%0*" PRIx64 " (%s)",
+                  level_name(lvl), hi, lo, st->index, st->table, st->index, q->wide ? 8u : 4u,
+                  st->entry_addr, ed, st->entry, fl);
+        bool last = k + 1 == r->nsteps;
+        if (!(st->entry & X86_PTE_P)) {
+            sb_printf(&s, " -> not present: page fault\n");
+            break;
+        }
+        if (last && !qq->ok && r->fault.reason == FAULT_RESERVED_BIT) {
+            sb_printf(&s, ": a reserved bit is set -> page fault (RSVD)\n");
+            break;
+        }
+        if (!last) {
+            const struct walk_step *nx = &r->steps[k + 1];
+            sb_printf(&s, " -> %s at 0x%08" PRIx64 "\n",
+                      quiz_table_name((enum walk_level)nx->level), nx->table);
+            continue;
+        }
+        /* The leaf: a 4 KiB frame or a large page. */
+        uint64_t size = r->page_size != 0 ? r->page_size : X86_PAGE_SIZE;
+        unsigned shift = 0;
+        while ((UINT64_C(1) << shift) < size)
+            shift++;
+        uint64_t base;
+        if (lvl == LVL_PTE) {
+            base = st->entry & addr_mask;
+            sb_printf(&s, " -> frame 0x%08" PRIx64 "\n", base);
+        } else if (!q->wide) {
+            uint64_t hi_pa = (st->entry & X86_PDE32_4M_ADDR_HI) >> X86_PDE32_4M_ADDR_HI_SHIFT;
+            base = (st->entry & X86_PDE32_4M_ADDR_LO) | hi_pa << 32;
+            sb_printf(&s,
+                      "\n    PS=1 -> a 4 MiB page at 0x%08" PRIx64
+                      " (PA 31:22 from entry bits 31:22,"
+                      " PA 39:32 = 0x%02" PRIx64 " from entry bits 20:13, PSE-36)\n",
+                      base, hi_pa);
+        } else {
+            base = st->entry & addr_mask & ~(size - 1);
+            sb_printf(&s, "\n    PS=1 -> a %s page at 0x%08" PRIx64 "\n", page_size_name(size),
+                      base);
+        }
+        explain_rights(q, &s, qq);
+        if (qq->ok)
+            sb_printf(&s,
+                      "    %s 0x%08" PRIx64 " + offset 0x%0*" PRIx64 " (bits %u:0) = 0x%08" PRIx64
+                      "\n",
+                      lvl == LVL_PTE ? "frame" : "page", base, (int)((shift + 3) / 4),
+                      qq->va & (size - 1), shift - 1, r->pa);
+    }
+    if (!qq->ok)
+        sb_printf(&s, "    -> #PF, error code 0x%" PRIx32 ", CR2 = 0x%0*" PRIx64 "\n",
+                  r->fault.error_code, vd, r->fault.addr);
+    return s.pos;
+}

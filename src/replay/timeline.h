@@ -1,0 +1,190 @@
+/*
+ * timeline.h - a trace being replayed on a machine, with a cursor that moves
+ * both ways (DESIGN.md "Time").
+ *
+ * The timeline owns one machine booted from the trace's configuration (the
+ * shared command-line options override it) and a cursor: the number of trace
+ * operations done, 0..N. Stepping forward runs the next operation on the
+ * machine. Replay is deterministic, so stepping back is "restore the nearest
+ * checkpoint at or before the target, run forward": every K operations the
+ * timeline starts a new epoch of the tracked-memory journal (sim/tmem.h),
+ * which saves each 4 KiB chunk of the machine's arrays before its first
+ * change in the epoch, and saves the machine's scalar state. Undoing the
+ * epochs newest first gives back the machine at the checkpoint bit for bit.
+ * When the saved chunks pass a memory budget, old checkpoints are thinned by
+ * merging adjacent epochs (the older copy of a chunk is kept), so recent
+ * history stays dense and a million-operation trace stays within bounds.
+ *
+ * While moving, the timeline records micro-events (sim/event.h): all events
+ * of the last operation executed (for "step into": the UI reveals them one by
+ * one), a bounded ring of recent events with the operation that caused each
+ * (the log view), and an optional log callback (replay --log). The `say`
+ * operations of a trace emit EV_CAPTION events (extra = text handle, see
+ * timeline_caption_text). Events of the boot (machine_create) belong to
+ * operation 0.
+ *
+ * Operation indices: op k (1-based) is t->ops[k-1]; the cursor is at k after
+ * op k has run. "Events of the last op" are the events of op `pos` (the boot's
+ * when pos is 0).
+ *
+ * This layer never prints: errors come back in a struct trace_error.
+ */
+#ifndef PAGESIM_REPLAY_TIMELINE_H
+#define PAGESIM_REPLAY_TIMELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "replay/options.h"
+#include "sim/event.h"
+#include "sim/machine.h"
+#include "sim/mmu.h"
+#include "sim/tlb.h"
+#include "trace/trace.h"
+
+struct timeline;
+
+/* Called once per event as the cursor moves forward onto an operation (and
+ * for the boot's events, with op 0, during timeline_create). op is the
+ * 1-based index of the operation that caused ev; line is its trace line (0
+ * for the boot). Not called for the silent re-runs inside a step back. */
+typedef void (*timeline_log_fn)(void *ctx, uint64_t op, uint32_t line, const struct event *ev);
+
+/* Flags of struct timeline_params. */
+#define TIMELINE_NO_CHECKPOINTS                                                                    \
+    (1u << 0) /* no journal: fastest forward replay; going back
+                                             re-boots and runs forward from op 0 */
+#define TIMELINE_NO_EVENTS                                                                         \
+    (1u << 1) /* no last-op events, no history ring (headless);
+                                             the log callback still works */
+
+/* Optional creation parameters; NULL means all zero (defaults). */
+struct timeline_params {
+    unsigned flags;      /* TIMELINE_* */
+    timeline_log_fn log; /* may be NULL */
+    void *log_ctx;
+    uint64_t checkpoint_every; /* ops between checkpoints; 0: the default (1024) */
+    uint64_t budget_bytes;     /* memory for saved chunks before thinning; 0: 128 MiB */
+};
+
+/* Breakpoints for timeline_run: stop after an operation that ... */
+#define TIMELINE_BREAK_FAULT      (1u << 0) /* raised a #PF or #GP */
+#define TIMELINE_BREAK_DIAG       (1u << 1) /* produced any diagnostic (faults included) */
+#define TIMELINE_BREAK_CAPTION    (1u << 2) /* is a `say` */
+#define TIMELINE_BREAK_ALLOC_FAIL (1u << 3) /* saw an allocation return null */
+
+/* Why timeline_run stopped. */
+enum timeline_stop {
+    TIMELINE_STOP_LIMIT, /* ran limit_ops operations */
+    TIMELINE_STOP_END,   /* reached the end of the trace */
+    TIMELINE_STOP_BREAK, /* a breakpoint matched: see the mask in *why_mask */
+};
+
+/* One entry of the history ring: an event and the operation that caused it. */
+struct timeline_logged {
+    uint64_t op; /* 1-based operation index; 0 for the boot */
+    struct event ev;
+};
+
+/* What a translate probe found (timeline_translate). */
+struct timeline_probe {
+    uint64_t va;
+    enum mmu_access access;
+    bool user;
+    bool ok;               /* translated: res.pa is valid; else res.fault says why */
+    struct mmu_result res; /* the walk, step by step, as the hardware would do it */
+    bool tlb_has;          /* the TLB holds an entry for va's page */
+    uint64_t tlb_pa;       /* the physical address that entry gives for va */
+    struct tlb_entry tlb;  /* a copy of that entry (valid when tlb_has) */
+};
+
+/* Builds the machine configuration from t's configuration lines with o's
+ * options overriding them (o may be NULL), boots the machine, and places the
+ * cursor at 0 (or runs to o->at when o->has_at; an `at` past the end stops
+ * at the end). t must outlive the timeline. p may be NULL.
+ * Returns NULL with *err filled (line and column of the offending
+ * configuration line or 1:1, token, message) when the configuration is
+ * rejected (RAM size, TLB geometry, kernel does not fit) or memory runs out. */
+struct timeline *timeline_create(const struct trace *t, const struct replay_options *o,
+                                 const struct timeline_params *p, struct trace_error *err);
+
+/* Frees the timeline and its machine. NULL is allowed. The trace is not freed. */
+void timeline_destroy(struct timeline *tl);
+
+/* The cursor: operations done, 0..timeline_len(). */
+uint64_t timeline_pos(const struct timeline *tl);
+
+/* Number of operations in the trace (N). */
+uint64_t timeline_len(const struct timeline *tl);
+
+/* Runs the next operation. Returns false, changing nothing, at the end. */
+bool timeline_step(struct timeline *tl);
+
+/* Moves the cursor back by one operation (restore + run forward). Returns
+ * false, changing nothing, at 0. */
+bool timeline_back(struct timeline *tl);
+
+/* Moves the cursor to k (clamped to 0..N), forward or back. Afterwards the
+ * machine is exactly as if ops 1..k had run from the boot, and the events of
+ * op k are available. Returns false only when memory ran out while saving a
+ * checkpoint (the move still completes, checkpoints are then disabled). */
+bool timeline_goto(struct timeline *tl, uint64_t k);
+
+/* Runs at most limit_ops operations (0: no limit), stopping early after an
+ * operation that matches break_mask (TIMELINE_BREAK_*; 0: none) or at the
+ * end. Returns the number of operations run; *why says why it stopped and
+ * *why_mask (may be NULL) which breakpoints matched. */
+uint64_t timeline_run(struct timeline *tl, uint64_t limit_ops, unsigned break_mask,
+                      enum timeline_stop *why, unsigned *why_mask);
+
+/* The machine, read-only (views read it; only the timeline changes it). */
+const struct machine *timeline_machine(const struct timeline *tl);
+
+/* The trace being replayed. */
+const struct trace *timeline_trace(const struct timeline *tl);
+
+/* The operation k (1-based, 1..N), or NULL outside. */
+const struct op *timeline_op(const struct timeline *tl, uint64_t k);
+
+/* Events of the last operation executed (op timeline_pos(); the boot's at
+ * 0), in order. *n receives the count. At most TIMELINE_MAX_OP_EVENTS are
+ * kept; timeline_events_dropped() says how many more there were. Empty with
+ * TIMELINE_NO_EVENTS. The pointer is valid until the cursor moves. */
+#define TIMELINE_MAX_OP_EVENTS 65536
+const struct event *timeline_events(const struct timeline *tl, size_t *n);
+uint64_t timeline_events_dropped(const struct timeline *tl);
+
+/* The ring of recent events (at most TIMELINE_HISTORY entries), oldest
+ * first: i in 0..timeline_history_count()-1. Entries of operations after the
+ * cursor are dropped when the cursor moves back. Returns NULL outside. */
+#define TIMELINE_HISTORY 4096
+size_t timeline_history_count(const struct timeline *tl);
+const struct timeline_logged *timeline_history_at(const struct timeline *tl, size_t i);
+
+/* Trace operations by kind (enum op_kind) done up to the cursor: counts
+ * receives OP_KIND_COUNT numbers (OP_SAY included; JSON leaves it out). */
+void timeline_op_counts(const struct timeline *tl, uint64_t counts[OP_KIND_COUNT]);
+
+/* The text of an EV_CAPTION event ("" for any other event). */
+const char *timeline_caption_text(const struct timeline *tl, const struct event *ev);
+
+/* The most recent caption at or before the cursor, or NULL when none. */
+const char *timeline_caption(const struct timeline *tl);
+
+/* A hash of the whole replay state (machine_hash plus the op counts): equal
+ * states give equal hashes, however they were reached. */
+uint64_t timeline_hash(const struct timeline *tl);
+
+/* Probes the translation of va for the access (user: CPL 3) at the cursor,
+ * without any side effect (no A/D bit, no TLB fill, no counter, no event),
+ * and looks up what the TLB holds for va. Fills *out. Can't fail. */
+void timeline_translate(const struct timeline *tl, uint64_t va, enum mmu_access acc, bool user,
+                        struct timeline_probe *out);
+
+/* Bytes held by saved checkpoints (chunks and scalars), and the number of
+ * checkpoints: for the benchmarks and the status line. */
+uint64_t timeline_checkpoint_bytes(const struct timeline *tl);
+size_t timeline_checkpoint_count(const struct timeline *tl);
+
+#endif
