@@ -941,6 +941,45 @@ static void page_fault_drops_the_tlb_entry_for_the_address(void **state)
     assert_null(tlb_peek(f->tlb, 0x00403000));
 }
 
+static void page_fault_invalidation_is_not_an_invlpg(void **state)
+{
+    struct fx *f = *state;
+    mode_32(f, false);
+    f->cpu.cr0 |= X86_CR0_WP;
+    build_32_4k(f, P | RW, P); /* read-only page */
+    struct mmu_result r;
+    assert_true(tr(f, 0x00403000, MMU_READ, false, &r));
+    assert_non_null(tlb_peek(f->tlb, 0x00403000));
+    uint64_t invlpg = tlb_stats(f->tlb).invlpg;
+    recorder_clear(&f->rec);
+    /* SDM 4.10.4.1: the #PF drops the entry; no INVLPG instruction ran. */
+    assert_false(tr(f, 0x00403000, MMU_WRITE, false, &r));
+    assert_pf(f, &r, 0x00403000, X86_PF_P | X86_PF_W, FAULT_WRITE_PROTECT);
+    assert_null(tlb_peek(f->tlb, 0x00403000));
+    assert_int_equal(tlb_stats(f->tlb).invlpg, invlpg);
+    assert_int_equal(recorder_count(&f->rec, EV_TLB_INVLPG), 0);
+}
+
+static void rewalk_to_another_page_size_is_not_an_invlpg(void **state)
+{
+    struct fx *f = *state;
+    mode_long(f, false);
+    f->cpu.cr0 |= X86_CR0_WP;
+    st64(f, 0x10028, 0x11000 | P | RW);
+    st64(f, 0x11030, 0x12000 | P | RW);
+    st64(f, 0x12038, UINT64_C(0x600000) | PS | P); /* 2 MiB, read-only */
+    struct mmu_result r;
+    assert_true(tr(f, LONG_VA, MMU_READ, false, &r));
+    st64(f, 0x12038, 0x13000 | P | RW);
+    st64(f, 0x13040, 0x20000 | P | RW);
+    uint64_t invlpg = tlb_stats(f->tlb).invlpg;
+    recorder_clear(&f->rec);
+    assert_true(tr(f, LONG_VA, MMU_WRITE, false, &r));
+    assert_int_equal(tlb_peek(f->tlb, LONG_VA)->shift, 12);
+    assert_int_equal(tlb_stats(f->tlb).invlpg, invlpg);
+    assert_int_equal(recorder_count(&f->rec, EV_TLB_INVLPG), 0);
+}
+
 static void global_leaf_fills_global_entry_only_with_pge(void **state)
 {
     struct fx *f = *state;
@@ -1220,6 +1259,77 @@ static void differential_long_tlb_matches_probe(void **state)
     differential_mode(*state, PAGING_4LEVEL, UINT64_C(0x8CB92BA72F3D8DD7));
 }
 
+/* Replays one seeded sequence of translations with and without
+ * listeners (the general path vs the inline TLB-hit path) and checks that
+ * results, counters, RAM and TLB come out identical. */
+static void listened_and_silent_translation_agree_in(enum paging_mode mode, uint64_t seed)
+{
+    /* Two fresh machines: f listens (as the fixture does), g does not. */
+    void *sf = NULL;
+    void *sg = NULL;
+    assert_int_equal(setup(&sf), 0);
+    assert_int_equal(setup(&sg), 0);
+    struct fx *f = sf;
+    struct fx *g = sg;
+    g->m.sink = NULL;
+    tlb_set_sink(g->tlb, NULL);
+    uint64_t s = seed;
+    unsigned hits = 0;
+    for (int phase = 0; phase < 16; phase++) {
+        uint64_t s0 = s;
+        randomize_tables(f, &s, mode);
+        s = s0;
+        randomize_tables(g, &s, mode);
+        /* A few pages visited over and over, so that hits happen. */
+        uint64_t bases[6];
+        for (int i = 0; i < 6; i++)
+            bases[i] = random_va(&s, mode) & ~UINT64_C(0xFFF);
+        for (int k = 0; k < 600; k++) {
+            uint64_t va = bases[rng_next(&s) % 6] + rng_next(&s) % 0x2000;
+            if (mode != PAGING_4LEVEL)
+                va &= UINT64_C(0xFFFFFFFF);
+            enum mmu_access a = (enum mmu_access)(rng_next(&s) % 3);
+            bool user = chance(&s, 30);
+            struct mmu_result rf, rg;
+            recorder_clear(&f->rec);
+            bool okf = tr(f, va, a, user, &rf);
+            bool okg = tr(g, va, a, user, &rg);
+            assert_int_equal(okf, okg);
+            assert_int_equal(rf.tlb_hit, rg.tlb_hit);
+            assert_int_equal(rf.nsteps, rg.nsteps);
+            if (okf) {
+                hits += rf.tlb_hit;
+                assert_hex_equal(rf.pa, rg.pa);
+                assert_hex_equal(rf.page_size, rg.page_size);
+                assert_int_equal(rf.rights, rg.rights);
+                assert_int_equal(rf.fault.vector, 0);
+                assert_int_equal(rg.fault.vector, 0);
+            } else {
+                assert_int_equal(rf.fault.vector, rg.fault.vector);
+                assert_hex_equal(rf.fault.error_code, rg.fault.error_code);
+            }
+            assert_hex_equal(f->cpu.cr2, g->cpu.cr2);
+        }
+        struct tlb_stats a = tlb_stats(f->tlb);
+        struct tlb_stats b = tlb_stats(g->tlb);
+        assert_memory_equal(&a, &b, sizeof a);
+        assert_memory_equal(tlb_tmem(f->tlb)->data, tlb_tmem(g->tlb)->data,
+                            tlb_nentries(f->tlb) * sizeof(struct tlb_entry));
+        assert_memory_equal(phys_bytes(f->ph), phys_bytes(g->ph), 0x200000);
+    }
+    assert_true(hits > 100);
+    teardown(&sf);
+    teardown(&sg);
+}
+
+static void listened_and_silent_translation_agree(void **state)
+{
+    (void)state;
+    listened_and_silent_translation_agree_in(PAGING_32, UINT64_C(0x243F6A8885A308D3));
+    listened_and_silent_translation_agree_in(PAGING_PAE, UINT64_C(0x13198A2E03707344));
+    listened_and_silent_translation_agree_in(PAGING_4LEVEL, UINT64_C(0xA4093822299F31D0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1286,6 +1396,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(page_fault_drops_the_tlb_entry_for_the_address, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(page_fault_invalidation_is_not_an_invlpg, setup, teardown),
+        cmocka_unit_test_setup_teardown(rewalk_to_another_page_size_is_not_an_invlpg, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(global_leaf_fills_global_entry_only_with_pge, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(large_page_fills_tlb_at_its_size, setup, teardown),
@@ -1295,6 +1408,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(differential_32bit_tlb_matches_probe, setup, teardown),
         cmocka_unit_test_setup_teardown(differential_pae_tlb_matches_probe, setup, teardown),
         cmocka_unit_test_setup_teardown(differential_long_tlb_matches_probe, setup, teardown),
+        cmocka_unit_test_setup_teardown(listened_and_silent_translation_agree, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

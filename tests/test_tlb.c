@@ -452,6 +452,133 @@ static void events_reach_the_sink(void **state)
     tlb_destroy(t);
 }
 
+static void invalidate_page_drops_every_size_silently(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(16, 2);
+    struct recorder *r = calloc(1, sizeof *r);
+    struct event_sink s = recorder_sink(r);
+    put(t, 0x00200000, 0x00600000, 21, TLB_F_G); /* 2 MiB page holding 0x00203000 */
+    put(t, 0x00203000, 0x9000, 12, 0);
+    put(t, 0x00204000, 0xA000, 12, 0); /* another 4 KiB page of the same 2 MiB range */
+    tlb_set_sink(t, &s);
+    struct tlb_stats st0 = tlb_stats(t);
+
+    assert_int_equal(tlb_invalidate_page(t, 0x00203ABC), 2);
+    assert_null(tlb_peek(t, 0x00203000));
+    assert_non_null(tlb_peek(t, 0x00204000)); /* served by its own 4 KiB entry */
+    assert_null(tlb_peek(t, 0x00205000));     /* the 2 MiB entry went too, global or not */
+    assert_int_equal(count_valid(t), 1);
+    assert_int_equal(tlb_invalidate_page(t, 0x00203ABC), 0);
+
+    /* No INVLPG ran: no counter moved, no event. */
+    struct tlb_stats st1 = tlb_stats(t);
+    assert_memory_equal(&st0, &st1, sizeof st0);
+    assert_int_equal(r->n, 0);
+    /* The per-size counts followed: only 4 KiB pages are left to probe. */
+    put(t, 0x00213000, 0xB000, 12, 0);
+    assert_non_null(tlb_peek(t, 0x00213000));
+    free(r);
+    tlb_destroy(t);
+}
+
+struct save_counter {
+    unsigned saves;
+};
+
+static void count_save(void *ctx, struct tmem *m, uint64_t chunk, const uint8_t *old, size_t len)
+{
+    (void)m;
+    (void)chunk;
+    (void)old;
+    (void)len;
+    ((struct save_counter *)ctx)->saves++;
+}
+
+static void hit_on_the_most_recent_way_writes_nothing(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(8, 2); /* 4 sets */
+    put(t, 0x0000, 0xA000, 12, 0);
+    put(t, 0x4000, 0xB000, 12, 0); /* same set, now the most recent */
+    struct save_counter sc = {0};
+    struct tmem_journal j = {count_save, &sc};
+    tmem_set_journal(tlb_tmem(t), &j);
+    struct tlb_entry out;
+
+    assert_true(tlb_lookup(t, 0x4123, &out));
+    assert_true(tlb_lookup(t, 0x4456, &out));
+    assert_int_equal(sc.saves, 0); /* nothing changed in tracked memory */
+    assert_int_equal(tlb_stats(t).hits, 2);
+
+    /* A hit on the other way does write: it becomes the most recent. */
+    assert_true(tlb_lookup(t, 0x0789, &out));
+    assert_int_equal(sc.saves, 1);
+    assert_true(tlb_peek(t, 0x0000)->lru > tlb_peek(t, 0x4000)->lru);
+    assert_int_equal(tlb_peek(t, 0x0000)->mru, 1);
+    assert_int_equal(tlb_peek(t, 0x4000)->mru, 0);
+    tmem_epoch(tlb_tmem(t));
+    assert_true(tlb_lookup(t, 0x0000, &out));
+    assert_int_equal(sc.saves, 1);
+
+    /* And LRU order is intact: the next fill of the set evicts 0x4000. */
+    struct tlb_entry ev;
+    struct tlb_entry c = mk(0x8000, 0xC000, 12, 0);
+    assert_true(tlb_fill(t, &c, &ev));
+    assert_hex_equal(ev.va, 0x4000);
+    tmem_set_journal(tlb_tmem(t), NULL);
+    tlb_destroy(t);
+}
+
+static void quick_and_general_lookups_agree(void **state)
+{
+    (void)state;
+    /* Two TLBs fed the same seeded operations; one has a listener, so every
+     * lookup takes the general path, the other the inline one where it can. */
+    struct tlb *q = tlb_create(32, 4);
+    struct tlb *g = tlb_create(32, 4);
+    struct recorder *r = calloc(1, sizeof *r);
+    struct event_sink s = recorder_sink(r);
+    tlb_set_sink(g, &s);
+    srand(777);
+    for (int step = 0; step < 20000; step++) {
+        unsigned shift = (rand() % 16) ? 12 : 21;
+        uint64_t va = ((uint64_t)(rand() % 96) << 12) | (uint64_t)(rand() % 4096);
+        if (shift == 21)
+            va = ((uint64_t)(rand() % 4) << 21) | (uint64_t)(rand() % 0x200000);
+        int op = rand() % 100;
+        if (op < 60) {
+            const struct tlb_entry *a = tlb_lookup_ref(q, va);
+            const struct tlb_entry *b = tlb_lookup_ref(g, va);
+            assert_int_equal(a != NULL, b != NULL);
+            if (a != NULL) {
+                assert_hex_equal(a->va, b->va);
+                assert_hex_equal(a->pa, b->pa);
+                assert_int_equal(a->shift, b->shift);
+            }
+        } else if (op < 95) {
+            struct tlb_entry e = mk(va, va ^ 0x40000000, shift, 0);
+            assert_int_equal(tlb_fill(q, &e, NULL), tlb_fill(g, &e, NULL));
+        } else {
+            assert_int_equal(tlb_invalidate_page(q, va), tlb_invalidate_page(g, va));
+        }
+        if (rand() % 500 == 0) {
+            tlb_flush(q, false);
+            tlb_flush(g, false);
+        }
+    }
+    struct tlb_stats a = tlb_stats(q);
+    struct tlb_stats b = tlb_stats(g);
+    assert_memory_equal(&a, &b, sizeof a);
+    assert_true(a.hits > 1000 && a.misses > 1000);
+    /* The very same state, stamps and MRU flags included. */
+    assert_memory_equal(tlb_tmem(q)->data, tlb_tmem(g)->data,
+                        tlb_nentries(q) * sizeof(struct tlb_entry));
+    free(r);
+    tlb_destroy(q);
+    tlb_destroy(g);
+}
+
 static void entry_at_reports_sets_and_ways(void **state)
 {
     (void)state;
@@ -623,6 +750,9 @@ int main(void)
         cmocka_unit_test(scalars_and_entries_restore_the_whole_state),
         cmocka_unit_test(peek_changes_nothing),
         cmocka_unit_test(events_reach_the_sink),
+        cmocka_unit_test(invalidate_page_drops_every_size_silently),
+        cmocka_unit_test(hit_on_the_most_recent_way_writes_nothing),
+        cmocka_unit_test(quick_and_general_lookups_agree),
         cmocka_unit_test(entry_at_reports_sets_and_ways),
         cmocka_unit_test(tlb_agrees_with_a_naive_lru_model),
     };

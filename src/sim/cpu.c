@@ -65,11 +65,6 @@ static enum paging_mode mode_of(uint64_t cr0, uint64_t cr4, uint64_t efer)
     return PAGING_4LEVEL;
 }
 
-enum paging_mode cpu_paging_mode(const struct cpu *c)
-{
-    return mode_of(c->cr0, c->cr4, c->efer);
-}
-
 /* Reads the four PDPTEs of the table at cr3 into out (SDM 4.4.1). Returns
  * false when a present one has a reserved bit set (bits 2:1, 8:5, 63:M, SDM
  * table 4-8): the load then raises #GP. Without RAM (phys NULL, or the table

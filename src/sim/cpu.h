@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "x86.h"
 
 struct phys;
 struct tlb;
@@ -74,7 +75,18 @@ enum cpu_status cpu_write_efer(struct cpu *c, struct tlb *tlb, const struct phys
 /* CR2 is written by the page-fault handler side of the MMU. Can't fail. */
 void cpu_set_cr2(struct cpu *c, const struct event_sink *sink, uint64_t v);
 
-enum paging_mode cpu_paging_mode(const struct cpu *c);
+/* The paging mode CR0.PG, CR4.PAE and EFER.LME select (SDM table 4-1). Inline:
+ * every translation asks. Can't fail; changes nothing. */
+static inline enum paging_mode cpu_paging_mode(const struct cpu *c)
+{
+    if (!(c->cr0 & X86_CR0_PG))
+        return PAGING_OFF;
+    if (!(c->cr4 & X86_CR4_PAE))
+        return PAGING_32;
+    if (!(c->efer & X86_EFER_LME))
+        return PAGING_PAE;
+    return PAGING_4LEVEL;
+}
 
 /* "CR0", "CR2", ... and "off", "32-bit", "PAE", "4-level". */
 const char *cpu_reg_name(enum cpu_reg r);

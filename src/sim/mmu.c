@@ -32,12 +32,16 @@
  * write meets an entry whose cached D is clear, the walk runs again, which is
  * how hardware sets D through a clean entry and how it re-checks the tables
  * before faulting. A successful walk fills the TLB. A #PF loads CR2 and drops
- * the TLB entries for the faulting address (SDM 4.10.4.1); tlb.h offers no
- * uncounted invalidation, so when (and only when) such an entry exists the
- * drop goes through tlb_invlpg and is counted there as an INVLPG. The same
- * holds in one more rare case: a re-walk that finds a page of another size
- * than the entry that failed drops that entry before filling the new one, so
- * a lookup cannot keep finding the old one first.
+ * the TLB entries for the faulting address (SDM 4.10.4.1) through
+ * tlb_invalidate_page, which counts no INVLPG: none ran. So does one more
+ * rare case: a re-walk that finds a page of another size than the entry that
+ * failed drops that entry before filling the new one, so a lookup cannot keep
+ * finding the old one first.
+ *
+ * The TLB-hit path is the hot one (every access of a replay): it reads the
+ * mode, asks the TLB for a pointer to its entry (no copy), checks the rights
+ * with two masks, and writes only the result fields the contract names
+ * (never the steps array, which is valid only up to nsteps).
  *
  * Events (only when someone listens): EV_WALK_STEP for every step of the
  * result (the PAE PDPTE register included, with its would-be address),
@@ -98,16 +102,6 @@ static inline unsigned maxphyaddr_of(const struct cpu *c)
     return m < 36 ? 36 : m > 52 ? 52 : m;
 }
 
-/* A 64-bit entry at the 8-byte-aligned ea, as phys_load64 would read it (all
- * ones outside RAM: RAM is a whole number of pages, so an aligned entry is
- * either wholly inside or wholly outside). Two 32-bit little-endian loads,
- * because compilers merge phys_load32's byte expression into one load but
- * not phys_load64's byte loop, and this is the walk's hottest line. */
-static inline uint64_t load_entry64(const struct phys *ph, uint64_t ea)
-{
-    return (uint64_t)phys_load32(ph, ea) | (uint64_t)phys_load32(ph, ea + 4) << 32;
-}
-
 /* Reserved bits of a 4 MiB PDE (SDM table 4-4): bit 21, and the bits of
  * 20:13 that would hold PA bits at or above M (PSE-36 reaches PA bit 39 at
  * most, so with M >= 40 only bit 21 is reserved). */
@@ -144,8 +138,8 @@ static bool page_fault(const struct mmu *m, bool side, uint64_t va, enum fault_r
         if (event_listening(m->sink))
             emit_fault(m, &res->fault);
         cpu_set_cr2(m->cpu, m->sink, va);
-        if (m->tlb != NULL && tlb_peek(m->tlb, va) != NULL)
-            tlb_invlpg(m->tlb, va);
+        if (m->tlb != NULL)
+            tlb_invalidate_page(m->tlb, va);
     }
     return false;
 }
@@ -170,10 +164,16 @@ static void write_back(const struct mmu *m, bool wide, uint64_t va, unsigned lvl
 
 /* The walk is written once and specialised per mode: the compiler builds one
  * copy per constant mode, so the mode tests inside the loop cost nothing. */
-#if defined(__GNUC__)
+#if defined(__clang__)
 #define WALK_INLINE   inline __attribute__((always_inline))
 #define WALK_NOINLINE __attribute__((noinline))
+#define WALK_UNROLL   _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define WALK_INLINE   inline __attribute__((always_inline))
+#define WALK_NOINLINE __attribute__((noinline))
+#define WALK_UNROLL   _Pragma("GCC unroll 4")
 #else
+#define WALK_UNROLL
 #define WALK_INLINE inline
 #define WALK_NOINLINE
 #endif
@@ -249,13 +249,14 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
     uint64_t or_bits = 0;                        /* ORed: XD */
     unsigned n = res->nsteps;
     unsigned shift;
-    for (;; lvl++) {
+    WALK_UNROLL
+    for (; lvl <= LVL_PTE; lvl++) { /* always left by a break at the leaf */
         unsigned index;
         if (wide) {
             shift = X86_PML4_SHIFT - 9 * lvl;
             index = (unsigned)(va >> shift) & ((1u << X86_INDEX_BITS_64) - 1);
             ea = table + 8 * (uint64_t)index;
-            e = load_entry64(ph, ea);
+            e = phys_load64(ph, ea);
         } else {
             shift = lvl == LVL_PDE ? X86_PDE32_SHIFT : X86_PTE32_SHIFT;
             index = (unsigned)(va >> shift) & ((1u << X86_INDEX_BITS_32) - 1);
@@ -343,7 +344,7 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
         write_back(m, wide, va, lvl, ea, e, leaf);
     if (m->tlb != NULL) {
         if (stale_shift != 0 && stale_shift != shift)
-            tlb_invlpg(m->tlb, va);
+            tlb_invalidate_page(m->tlb, va);
         struct tlb_entry te = {0};
         te.va = va & ~(size - 1);
         te.pa = base;
@@ -354,11 +355,17 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
     return true;
 }
 
-/* One copy of the walk per paging mode, out of the TLB-hit path's way. */
+/* One copy of the walk per paging mode, out of the TLB-hit path's way. Sets
+ * the result fields a walk does not always reach first. */
 static WALK_NOINLINE bool walk_any(const struct mmu *m, const struct mmu_request *rq, uint64_t va,
                                    enum paging_mode mode, unsigned stale_shift,
                                    struct mmu_result *res)
 {
+    res->tlb_hit = false;
+    res->page_size = 0;
+    res->rights = 0;
+    res->nsteps = 0;
+    res->fault = (struct mmu_fault){0};
     switch (mode) {
     case PAGING_32:
         return walk(m, rq, va, PAGING_32, stale_shift, res);
@@ -372,61 +379,123 @@ static WALK_NOINLINE bool walk_any(const struct mmu *m, const struct mmu_request
     return false; /* not reached: mmu_translate handles PAGING_OFF */
 }
 
+/* Whether a TLB entry may serve an access without a walk (SDM 4.6, 4.8): it
+ * needs U/S for a user access; R/W for a write that honours it (user, or
+ * CR0.WP=1) and the cached D, without which the walk must run to set it; no
+ * XD for a fetch. The rule of denied() plus the D test, as a table indexed by
+ * access, user and CR0.WP, each rule packing the flags that matter (low byte)
+ * and their required values (high byte): the entry serves when
+ * (flags & mask) == need. */
+#define RULE(need, deny) ((uint16_t)((need) | (deny) | (need) << 8))
+static const uint16_t tlb_rules[4][2][2] = {
+    /* [access][user][wp]; row 3 (no such access) is checked as a read, as
+     * denied() does with anything but a write or a fetch */
+    [3] = {{RULE(0, 0), RULE(0, 0)}, {RULE(TLB_F_US, 0), RULE(TLB_F_US, 0)}},
+    [MMU_READ] = {{RULE(0, 0), RULE(0, 0)}, {RULE(TLB_F_US, 0), RULE(TLB_F_US, 0)}},
+    [MMU_WRITE] = {{RULE(TLB_F_D, 0), RULE(TLB_F_D | TLB_F_RW, 0)},
+                   {RULE(TLB_F_US | TLB_F_D | TLB_F_RW, 0),
+                    RULE(TLB_F_US | TLB_F_D | TLB_F_RW, 0)}},
+    [MMU_EXEC] = {{RULE(0, TLB_F_XD), RULE(0, TLB_F_XD)},
+                  {RULE(TLB_F_US, TLB_F_XD), RULE(TLB_F_US, TLB_F_XD)}},
+};
+#undef RULE
+
+static inline bool tlb_allows(unsigned flags, const struct mmu_request *rq, uint64_t cr0)
+{
+    unsigned a = (unsigned)rq->access & 3; /* bad values checked as reads (row 3) */
+    unsigned r = tlb_rules[a][rq->user][(cr0 >> X86_CR0_WP_BIT) & 1];
+    return (flags & r & 0xFF) == r >> 8;
+}
+
+/* When te (a page of 2^shift bytes) allows the access, fills res from it and
+ * returns true; else false, res unaltered. */
+static inline bool serve_from_tlb(uint64_t cr0, const struct mmu_request *rq, uint64_t va,
+                                  const struct tlb_entry *te, unsigned shift,
+                                  struct mmu_result *res)
+{
+    unsigned flags = te->flags;
+    if (!tlb_allows(flags, rq, cr0))
+        return false;
+    uint64_t size = UINT64_C(1) << shift;
+    res->tlb_hit = true;
+    res->pa = te->pa | (va & (size - 1));
+    res->page_size = size;
+    res->rights = (uint8_t)(flags & (TLB_F_RW | TLB_F_US | TLB_F_XD | TLB_F_G));
+    res->nsteps = 0;
+    res->fault = (struct mmu_fault){0};
+    return true;
+}
+
+/* The general TLB path (any page size, a listener, a hit on a way not yet
+ * the most recent of its set): look up, serve or walk. */
+static WALK_NOINLINE bool translate_tlb(const struct mmu *m, const struct mmu_request *rq,
+                                        uint64_t va, enum paging_mode mode, struct mmu_result *res)
+{
+    const struct tlb_entry *te = tlb_lookup_ref(m->tlb, va);
+    if (te == NULL)
+        return walk_any(m, rq, va, mode, 0, res);
+    if (serve_from_tlb(m->cpu->cr0, rq, va, te, te->shift, res))
+        return true;
+    return walk_any(m, rq, va, mode, te->shift, res);
+}
+
+/* #GP(0) for a non-canonical 4-level address, before any TLB or table
+ * access: no CR2, no error code. */
+static WALK_NOINLINE bool non_canonical(const struct mmu *m, const struct mmu_request *rq,
+                                        uint64_t va, struct mmu_result *res)
+{
+    res->tlb_hit = false;
+    res->page_size = 0;
+    res->rights = 0;
+    res->nsteps = 0;
+    res->fault = (struct mmu_fault){0};
+    res->fault.vector = X86_VEC_GP;
+    res->fault.reason = FAULT_NON_CANONICAL;
+    res->fault.addr = va;
+    if (!rq->probe && event_listening(m->sink))
+        emit_fault(m, &res->fault);
+    return false;
+}
+
+/*
+ * The hot path: a TLB hit makes no call at all (the quick lookup is inline,
+ * the result is written in place); everything else leaves by a tail call.
+ */
 bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu_result *res)
 {
     const struct cpu *c = m->cpu;
     enum paging_mode mode = cpu_paging_mode(c);
     uint64_t va = rq->va;
 
-    res->tlb_hit = false;
-    res->nsteps = 0;
-    res->page_size = 0;
-    res->rights = 0;
-    res->fault.vector = 0;
-    res->fault.reason = FAULT_NONE;
-    res->fault.error_code = 0;
-    res->fault.addr = 0;
-
     if (mode == PAGING_OFF) {
         /* Linear is physical; outside long mode linear addresses are 32 bits. */
+        res->tlb_hit = false;
         res->pa = (c->efer & X86_EFER_LMA) ? va : va & LA32_MASK;
         res->page_size = X86_PAGE_SIZE;
         res->rights = RIGHTS_ALL;
+        res->nsteps = 0;
+        res->fault = (struct mmu_fault){0};
         return true;
     }
-
     if (mode == PAGING_4LEVEL) {
-        if (!mmu_canonical48(va)) {
-            /* #GP(0) before any TLB or table access: no CR2, no error code. */
-            res->fault.vector = X86_VEC_GP;
-            res->fault.reason = FAULT_NON_CANONICAL;
-            res->fault.addr = va;
-            if (!rq->probe && event_listening(m->sink))
-                emit_fault(m, &res->fault);
-            return false;
-        }
+        /* mmu_canonical48(va) in one test: bits 63:47 equal iff adding
+         * 2^47 leaves nothing above bit 47. */
+        if ((va + (UINT64_C(1) << 47)) >> 48 != 0)
+            return non_canonical(m, rq, va, res);
     } else {
         va &= LA32_MASK;
     }
 
-    unsigned stale_shift = 0;
-    if (!rq->probe && m->tlb != NULL) {
-        struct tlb_entry te;
-        if (tlb_lookup(m->tlb, va, &te)) {
-            bool wp = (c->cr0 & X86_CR0_WP) != 0;
-            if (denied(te.flags, rq->access, rq->user, wp) == FAULT_NONE &&
-                (rq->access != MMU_WRITE || (te.flags & TLB_F_D))) {
-                uint64_t size = UINT64_C(1) << te.shift;
-                res->tlb_hit = true;
-                res->pa = te.pa | (va & (size - 1));
-                res->page_size = size;
-                res->rights = (uint8_t)(te.flags & (TLB_F_RW | TLB_F_US | TLB_F_XD | TLB_F_G));
-                return true;
-            }
-            stale_shift = te.shift;
-        }
-    }
-    return walk_any(m, rq, va, mode, stale_shift, res);
+    struct tlb *t = m->tlb;
+    if (rq->probe || t == NULL)
+        return walk_any(m, rq, va, mode, 0, res);
+    bool miss;
+    const struct tlb_entry *te = tlb_lookup_quick(t, va, &miss);
+    if (te == NULL)
+        return miss ? walk_any(m, rq, va, mode, 0, res) : translate_tlb(m, rq, va, mode, res);
+    if (serve_from_tlb(c->cr0, rq, va, te, X86_PAGE_SHIFT, res))
+        return true;
+    return walk_any(m, rq, va, mode, te->shift, res);
 }
 
 const char *mmu_level_name(enum walk_level lvl)

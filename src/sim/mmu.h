@@ -87,12 +87,12 @@ struct mmu_request {
 };
 
 struct mmu_result {
-    uint64_t pa;        /* valid when fault.vector == 0 */
-    uint64_t page_size; /* bytes: 4 KiB, 2 MiB, 4 MiB or 1 GiB */
-    bool tlb_hit;       /* served from the TLB without a walk */
-    uint8_t rights;     /* TLB_F_RW | TLB_F_US | TLB_F_XD combined, | TLB_F_G */
-    uint8_t nsteps;
-    struct walk_step steps[4];
+    uint64_t pa;               /* valid when fault.vector == 0 */
+    uint64_t page_size;        /* bytes: 4 KiB, 2 MiB, 4 MiB or 1 GiB */
+    bool tlb_hit;              /* served from the TLB without a walk */
+    uint8_t rights;            /* TLB_F_RW | TLB_F_US | TLB_F_XD combined, | TLB_F_G */
+    uint8_t nsteps;            /* steps[0..nsteps) are valid; the rest are not */
+    struct walk_step steps[4]; /* entries at and past nsteps are left as they were */
     struct mmu_fault fault;
 };
 
@@ -105,8 +105,10 @@ struct mmu {
 };
 
 /* Translates rq->va for the access. Returns true and fills res->pa,
- * page_size, rights, the walk steps (none on a TLB hit) and tlb_hit; or
- * returns false with res->fault filled (the steps read so far stay in res).
+ * page_size, rights, the walk steps (none on a TLB hit) and tlb_hit, with
+ * res->fault all zero; or returns false with res->fault filled (the steps
+ * read so far stay in res). Only steps[0..nsteps) are written: the entries
+ * past nsteps keep whatever they held (a TLB hit writes none of them).
  * Unless rq->probe, sets A/D bits, fills the TLB, sets CR2 on a #PF, and
  * emits events (TLB hit/miss/fill/evict, walk steps, A/D, fault). */
 bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu_result *res);

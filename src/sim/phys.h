@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "tmem.h"
 
@@ -52,23 +53,93 @@ static inline uint8_t phys_load8(const struct phys *p, uint64_t pa)
     return phys_contains(p, pa, 1) ? p->mem->data[pa] : 0xFF;
 }
 
+/* The host's byte order decides how a little-endian value is assembled:
+ * on a little-endian host (x86-64) a memcpy into an integer is the whole
+ * conversion and compiles to one load or store; a big-endian host swaps
+ * after the copy; a compiler that does not say falls back to bytes. */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) &&                                 \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PHYS_HOST_LE 1
+#define PHYS_HOST_BE 0
+#elif defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) &&                                  \
+    __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ && defined(__GNUC__)
+#define PHYS_HOST_LE 0
+#define PHYS_HOST_BE 1
+#else
+#define PHYS_HOST_LE 0
+#define PHYS_HOST_BE 0
+#endif
+
+/* The little-endian 32-bit value at b (any alignment). */
+static inline uint32_t phys_get_le32(const uint8_t *b)
+{
+#if PHYS_HOST_LE || PHYS_HOST_BE
+    uint32_t v;
+    memcpy(&v, b, sizeof v);
+#if PHYS_HOST_BE
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+#else
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+#endif
+}
+
+/* The little-endian 64-bit value at b (any alignment). */
+static inline uint64_t phys_get_le64(const uint8_t *b)
+{
+#if PHYS_HOST_LE || PHYS_HOST_BE
+    uint64_t v;
+    memcpy(&v, b, sizeof v);
+#if PHYS_HOST_BE
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+#else
+    return (uint64_t)phys_get_le32(b) | (uint64_t)phys_get_le32(b + 4) << 32;
+#endif
+}
+
+/* Writes v at b as 4 little-endian bytes (any alignment). */
+static inline void phys_put_le32(uint8_t *b, uint32_t v)
+{
+#if PHYS_HOST_LE || PHYS_HOST_BE
+#if PHYS_HOST_BE
+    v = __builtin_bswap32(v);
+#endif
+    memcpy(b, &v, sizeof v);
+#else
+    for (int i = 0; i < 4; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+#endif
+}
+
+/* Writes v at b as 8 little-endian bytes (any alignment). */
+static inline void phys_put_le64(uint8_t *b, uint64_t v)
+{
+#if PHYS_HOST_LE || PHYS_HOST_BE
+#if PHYS_HOST_BE
+    v = __builtin_bswap64(v);
+#endif
+    memcpy(b, &v, sizeof v);
+#else
+    phys_put_le32(b, (uint32_t)v);
+    phys_put_le32(b + 4, (uint32_t)(v >> 32));
+#endif
+}
+
 static inline uint32_t phys_load32(const struct phys *p, uint64_t pa)
 {
     if (!phys_contains(p, pa, 4))
         return UINT32_C(0xFFFFFFFF);
-    const uint8_t *b = p->mem->data + pa;
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    return phys_get_le32(p->mem->data + pa);
 }
 
 static inline uint64_t phys_load64(const struct phys *p, uint64_t pa)
 {
     if (!phys_contains(p, pa, 8))
         return UINT64_C(0xFFFFFFFFFFFFFFFF);
-    const uint8_t *b = p->mem->data + pa;
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | b[i];
-    return v;
+    return phys_get_le64(p->mem->data + pa);
 }
 
 /* Stores return false, changing nothing, when the range is outside RAM. */
@@ -86,9 +157,7 @@ static inline bool phys_store32(struct phys *p, uint64_t pa, uint32_t v)
     if (!phys_contains(p, pa, 4))
         return false;
     tmem_touch(p->mem, pa, 4);
-    uint8_t *b = p->mem->data + pa;
-    for (int i = 0; i < 4; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
+    phys_put_le32(p->mem->data + pa, v);
     return true;
 }
 
@@ -97,9 +166,7 @@ static inline bool phys_store64(struct phys *p, uint64_t pa, uint64_t v)
     if (!phys_contains(p, pa, 8))
         return false;
     tmem_touch(p->mem, pa, 8);
-    uint8_t *b = p->mem->data + pa;
-    for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
+    phys_put_le64(p->mem->data + pa, v);
     return true;
 }
 

@@ -14,6 +14,13 @@
  * a count of valid entries per size lets it skip the sizes absent from the
  * TLB (most of the time only 4 KiB pages are cached: one probe).
  *
+ * LRU: each entry carries the stamp of its last use (a clock shared by all
+ * sets) and each set flags its most recently used way. Only the order of the
+ * stamps inside a set matters (replacement evicts the smallest), and the
+ * flagged way's stamp is already the largest of its set, so a hit on it
+ * changes nothing: no stamp, no write to tracked memory. A hit on another
+ * way, or a fill, stamps the way and moves the flag to it.
+ *
  * The scalars (LRU clock, counters, per-size counts) live in one struct that
  * replay/ saves and restores as a blob; the event sink is configuration, not
  * state, and stays out of it.
@@ -34,37 +41,35 @@ static const uint8_t size_shift[TLB_NSIZES] = {
     X86_PAGE_SHIFT_1G,
 };
 
-/* Everything that changes besides the entry array: saved and restored whole. */
-struct tlb_scalars {
-    uint64_t clock; /* LRU stamp of the latest use */
-    struct tlb_stats stats;
-    uint32_t size_count[TLB_NSIZES]; /* valid entries of each page size */
-    uint32_t sizes;                  /* bit i set: size_count[i] != 0 */
-};
-
-struct tlb {
-    struct tmem *mem;    /* the entries, nentries of them */
-    struct tlb_entry *e; /* mem's data as entries */
-    unsigned nentries;
-    unsigned nways;
-    unsigned nsets;
-    uint64_t set_mask;      /* nsets - 1 */
-    struct event_sink sink; /* emit == NULL: nobody listens */
-    struct tlb_scalars s;
-};
+_Static_assert(TLB_NSIZES == TLB_PAGE_SIZES, "one count per page size");
 
 /* Index of shift in size_shift, or -1 when it is not a TLB page size. */
-static int size_index(unsigned shift)
+static inline int size_index(unsigned shift)
 {
-    for (int i = 0; i < TLB_NSIZES; i++) {
-        if (size_shift[i] == shift)
-            return i;
+    switch (shift) {
+    case X86_PAGE_SHIFT:
+        return 0;
+    case X86_PAGE_SHIFT_2M:
+        return 1;
+    case X86_PAGE_SHIFT_4M:
+        return 2;
+    case X86_PAGE_SHIFT_1G:
+        return 3;
+    default:
+        return -1;
     }
-    return -1;
 }
 
-static void emit(const struct tlb *t, enum event_kind kind, uint64_t va, uint64_t pa, uint64_t size,
-                 uint64_t count, uint64_t extra)
+/* Reports an event. Only called when someone listens: kept out of line, so
+ * that the hot paths build no event and keep a small frame. */
+#if defined(__GNUC__)
+#define TLB_COLD __attribute__((noinline, cold))
+#else
+#define TLB_COLD
+#endif
+
+TLB_COLD static void emit(const struct tlb *t, enum event_kind kind, uint64_t va, uint64_t pa,
+                          uint64_t size, uint64_t count, uint64_t extra)
 {
     struct event ev = {0};
     ev.kind = kind;
@@ -82,32 +87,34 @@ static inline unsigned set_base(const struct tlb *t, uint64_t va, unsigned shift
     return (unsigned)((va >> shift) & t->set_mask) * t->nways;
 }
 
-/* Index of the valid entry for the page of va at size 2^shift, or -1. An
- * invalid entry is all zeros (see drop), so its shift never matches: the
- * shift test covers validity, and the stored va is aligned, so one compare
- * checks the page. */
-static inline long find(const struct tlb *t, uint64_t va, unsigned shift)
+/* Index of the valid entry for the page of va at size 2^shift, or -1; *base
+ * gets the set's first way. An invalid entry is all zeros (see drop), so its
+ * shift never matches: the shift test covers validity, and the stored va is
+ * aligned, so one compare checks the page. */
+static inline long find(const struct tlb *t, uint64_t va, unsigned shift, unsigned *base)
 {
-    unsigned base = set_base(t, va, shift);
+    unsigned b = set_base(t, va, shift);
     uint64_t page_va = va & ~((UINT64_C(1) << shift) - 1);
-    const struct tlb_entry *e = &t->e[base];
+    const struct tlb_entry *e = &t->e[b];
+    *base = b;
     for (unsigned w = 0; w < t->nways; w++) {
         if (e[w].va == page_va && e[w].shift == shift)
-            return (long)(base + w);
+            return (long)(b + w);
     }
     return -1;
 }
 
-/* Index of the entry that serves va (smallest page size first), or -1. Probes
- * only the sizes present: one probe when only 4 KiB pages are cached. */
-static inline long find_any(const struct tlb *t, uint64_t va)
+/* Index of the entry that serves va (smallest page size first), or -1, and
+ * its set's first way in *base. Probes only the sizes present: one probe when
+ * only 4 KiB pages are cached. */
+static inline long find_any(const struct tlb *t, uint64_t va, unsigned *base)
 {
     if (t->s.sizes == 1) /* the common case: only 4 KiB pages, a constant shift */
-        return find(t, va, X86_PAGE_SHIFT);
+        return find(t, va, X86_PAGE_SHIFT, base);
     unsigned i = 0;
     for (uint32_t m = t->s.sizes; m != 0; m >>= 1, i++) {
         if (m & 1) {
-            long k = find(t, va, size_shift[i]);
+            long k = find(t, va, size_shift[i], base);
             if (k >= 0)
                 return k;
         }
@@ -129,6 +136,13 @@ static void count_sub(struct tlb *t, int i)
         t->s.sizes &= ~(UINT32_C(1) << i);
 }
 
+/* Declares that the ways of the set at base are about to change. */
+static inline void touch_set(struct tlb *t, unsigned base)
+{
+    tmem_touch(t->mem, (uint64_t)base * sizeof(struct tlb_entry),
+               (uint64_t)t->nways * sizeof(struct tlb_entry));
+}
+
 /* Invalidates entry k (which is valid) and keeps the per-size count. The
  * whole entry is zeroed: find() relies on it. */
 static void drop(struct tlb *t, unsigned k)
@@ -137,6 +151,18 @@ static void drop(struct tlb *t, unsigned k)
     count_sub(t, size_index(e->shift));
     tmem_touch(t->mem, (uint64_t)k * sizeof *e, sizeof *e);
     memset(e, 0, sizeof *e);
+}
+
+/* Makes entry k, in the set at base, the set's most recently used way: a new
+ * stamp and the set's MRU flag, taken from the way that had it. */
+static void make_mru(struct tlb *t, unsigned base, unsigned k)
+{
+    touch_set(t, base);
+    struct tlb_entry *e = &t->e[base];
+    for (unsigned w = 0; w < t->nways; w++)
+        e[w].mru = 0;
+    t->e[k].mru = 1;
+    t->e[k].lru = ++t->s.clock;
 }
 
 struct tlb *tlb_create(unsigned entries, unsigned ways)
@@ -180,111 +206,154 @@ void tlb_set_sink(struct tlb *t, const struct event_sink *sink)
     }
 }
 
-bool tlb_lookup(struct tlb *t, uint64_t va, struct tlb_entry *out)
+const struct tlb_entry *tlb_lookup_slow(struct tlb *t, uint64_t va)
 {
-    long k = find_any(t, va);
+    unsigned base;
+    long k = find_any(t, va, &base);
     if (k < 0) {
         t->s.stats.misses++;
         if (event_listening(&t->sink))
             emit(t, EV_TLB_MISS, va, 0, 0, 0, 0);
-        return false;
+        return NULL;
     }
     struct tlb_entry *e = &t->e[k];
-    tmem_touch(t->mem, (uint64_t)k * sizeof *e, sizeof *e);
-    e->lru = ++t->s.clock;
+    /* The set's MRU way already holds the latest stamp of its set: LRU order
+     * inside the set, all that replacement and the views use, stays the same
+     * without a write. */
+    if (!e->mru)
+        make_mru(t, base, (unsigned)k);
     t->s.stats.hits++;
-    *out = *e;
     if (event_listening(&t->sink)) {
         uint64_t size = UINT64_C(1) << e->shift;
         emit(t, EV_TLB_HIT, va, e->pa | (va & (size - 1)), size, 0, 0);
     }
+    return e;
+}
+
+bool tlb_lookup(struct tlb *t, uint64_t va, struct tlb_entry *out)
+{
+    const struct tlb_entry *e = tlb_lookup_ref(t, va);
+    if (e == NULL)
+        return false;
+    *out = *e;
     return true;
 }
 
 const struct tlb_entry *tlb_peek(const struct tlb *t, uint64_t va)
 {
-    long k = find_any(t, va);
+    unsigned base;
+    long k = find_any(t, va, &base);
     return k < 0 ? NULL : &t->e[k];
+}
+
+/* Takes the valid entry x out for a fill of a page of size index si: counts
+ * the eviction, keeps the per-size counts, copies x to *evicted (when not
+ * NULL) and reports it. */
+static void evict(struct tlb *t, const struct tlb_entry *x, int si, struct tlb_entry *evicted)
+{
+    int xi = size_index(x->shift);
+    if (xi != si) {
+        count_sub(t, xi);
+        count_add(t, si);
+    }
+    t->s.stats.evictions++;
+    if (evicted != NULL)
+        *evicted = *x;
+    if (event_listening(&t->sink))
+        emit(t, EV_TLB_EVICT, x->va, x->pa, UINT64_C(1) << x->shift, 0, 0);
 }
 
 bool tlb_fill(struct tlb *t, const struct tlb_entry *e, struct tlb_entry *evicted)
 {
-    int si = size_index(e->shift);
+    unsigned shift = e->shift;
+    int si = size_index(shift);
     if (si < 0)
         return false;
-    unsigned shift = e->shift;
-    uint64_t mask = ~((UINT64_C(1) << shift) - 1);
+    uint64_t page_mask = ~((UINT64_C(1) << shift) - 1);
+    uint64_t page_va = e->va & page_mask;
     unsigned base = set_base(t, e->va, shift);
-    uint64_t page = e->va >> shift;
+    struct tlb_entry *set = &t->e[base];
 
-    /* The same page and size: replace in place. Else an invalid way. Else LRU. */
-    long slot = -1;
-    long free_way = -1;
-    unsigned lru_way = base;
-    for (unsigned w = 0; w < t->nways; w++) {
-        const struct tlb_entry *x = &t->e[base + w];
-        if (!x->valid) {
-            if (free_way < 0)
-                free_way = (long)(base + w);
-            continue;
+    /* One pass: the same page and size is replaced in place; else the way
+     * with the smallest stamp is taken. An invalid way is all zeros (see
+     * drop), stamp 0 included, while every valid way has a stamp >= 1 (the
+     * clock is incremented before use), so the smallest stamp is the first
+     * invalid way when there is one, else the least recently used way; and an
+     * invalid way never matches the page (its shift is 0). The pass also finds
+     * the way that holds the set's MRU flag. */
+    struct tlb_entry *slot = NULL;  /* the same page */
+    struct tlb_entry *victim = set; /* the smallest stamp, first on ties */
+    struct tlb_entry *mru_e = NULL; /* the way flagged most recent */
+    uint64_t lru_min = set->lru;
+    struct tlb_entry *end = set + t->nways;
+    for (struct tlb_entry *x = set; x != end; x++) {
+        if (x->va == page_va && x->shift == shift)
+            slot = x;
+        if (x->lru < lru_min) {
+            lru_min = x->lru;
+            victim = x;
         }
-        if (x->shift == shift && (x->va >> shift) == page) {
-            slot = (long)(base + w);
-            break;
-        }
-        if (!t->e[lru_way].valid || x->lru < t->e[lru_way].lru)
-            lru_way = base + w;
+        if (x->mru)
+            mru_e = x;
     }
 
     bool did_evict = false;
-    if (slot < 0 && free_way >= 0) {
-        slot = free_way;
-        count_add(t, si);
-    } else if (slot < 0) {
-        slot = (long)lru_way;
-        struct tlb_entry old = t->e[slot];
-        count_sub(t, size_index(old.shift));
-        count_add(t, si);
-        t->s.stats.evictions++;
-        did_evict = true;
-        if (evicted != NULL)
-            *evicted = old;
-        if (event_listening(&t->sink))
-            emit(t, EV_TLB_EVICT, old.va, old.pa, UINT64_C(1) << old.shift, 0, 0);
+    if (slot == NULL) {
+        slot = victim;
+        if (slot->valid) {
+            evict(t, slot, si, evicted);
+            did_evict = true;
+        } else {
+            count_add(t, si);
+        }
     }
 
-    struct tlb_entry *d = &t->e[slot];
-    tmem_touch(t->mem, (uint64_t)slot * sizeof *d, sizeof *d);
-    memset(d, 0, sizeof *d);
-    d->va = e->va & mask;
-    d->pa = e->pa & mask;
-    d->shift = (uint8_t)shift;
-    d->flags = e->flags;
-    d->valid = 1;
-    d->lru = ++t->s.clock;
+    touch_set(t, base);
+    if (mru_e != NULL)
+        mru_e->mru = 0;
+    slot->va = page_va;
+    slot->pa = e->pa & page_mask;
+    slot->lru = ++t->s.clock;
+    slot->shift = (uint8_t)shift;
+    slot->valid = 1;
+    slot->flags = e->flags;
+    slot->mru = 1;
     t->s.stats.fills++;
     if (event_listening(&t->sink))
-        emit(t, EV_TLB_FILL, d->va, d->pa, UINT64_C(1) << shift, 0, 0);
+        emit(t, EV_TLB_FILL, slot->va, slot->pa, UINT64_C(1) << shift, 0, 0);
     return did_evict;
 }
 
-unsigned tlb_invlpg(struct tlb *t, uint64_t va)
+/* Drops every entry whose page contains va; returns how many. */
+static unsigned invalidate(struct tlb *t, uint64_t va)
 {
     unsigned dropped = 0;
     for (int i = 0; i < TLB_NSIZES; i++) {
         if (t->s.size_count[i] == 0)
             continue;
         /* At most one entry per page and size: fill replaces in place. */
-        long k = find(t, va, size_shift[i]);
+        unsigned base;
+        long k = find(t, va, size_shift[i], &base);
         if (k >= 0) {
             drop(t, (unsigned)k);
             dropped++;
         }
     }
+    return dropped;
+}
+
+unsigned tlb_invlpg(struct tlb *t, uint64_t va)
+{
+    unsigned dropped = invalidate(t, va);
     t->s.stats.invlpg++;
     if (event_listening(&t->sink))
         emit(t, EV_TLB_INVLPG, va, 0, 0, dropped, 0);
     return dropped;
+}
+
+unsigned tlb_invalidate_page(struct tlb *t, uint64_t va)
+{
+    return invalidate(t, va);
 }
 
 unsigned tlb_flush(struct tlb *t, bool keep_global)

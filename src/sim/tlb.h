@@ -9,6 +9,10 @@
  * its page number at its own page size, so a lookup probes once for each page
  * size present in the TLB.
  *
+ * LRU is kept as stamps (a larger stamp is more recent) plus one flag per
+ * set naming its most recently used way: a hit on that way, the common case
+ * of a loop over a few pages, writes nothing at all.
+ *
  * It caches what hardware caches: nothing here reads the page tables, so a
  * table change without INVLPG leaves a stale entry, as on real hardware.
  * The entries live in tracked memory (tmem.h) for step-back.
@@ -39,7 +43,8 @@ struct tlb_entry {
     uint8_t shift; /* page size as a shift: 12, 21, 22 or 30 */
     uint8_t valid;
     uint8_t flags; /* TLB_F_* */
-    uint8_t pad[5];
+    uint8_t mru;   /* 1 on the most recently used way of its set (at most one) */
+    uint8_t pad[4];
 };
 
 struct tlb_stats {
@@ -51,7 +56,31 @@ struct tlb_stats {
     uint64_t invlpg;    /* INVLPG operations */
 };
 
-struct tlb;
+/* The number of page sizes an entry may have (4 KiB, 2 MiB, 4 MiB, 1 GiB). */
+#define TLB_PAGE_SIZES 4
+
+/* Everything that changes besides the entry array: saved and restored whole
+ * (tlb_scalars_save). Private to tlb.c. */
+struct tlb_scalars {
+    uint64_t clock; /* LRU stamp of the latest use */
+    struct tlb_stats stats;
+    uint32_t size_count[TLB_PAGE_SIZES]; /* valid entries of each page size */
+    uint32_t sizes;                      /* bit i set: size_count[i] != 0 */
+};
+
+/* The TLB. Its fields are private to tlb.c and shown here only for the
+ * inline hit path of tlb_lookup_ref(), as tmem.h does for tmem_touch(): every
+ * other module goes through the functions below. */
+struct tlb {
+    struct tmem *mem;    /* the entries, nentries of them */
+    struct tlb_entry *e; /* mem's data as entries */
+    unsigned nentries;
+    unsigned nways;
+    unsigned nsets;
+    uint64_t set_mask;      /* nsets - 1 */
+    struct event_sink sink; /* emit == NULL: nobody listens */
+    struct tlb_scalars s;
+};
 
 /* Creates an empty TLB of entries entries in sets of ways. entries must be a
  * multiple of ways, entries/ways a power of two, 1 <= entries <=
@@ -69,6 +98,54 @@ void tlb_set_sink(struct tlb *t, const struct event_sink *sink);
  * false and leaves *out unaltered. */
 bool tlb_lookup(struct tlb *t, uint64_t va, struct tlb_entry *out);
 
+/* The general path of tlb_lookup_ref() (same contract): any page size,
+ * events. Call tlb_lookup_ref() instead. */
+const struct tlb_entry *tlb_lookup_slow(struct tlb *t, uint64_t va);
+
+/* The call-free part of tlb_lookup_ref(), for hot paths that must make no
+ * call. When only 4 KiB pages are cached and nobody listens, probes the one
+ * set va can be in: a hit on the set's most recently used way counts a hit
+ * and returns the entry (nothing else is written: LRU order stays as it is);
+ * an empty probe counts a miss and returns NULL with *miss set. Any other
+ * case (another way hit, other page sizes cached, a listener) changes
+ * nothing and returns NULL with *miss clear: then call tlb_lookup_ref(). */
+static inline const struct tlb_entry *tlb_lookup_quick(struct tlb *t, uint64_t va, bool *miss)
+{
+    *miss = false;
+    if (t->s.sizes != 1 || event_listening(&t->sink))
+        return NULL;
+    /* Only 4 KiB pages are cached, so the stored va alone names the page. An
+     * invalid way is all zeros: its va matches only page 0, and it never
+     * carries the MRU flag, so a match without the flag (an invalid way, or
+     * a valid way not the most recent) goes the general way. */
+    uint64_t page_va = va & ~UINT64_C(0xFFF);
+    const struct tlb_entry *e = t->e + (size_t)((va >> 12) & t->set_mask) * t->nways;
+    const struct tlb_entry *end = e + t->nways;
+    do {
+        if (e->va == page_va) {
+            if (!e->mru)
+                return NULL;
+            t->s.stats.hits++;
+            return e;
+        }
+    } while (++e != end);
+    t->s.stats.misses++;
+    *miss = true;
+    return NULL;
+}
+
+/* tlb_lookup without the copy: on a hit makes the entry most recently used,
+ * counts a hit and returns it (valid until the next call that changes t); on
+ * a miss counts a miss and returns NULL. Events as tlb_lookup. */
+static inline const struct tlb_entry *tlb_lookup_ref(struct tlb *t, uint64_t va)
+{
+    bool miss;
+    const struct tlb_entry *e = tlb_lookup_quick(t, va, &miss);
+    if (e != NULL || miss)
+        return e;
+    return tlb_lookup_slow(t, va);
+}
+
 /* The entry that would serve va, or NULL; changes nothing (no counters, no
  * LRU). For translate's side-effect-free probe and the views. */
 const struct tlb_entry *tlb_peek(const struct tlb *t, uint64_t va);
@@ -83,6 +160,12 @@ bool tlb_fill(struct tlb *t, const struct tlb_entry *e, struct tlb_entry *evicte
 /* INVLPG: drops every entry whose page contains va, global or not, whatever
  * its size. Returns the number dropped; counts one invlpg. */
 unsigned tlb_invlpg(struct tlb *t, uint64_t va);
+
+/* The invalidation a #PF makes for the faulting address (SDM 4.10.4.1), or
+ * the MMU makes before caching a page of another size: drops every entry
+ * whose page contains va, as tlb_invlpg does, but counts nothing and emits
+ * no event (no INVLPG instruction ran). Returns the number dropped. */
+unsigned tlb_invalidate_page(struct tlb *t, uint64_t va);
 
 /* Drops every entry, or every non-global one when keep_global. Returns the
  * number dropped; counts one flush. */
