@@ -3,19 +3,24 @@
  * entry decoding (flags, addresses, PSE-36, MAXPHYADDR), the linear-address
  * split of each paging mode (SDM Vol. 3A figures 4-2..4-10), the page-fault
  * error code (4.7), the status line of CONTRACT 4, the key table and its help
- * screen, NO_COLOR, and the reverse map of a frame through real tables in
- * simulated RAM.
+ * screen, NO_COLOR, the reverse map of a frame through real tables in
+ * simulated RAM, and quiz mode's reading and judging of an answer against
+ * real probes (SDM 4.6 rights, 4.7 faults, 4.5 canonical addresses).
  */
 #include "helpers.h"
 
 #include <curses.h>
+#include <inttypes.h>
 #include <stdio.h>
 
+#include "replay/timeline.h"
 #include "sim/phys.h"
 #include "sim/x86.h"
+#include "trace/trace.h"
 #include "ui/fmt.h"
 #include "ui/keys.h"
 #include "ui/pagemap.h"
+#include "ui/quiz_ui.h"
 #include "ui/theme.h"
 
 static void frame_cell_glyph_and_role_follow_state_and_role(void **state)
@@ -451,6 +456,321 @@ static void pagemap_follows_large_pages(void **state)
     phys_destroy(p);
 }
 
+/* --- quiz mode --------------------------------------------------------------- */
+
+static void quiz_answer_reads_hex_with_or_without_0x_and_fault_words(void **state)
+{
+    (void)state;
+    struct quiz_ui_answer a = {QUIZ_UI_GP, 99};
+    assert_true(quiz_ui_parse("0x107010", &a));
+    assert_int_equal(a.kind, QUIZ_UI_ADDR);
+    assert_hex_equal(a.pa, 0x107010);
+    assert_true(quiz_ui_parse("107010", &a));
+    assert_hex_equal(a.pa, 0x107010);
+    assert_true(quiz_ui_parse("  0XdeadBEEF \t", &a));
+    assert_hex_equal(a.pa, 0xdeadbeef);
+    assert_true(quiz_ui_parse("ffffffffffffffff", &a));
+    assert_hex_equal(a.pa, UINT64_MAX);
+    assert_true(quiz_ui_parse("pf", &a));
+    assert_int_equal(a.kind, QUIZ_UI_PF);
+    assert_true(quiz_ui_parse("#PF", &a));
+    assert_int_equal(a.kind, QUIZ_UI_PF);
+    assert_true(quiz_ui_parse(" GP", &a));
+    assert_int_equal(a.kind, QUIZ_UI_GP);
+    assert_true(quiz_ui_parse("#gp", &a));
+    assert_int_equal(a.kind, QUIZ_UI_GP);
+    /* Anything else is refused and leaves the answer as it was. */
+    a.kind = QUIZ_UI_ADDR, a.pa = 7;
+    const char *bad[] = {"",    "   ", "0x",  "xyz", "12g4", "1 2",  "10000000000000000",
+                         "#12", "p f", "pfx", "-1",  "0x-1", "##pf", NULL};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_false(quiz_ui_parse(bad[i], &a));
+        assert_int_equal(a.kind, QUIZ_UI_ADDR);
+        assert_hex_equal(a.pa, 7);
+    }
+}
+
+/* A real machine after a trace, and a real probe of it (no side effects). */
+static struct timeline *quiz_machine(const char *text, struct trace **t)
+{
+    struct trace_error err;
+    memset(&err, 0, sizeof err);
+    *t = trace_parse(text, strlen(text), "quiz.trace", &err);
+    assert_non_null(*t);
+    struct timeline *tl = timeline_create(*t, NULL, NULL, &err);
+    assert_non_null(tl);
+    timeline_goto(tl, timeline_len(tl));
+    return tl;
+}
+
+static bool lines_contain(const struct fmt_line *l, unsigned n, const char *what)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (strstr(l[i].text, what) != NULL)
+            return true;
+    }
+    return false;
+}
+
+static const char quiz_trace32[] = "ram 16M\npaging 32\nmalloc a 100\nwrite a 0 100\n";
+
+static void quiz_right_address_is_right_with_frame_plus_offset(void **state)
+{
+    (void)state;
+    struct trace *t;
+    struct timeline *tl = quiz_machine(quiz_trace32, &t);
+    struct timeline_probe pr;
+    timeline_translate(tl, 0xD0000010, MMU_READ, false, &pr);
+    assert_true(pr.ok);
+    char typed[32], pa[32], frame[32];
+    snprintf(typed, sizeof typed, "0x%" PRIx64, pr.res.pa);
+    snprintf(pa, sizeof pa, "pa 0x%08" PRIx64, pr.res.pa);
+    snprintf(frame, sizeof frame, "frame 0x%08" PRIx64, pr.res.pa & ~UINT64_C(0xFFF));
+    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_line l[QUIZ_UI_LINES];
+    unsigned n = 99;
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, typed, l, &n), QUIZ_UI_RIGHT);
+    assert_true(n >= 3 && n <= QUIZ_UI_LINES);
+    assert_true(strncmp(l[0].text, "right: ", 7) == 0);
+    assert_non_null(strstr(l[0].text, pa));
+    assert_non_null(strstr(l[1].text, "CR3 -> PDE[832] -> PTE[0] -> frame"));
+    assert_true(lines_contain(l, n, frame));
+    assert_true(lines_contain(l, n, "+ offset 0x10 (bits 11:0"));
+    assert_false(lines_contain(l, n, "wrong"));
+    /* Without 0x, in capitals: the same answer. */
+    snprintf(typed, sizeof typed, "%" PRIX64, pr.res.pa);
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, typed, l, &n), QUIZ_UI_RIGHT);
+    timeline_destroy(tl);
+    trace_free(t);
+}
+
+static void quiz_wrong_address_reveals_the_answer_and_the_offset_rule(void **state)
+{
+    (void)state;
+    struct trace *t;
+    struct timeline *tl = quiz_machine(quiz_trace32, &t);
+    struct timeline_probe pr;
+    timeline_translate(tl, 0xD0000010, MMU_WRITE, false, &pr);
+    assert_true(pr.ok);
+    char typed[32], pa[32];
+    snprintf(typed, sizeof typed, "0x%" PRIx64, pr.res.pa & ~UINT64_C(0xFFF)); /* forgot offset */
+    snprintf(pa, sizeof pa, "the answer is pa 0x%08" PRIx64, pr.res.pa);
+    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_line l[QUIZ_UI_LINES];
+    unsigned n;
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, typed, l, &n), QUIZ_UI_WRONG);
+    assert_true(strncmp(l[0].text, "wrong: you said 0x", 18) == 0);
+    assert_non_null(strstr(l[0].text, pa));
+    assert_true(lines_contain(l, n, "hint: the offset is kept"));
+    /* The linear address itself: a hint of its own. */
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, "d0000010", l, &n), QUIZ_UI_WRONG);
+    assert_true(lines_contain(l, n, "is the linear address itself"));
+    /* Right offset, wrong frame. */
+    snprintf(typed, sizeof typed, "%" PRIx64, pr.res.pa + 0x5000);
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, typed, l, &n), QUIZ_UI_WRONG);
+    assert_true(lines_contain(l, n, "the offset is right"));
+    /* A fault where the walk succeeds. */
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, "pf", l, &n), QUIZ_UI_WRONG);
+    assert_non_null(strstr(l[0].text, "you said #PF"));
+    assert_true(lines_contain(l, n, "every entry on the way is present"));
+    timeline_destroy(tl);
+    trace_free(t);
+}
+
+static void quiz_address_typed_for_a_fault_is_wrong_and_names_the_entry(void **state)
+{
+    (void)state;
+    struct trace *t;
+    struct timeline *tl = quiz_machine(quiz_trace32, &t);
+    struct timeline_probe pr;
+    timeline_translate(tl, 0xD0005000, MMU_WRITE, false, &pr); /* PTE 5: P=0 */
+    assert_false(pr.ok);
+    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_line l[QUIZ_UI_LINES];
+    unsigned n;
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, "0x107000", l, &n), QUIZ_UI_WRONG);
+    assert_non_null(strstr(l[0].text, "the answer is #PF, error code 0x2 (not present)"));
+    assert_non_null(strstr(l[1].text, "PDE[832] -> PTE[5] and stopped there"));
+    assert_true(lines_contain(l, n, "because PTE[5] = 0x00000000 has P=0"));
+    assert_true(lines_contain(l, n, "error code 0x2: P=0 W/R=1 U/S=0 RSVD=0 I/D=0"));
+    assert_true(lines_contain(l, n, "CR2 would be 0xd0005000"));
+    assert_true(lines_contain(l, n, "a fault gives no physical address"));
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, "pf", l, &n), QUIZ_UI_RIGHT);
+    assert_true(strncmp(l[0].text, "right: #PF", 10) == 0);
+    /* No page table under the kernel's PDE 768: the walk stops at PDE 767. */
+    timeline_translate(tl, 0xC0000000 - 0x1000, MMU_READ, false, &pr);
+    assert_false(pr.ok);
+    assert_int_equal(pr.res.nsteps, 1);
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, "PF", l, &n), QUIZ_UI_RIGHT);
+    assert_true(lines_contain(l, n, "because PDE[767] = 0x00000000 has P=0"));
+    assert_true(lines_contain(l, n, "CR3 -> PDE[767] and stopped there"));
+    timeline_destroy(tl);
+    trace_free(t);
+}
+
+static void quiz_user_access_to_supervisor_page_names_the_level(void **state)
+{
+    (void)state;
+    struct trace *t;
+    struct timeline *tl = quiz_machine(quiz_trace32, &t);
+    struct timeline_probe pr;
+    timeline_translate(tl, 0xD0000010, MMU_READ, true, &pr);
+    assert_false(pr.ok);
+    assert_int_equal(pr.res.fault.reason, FAULT_USER_SUPERVISOR);
+    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_line l[QUIZ_UI_LINES];
+    unsigned n;
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, "pf", l, &n), QUIZ_UI_RIGHT);
+    assert_true(lines_contain(l, n,
+                              "because PDE[832] and PTE[0] have U/S=0: user accesses need U/S=1 "
+                              "at every level"));
+    assert_true(lines_contain(l, n, "error code 0x5: P=1 W/R=0 U/S=1"));
+    timeline_destroy(tl);
+    trace_free(t);
+}
+
+static void quiz_gp_and_pf_are_told_apart(void **state)
+{
+    (void)state;
+    struct trace *t;
+    struct timeline *tl = quiz_machine("paging long\nmalloc a 100\n", &t);
+    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_LONG);
+    struct timeline_probe pr;
+    timeline_translate(tl, UINT64_C(0x0000800000000000), MMU_READ, false, &pr);
+    assert_false(pr.ok);
+    assert_int_equal(pr.res.fault.vector, X86_VEC_GP);
+    struct fmt_line l[QUIZ_UI_LINES];
+    unsigned n;
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, "gp", l, &n), QUIZ_UI_RIGHT);
+    assert_true(strncmp(l[0].text, "right: #GP(0)", 13) == 0);
+    assert_true(lines_contain(l, n, "no walk at all"));
+    assert_true(lines_contain(l, n, "bits 63:47 of 0x0000800000000000 are not all equal"));
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, "pf", l, &n), QUIZ_UI_WRONG);
+    assert_non_null(strstr(l[0].text, "you said #PF, the answer is #GP(0)"));
+    assert_true(lines_contain(l, n, "before the walk"));
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, "0", l, &n), QUIZ_UI_WRONG);
+    /* A canonical address with nothing mapped is a #PF, not a #GP. */
+    timeline_translate(tl, UINT64_C(0x0000700000000000), MMU_READ, false, &pr);
+    assert_false(pr.ok);
+    assert_int_equal(pr.res.fault.vector, X86_VEC_PF);
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, "gp", l, &n), QUIZ_UI_WRONG);
+    assert_non_null(strstr(l[0].text, "you said #GP, the answer is #PF"));
+    assert_true(lines_contain(l, n, "because PML4E["));
+    assert_true(lines_contain(l, n, "only a non-canonical address (4-level paging) raises #GP"));
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, "#pf", l, &n), QUIZ_UI_RIGHT);
+    timeline_destroy(tl);
+    trace_free(t);
+}
+
+/* Rights the traces cannot set up yet, on a hand-made walk: a read-only PTE
+ * under a writable PDE, and XD in a 4-level PDE; a PAE PDPTE has no rights
+ * bits, so it is never blamed. */
+static void quiz_missing_right_names_the_entry_that_lacks_it(void **state)
+{
+    (void)state;
+    struct fmt_mode m32 = fmt_mode_of(MACHINE_PAGING_32);
+    struct timeline_probe pr;
+    memset(&pr, 0, sizeof pr);
+    pr.va = 0xD0000010, pr.access = MMU_WRITE;
+    pr.res.nsteps = 2;
+    pr.res.steps[0] = (struct walk_step){LVL_PDE, 832, 0x105000, 0x105d00, 0x00108023};
+    pr.res.steps[1] = (struct walk_step){LVL_PTE, 0, 0x108000, 0x108000, 0x00107061};
+    pr.res.fault = (struct mmu_fault){X86_VEC_PF, FAULT_WRITE_PROTECT, 0x3, 0xD0000010};
+    struct fmt_line l[QUIZ_UI_LINES];
+    unsigned n;
+    assert_int_equal(quiz_ui_judge(&m32, 40, &pr, "107010", l, &n), QUIZ_UI_WRONG);
+    assert_true(lines_contain(l, n,
+                              "because PTE[0] has R/W=0: a write needs R/W=1 at every level "
+                              "(CR0.WP=1)"));
+    assert_false(lines_contain(l, n, "PDE[832] and"));
+    assert_true(lines_contain(l, n, "-> PTE[0], all present, but the access is not allowed"));
+
+    struct fmt_mode ml = fmt_mode_of(MACHINE_PAGING_LONG);
+    memset(&pr, 0, sizeof pr);
+    pr.va = 0x400000, pr.access = MMU_EXEC;
+    pr.res.nsteps = 3;
+    pr.res.steps[0] = (struct walk_step){LVL_PML4E, 0, 0x105000, 0x105000, 0x106023};
+    pr.res.steps[1] = (struct walk_step){LVL_PDPTE, 0, 0x106000, 0x106000, 0x107023};
+    pr.res.steps[2] = (struct walk_step){LVL_PDE, 2, 0x107000, 0x107010, X86_PTE_XD | 0x4000e3};
+    pr.res.fault = (struct mmu_fault){X86_VEC_PF, FAULT_EXECUTE_DISABLE, 0x11, 0x400000};
+    assert_int_equal(quiz_ui_judge(&ml, 40, &pr, "pf", l, &n), QUIZ_UI_RIGHT);
+    assert_true(lines_contain(l, n, "because PDE[2] has XD=1: with EFER.NXE=1 a fetch needs XD=0"));
+    assert_true(lines_contain(l, n, "I/D=1"));
+
+    struct fmt_mode mp = fmt_mode_of(MACHINE_PAGING_PAE);
+    memset(&pr, 0, sizeof pr);
+    pr.va = 0xC0001000, pr.access = MMU_READ, pr.user = true;
+    pr.res.nsteps = 3;
+    pr.res.steps[0] = (struct walk_step){LVL_PDPTE, 3, 0x105000, 0x105018, 0x106001};
+    pr.res.steps[1] = (struct walk_step){LVL_PDE, 0, 0x106000, 0x106000, 0x107027};
+    pr.res.steps[2] = (struct walk_step){LVL_PTE, 1, 0x107000, 0x107008, 0x120023};
+    pr.res.fault = (struct mmu_fault){X86_VEC_PF, FAULT_USER_SUPERVISOR, 0x5, 0xC0001000};
+    assert_int_equal(quiz_ui_judge(&mp, 40, &pr, "pf", l, &n), QUIZ_UI_RIGHT);
+    assert_true(lines_contain(l, n, "because PTE[1] has U/S=0"));
+    assert_false(lines_contain(l, n, "PDPTE[3] and"));
+}
+
+static void quiz_garbage_asks_again_without_revealing(void **state)
+{
+    (void)state;
+    struct trace *t;
+    struct timeline *tl = quiz_machine(quiz_trace32, &t);
+    struct timeline_probe pr;
+    timeline_translate(tl, 0xD0000010, MMU_READ, false, &pr);
+    assert_true(pr.ok);
+    char pa[32];
+    snprintf(pa, sizeof pa, "%" PRIx64, pr.res.pa);
+    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_line l[QUIZ_UI_LINES];
+    const char *bad[] = {"", "hello", "0xZZ", "fault", "12 34", NULL};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        unsigned n = 99;
+        assert_int_equal(quiz_ui_judge(&m, 40, &pr, bad[i], l, &n), QUIZ_UI_UNCLEAR);
+        assert_int_equal(n, 1);
+        assert_true(strncmp(l[0].text, "not understood, try again", 25) == 0);
+        assert_null(strstr(l[0].text, pa));
+        assert_null(strstr(l[0].text, "right"));
+        assert_null(strstr(l[0].text, "wrong"));
+        assert_null(strstr(l[0].text, "PTE"));
+    }
+    timeline_destroy(tl);
+    trace_free(t);
+}
+
+/* A TLB entry the tables no longer agree with is pointed out. */
+static void quiz_notes_a_stale_tlb_entry(void **state)
+{
+    (void)state;
+    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct timeline_probe pr;
+    memset(&pr, 0, sizeof pr);
+    pr.va = 0xD0000010, pr.ok = true;
+    pr.res.pa = 0x107010, pr.res.page_size = 4096, pr.res.nsteps = 2;
+    pr.res.steps[0] = (struct walk_step){LVL_PDE, 832, 0x105000, 0x105d00, 0x00108023};
+    pr.res.steps[1] = (struct walk_step){LVL_PTE, 0, 0x108000, 0x108000, 0x00107063};
+    pr.tlb_has = true, pr.tlb_pa = 0x200010;
+    struct fmt_line l[QUIZ_UI_LINES];
+    unsigned n;
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, "200010", l, &n), QUIZ_UI_WRONG);
+    assert_true(lines_contain(l, n, "a stale TLB entry gives 0x00200010"));
+    pr.tlb_pa = 0x107010;
+    assert_int_equal(quiz_ui_judge(&m, 40, &pr, "107010", l, &n), QUIZ_UI_RIGHT);
+    assert_false(lines_contain(l, n, "stale"));
+}
+
+static void status_line_says_quiz(void **state)
+{
+    (void)state;
+    struct fmt_status s = {
+        .trace = "t", .op = 1, .nops = 2, .mode = "32", .quiz = true, .speed = 10};
+    struct fmt_line l;
+    fmt_status_line(&l, &s, 100);
+    assert_non_null(strstr(l.text, "PAUSED QUIZ 10 op/s"));
+    s.quiz = false;
+    fmt_status_line(&l, &s, 100);
+    assert_null(strstr(l.text, "QUIZ"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +796,16 @@ int main(void)
         cmocka_unit_test(no_color_needs_a_non_empty_value),
         cmocka_unit_test(pagemap_finds_pages_and_tables_of_a_frame),
         cmocka_unit_test(pagemap_follows_large_pages),
+        cmocka_unit_test(quiz_answer_reads_hex_with_or_without_0x_and_fault_words),
+        cmocka_unit_test(quiz_right_address_is_right_with_frame_plus_offset),
+        cmocka_unit_test(quiz_wrong_address_reveals_the_answer_and_the_offset_rule),
+        cmocka_unit_test(quiz_address_typed_for_a_fault_is_wrong_and_names_the_entry),
+        cmocka_unit_test(quiz_user_access_to_supervisor_page_names_the_level),
+        cmocka_unit_test(quiz_gp_and_pf_are_told_apart),
+        cmocka_unit_test(quiz_missing_right_names_the_entry_that_lacks_it),
+        cmocka_unit_test(quiz_garbage_asks_again_without_revealing),
+        cmocka_unit_test(quiz_notes_a_stale_tlb_entry),
+        cmocka_unit_test(status_line_says_quiz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@
 #include <curses.h>
 
 #include "keys.h"
+#include "quiz_ui.h"
 #include "replay/options.h"
 #include "replay/timeline.h"
 #include "sim/cpu.h"
@@ -72,6 +73,8 @@ static const unsigned speeds[] = {1,     2,      5,      10,     20,     50,    
 static void layout(struct ui *ui)
 {
     int np = ui->cols >= 180 ? 3 : ui->cols >= 120 ? 2 : 1;
+    if (ui->quiz_state == UI_QUIZ_ASKING)
+        np = 1; /* the views beside it (TLB, tables, log) could give the answer away */
     int top = 2, h = ui->rows - 3;
     int w = (ui->cols - (np - 1)) / np;
     ui->npanes = np;
@@ -99,6 +102,7 @@ static void draw_status(struct ui *ui)
         .cr3 = c->cr3,
         .cr4 = c->cr4,
         .playing = ui->playing,
+        .quiz = ui->quiz,
         .speed = ui->speed,
         .note = ui->note,
     };
@@ -131,8 +135,9 @@ static void draw_keybar(struct ui *ui)
         return;
     }
     static const char *const keys[][2] = {
-        {"q", "quit"}, {"?", "help"},   {"spc", "play"}, {"n", "step"},  {"b", "back"},
-        {"s", "into"}, {"+-", "speed"}, {"g", "goto"},   {"t", "trans"}, {"Tab", "view"},
+        {"q", "quit"},  {"?", "help"}, {"spc", "play"}, {"n", "step"},
+        {"b", "back"},  {"s", "into"}, {"+-", "speed"}, {"g", "goto"},
+        {"t", "trans"}, {"Q", "quiz"}, {"Tab", "view"},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         fmt_put(&l, UI_KEYBAR, "%s", keys[i][0]);
@@ -220,6 +225,7 @@ static void draw(struct ui *ui)
 
 static void moved(struct ui *ui)
 {
+    ui->quiz_state = UI_QUIZ_IDLE; /* a question is about the machine it was asked on */
     ui_after_move(ui);
 }
 
@@ -357,10 +363,70 @@ static void ask_goto(struct ui *ui)
     do_goto(ui, k);
 }
 
+/* Asks for the answer to the open question until one is understood (then
+ * reveals it) or Esc (the question stays open). */
+static void quiz_answer(struct ui *ui)
+{
+    char buf[sizeof ui->quiz_answer];
+    ui->focus = VIEW_TRANSLATE;
+    for (;;) {
+        if (!prompt(ui, QUIZ_UI_PROMPT, buf, sizeof buf)) {
+            snprintf(ui->note, sizeof ui->note, "quiz: question open; t answers it, Q gives up");
+            return;
+        }
+        struct fmt_line v[QUIZ_UI_LINES];
+        unsigned nv = 0;
+        enum quiz_ui_verdict verdict =
+            quiz_ui_judge(&ui->mode, ui->maxphyaddr, &ui->quiz_pr, buf, v, &nv);
+        if (verdict == QUIZ_UI_UNCLEAR) {
+            snprintf(ui->note, sizeof ui->note, "%.150s", nv > 0 ? v[0].text : "try again");
+            continue;
+        }
+        memcpy(ui->quiz_answer, buf, sizeof ui->quiz_answer);
+        ui->quiz_state = UI_QUIZ_REVEALED;
+        snprintf(ui->note, sizeof ui->note, "quiz: %s",
+                 verdict == QUIZ_UI_RIGHT ? "right" : "wrong");
+        return;
+    }
+}
+
+/* Makes the probe pr the open question and asks for its answer. */
+static void quiz_ask(struct ui *ui, const struct timeline_probe *pr, bool known, bool from_step)
+{
+    ui->quiz_pr = *pr;
+    ui->quiz_known = known;
+    ui->quiz_from_step = from_step;
+    ui->quiz_op = timeline_pos(ui->tl);
+    ui->quiz_answer[0] = '\0';
+    ui->quiz_state = UI_QUIZ_ASKING;
+    quiz_answer(ui);
+}
+
+/* After n or s in quiz mode: the access the step revealed becomes the
+ * question (n: the operation's last one; s: the event just revealed). */
+static void quiz_after_step(struct ui *ui, bool micro)
+{
+    uint64_t va;
+    enum mmu_access acc;
+    bool user, known;
+    if (!view_translate_current_access(ui, micro, &va, &acc, &user, &known))
+        return;
+    struct timeline_probe pr;
+    timeline_translate(ui->tl, va, acc, user, &pr);
+    ui->tr_typed = false;
+    quiz_ask(ui, &pr, known, true);
+}
+
 static void ask_translate(struct ui *ui)
 {
+    if (ui->quiz_state == UI_QUIZ_ASKING) {
+        quiz_answer(ui);
+        return;
+    }
     char buf[96];
-    if (!prompt(ui, "translate ADDR [r|w|x] [u] (empty: latest access): ", buf, sizeof buf))
+    const char *label = ui->quiz ? "quiz: translate ADDR [r|w|x] [u] (empty: latest access): "
+                                 : "translate ADDR [r|w|x] [u] (empty: latest access): ";
+    if (!prompt(ui, label, buf, sizeof buf))
         return;
     ui->focus = VIEW_TRANSLATE;
     char *save = NULL;
@@ -394,6 +460,10 @@ static void ask_translate(struct ui *ui)
     }
     ui->tr_typed = true;
     timeline_translate(ui->tl, va, acc, user, &ui->tr_probe);
+    if (ui->quiz)
+        quiz_ask(ui, &ui->tr_probe, true, false);
+    else
+        ui->quiz_state = UI_QUIZ_IDLE;
 }
 
 /* --- keys --------------------------------------------------------------------- */
@@ -471,7 +541,14 @@ static bool handle_key(struct ui *ui, int ch)
     if (ui->help) {
         if (a == ACT_UP || a == ACT_DOWN || a == ACT_PAGE_UP || a == ACT_PAGE_DOWN) {
             int d = a == ACT_UP ? -1 : a == ACT_DOWN ? 1 : a == ACT_PAGE_UP ? -10 : 10;
+            struct fmt_line l;
+            int total = 0;
+            while (keys_help_line(&l, (size_t)total))
+                total++;
+            int last = total - (ui->rows - 3); /* the last line stays on the last row */
             ui->help_top += d;
+            if (ui->help_top > last)
+                ui->help_top = last;
             if (ui->help_top < 0)
                 ui->help_top = 0;
             return true;
@@ -499,18 +576,27 @@ static bool handle_key(struct ui *ui, int ch)
             ui->last_ns = now_ns();
         }
         break;
-    case ACT_STEP:
+    case ACT_STEP: {
+        uint64_t before = timeline_pos(ui->tl);
         do_step(ui);
+        if (ui->quiz && timeline_pos(ui->tl) != before)
+            quiz_after_step(ui, false);
         break;
+    }
     case ACT_BACK:
         ui->micro = false;
         if (!timeline_back(ui->tl))
             snprintf(ui->note, sizeof ui->note, "at the start");
         moved(ui);
         break;
-    case ACT_MICRO:
+    case ACT_MICRO: {
+        uint64_t before = timeline_pos(ui->tl);
+        size_t shown = ui->micro ? ui->reveal : 0;
         do_micro(ui);
+        if (ui->quiz && ui->micro && (timeline_pos(ui->tl) != before || ui->reveal != shown))
+            quiz_after_step(ui, true);
         break;
+    }
     case ACT_FASTER:
         change_speed(ui, 1);
         break;
@@ -524,6 +610,19 @@ static bool handle_key(struct ui *ui, int ch)
     case ACT_TRANSLATE:
         ui->playing = false;
         ask_translate(ui);
+        break;
+    case ACT_QUIZ:
+        ui->quiz = !ui->quiz;
+        if (!ui->quiz && ui->quiz_state == UI_QUIZ_ASKING) {
+            ui->quiz_state = UI_QUIZ_IDLE;
+            ui->tr_probe = ui->quiz_pr;
+            ui->tr_typed = !ui->quiz_from_step;
+            snprintf(ui->note, sizeof ui->note, "quiz off: the answer is shown");
+        } else {
+            snprintf(ui->note, sizeof ui->note, "%s",
+                     ui->quiz ? "quiz on: t or a step asks; the walk stays hidden until you answer"
+                              : "quiz off");
+        }
         break;
     case ACT_NEXT_VIEW:
         ui->focus = (enum ui_view)((ui->focus + 1) % VIEW_COUNT);

@@ -199,14 +199,16 @@ struct fmt_status {
     const char *mode;  /* "32", "pse", "pae", "long" */
     uint64_t cr0, cr3, cr4;
     bool playing;
+    bool quiz;        /* quiz mode on: "QUIZ" after PLAYING / PAUSED */
     unsigned speed;   /* operations per second */
     const char *note; /* breakpoint or message, may be NULL */
 };
 
 /* The status line (CONTRACT 4), exactly width characters (at most
  * FMT_LINE_MAX): trace name, operation k/N, paging mode, CR0, CR3, CR4 and
- * PLAYING or PAUSED with the speed. When width is short, the trace name is
- * shortened first (from the left, marked '<'), then the rest is clipped. */
+ * PLAYING or PAUSED (followed by QUIZ in quiz mode) with the speed. When
+ * width is short, the trace name is shortened first (from the left, marked
+ * '<'), then the rest is clipped. */
 void fmt_status_line(struct fmt_line *l, const struct fmt_status *s, int width);
 
 #endif

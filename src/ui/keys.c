@@ -28,6 +28,7 @@ static const struct key_binding table[] = {
     {'-', "-", ACT_SLOWER},
     {'g', "g", ACT_GOTO},
     {'t', "t", ACT_TRANSLATE},
+    {'Q', "Q", ACT_QUIZ},
     {'\t', "Tab", ACT_NEXT_VIEW},
     {KEY_BTAB, "S-Tab", ACT_PREV_VIEW},
     {'1', "1", ACT_VIEW1},
@@ -76,6 +77,7 @@ static const char *const help[ACT_COUNT] = {
     [ACT_SLOWER] = "play slower",
     [ACT_GOTO] = "go to operation N (prompt)",
     [ACT_TRANSLATE] = "translate an address (prompt: ADDR [r|w|x] [u]), translation view",
+    [ACT_QUIZ] = "quiz mode on/off: the next translation (t, n, s) is hidden until you answer",
     [ACT_NEXT_VIEW] = "next view (one view at a time on small screens)",
     [ACT_PREV_VIEW] = "previous view",
     [ACT_VIEW1] = "Frames view: the bytemap, one cell per frame or group",
@@ -112,6 +114,9 @@ static const char *const notes[] = {
     "Cell glyphs: . free  # reserved  K kernel  L PML4  P PDPT  D page directory",
     "  T page table  H heap  V device  U used. Flags: P W U T(PWT) C(PCD) A D",
     "  S(PS; p = PAT in a PTE) G X(XD).",
+    "Quiz (Q): answer with a physical address in hex (0x optional), or pf / gp for a",
+    "  fault; right or wrong comes with the walk and why. Esc leaves the question open,",
+    "  t answers it, Q gives up and shows it.",
 };
 
 enum ui_action keys_action(int key)

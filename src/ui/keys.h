@@ -24,6 +24,7 @@ enum ui_action {
     ACT_SLOWER,
     ACT_GOTO,
     ACT_TRANSLATE,
+    ACT_QUIZ,
     ACT_NEXT_VIEW,
     ACT_PREV_VIEW,
     ACT_VIEW1,

@@ -31,6 +31,13 @@ enum ui_view {
     VIEW_COUNT
 };
 
+/* Where the quiz of the translation view stands. */
+enum ui_quiz_state {
+    UI_QUIZ_IDLE,     /* no question: the view shows translations as usual */
+    UI_QUIZ_ASKING,   /* a question is on screen, its result hidden */
+    UI_QUIZ_REVEALED, /* answered: everything shown, with right or wrong */
+};
+
 /* A rectangle of the screen, in cells. */
 struct ui_rect {
     int y, x, h, w;
@@ -112,6 +119,17 @@ struct ui {
     bool tr_typed; /* show the typed probe, not the latest access */
     struct timeline_probe tr_probe;
 
+    /* Quiz mode (Q): the next translation (t, or the access a step with n
+     * or s reveals) becomes a question; its walk stays hidden until an
+     * answer is typed (quiz_ui.h judges it). */
+    bool quiz; /* quiz mode on */
+    enum ui_quiz_state quiz_state;
+    struct timeline_probe quiz_pr; /* the question and its answer */
+    bool quiz_known;               /* the access kind is known (not a bare TLB lookup) */
+    bool quiz_from_step;           /* asked after a step (else typed after t) */
+    uint64_t quiz_op;              /* the operation of a stepped access */
+    char quiz_answer[64];          /* what the student typed (REVEALED) */
+
     /* TLB, heap and log views. */
     int tlb_top;
     size_t hp_cursor;
@@ -175,6 +193,14 @@ bool view_tables_key(struct ui *ui, enum ui_action a);
 void view_tables_click(struct ui *ui, const struct ui_rect *r, int y, int x);
 
 void view_translate_draw(struct ui *ui, const struct ui_rect *r, bool focused);
+
+/* The latest translation among the events shown of the current operation
+ * (all of them, or those revealed so far when stepping into it): its
+ * address, access, privilege, and whether the event says the access kind
+ * (*known false for a bare TLB lookup, probed as a read). When last_only,
+ * only the last event shown counts. Returns false when there is none. */
+bool view_translate_current_access(const struct ui *ui, bool last_only, uint64_t *va,
+                                   enum mmu_access *acc, bool *user, bool *known);
 
 void view_tlb_draw(struct ui *ui, const struct ui_rect *r, bool focused);
 bool view_tlb_key(struct ui *ui, enum ui_action a);

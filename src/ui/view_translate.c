@@ -7,6 +7,9 @@
  * (4.7) and CR2.
  *
  * The address is the latest access of the replay, or one typed after `t`.
+ * In quiz mode (Q) it is the question: until the student answers, only the
+ * address, the access, CR3 and the fields are drawn; then everything, under
+ * the verdict quiz_ui_judge() writes.
  * The walk shown is a side-effect-free probe (timeline_translate) of the
  * machine at the cursor, i.e. after the operation.
  */
@@ -14,6 +17,7 @@
 
 #include <inttypes.h>
 
+#include "quiz_ui.h"
 #include "sim/cpu.h"
 #include "sim/x86.h"
 
@@ -75,6 +79,53 @@ static bool latest_access(const struct ui *ui, uint64_t *va, enum mmu_access *ac
     return false;
 }
 
+bool view_translate_current_access(const struct ui *ui, bool last_only, uint64_t *va,
+                                   enum mmu_access *acc, bool *user, bool *known)
+{
+    size_t n;
+    const struct event *ev = ui_events(ui, &n);
+    for (size_t i = n; i-- > 0;) {
+        if (access_of(&ev[i], va, acc, user, known))
+            return true;
+        if (last_only)
+            return false;
+    }
+    return false;
+}
+
+/* Paints l from row *y on, wrapped at spaces to r's width (continuation rows
+ * indented by two), so a verdict is read whole on a narrow terminal. */
+static void paint_wrapped(const struct ui_rect *r, int *y, const struct fmt_line *l)
+{
+    int from = 0;
+    while (from < l->len && *y < r->h) {
+        int indent = from > 0 ? 2 : 0;
+        int room = r->w - indent > 8 ? r->w - indent : 8;
+        int end = l->len;
+        if (end - from > room) {
+            end = from + room;
+            int sp = end;
+            while (sp > from && l->text[sp] != ' ')
+                sp--;
+            if (sp > from)
+                end = sp;
+        }
+        struct fmt_line part;
+        fmt_line_clear(&part);
+        fmt_fill(&part, UI_NORMAL, ' ', indent);
+        for (int i = from; i < end && part.len < FMT_LINE_MAX; i++) {
+            part.text[part.len] = l->text[i];
+            part.role[part.len] = l->role[i];
+            part.len++;
+        }
+        part.text[part.len] = '\0';
+        ui_paint_line(r, (*y)++, &part);
+        from = end;
+        while (from < l->len && l->text[from] == ' ')
+            from++;
+    }
+}
+
 static void line_and_next(const struct ui_rect *r, int *y, struct fmt_line *l)
 {
     ui_paint_line(r, (*y)++, l);
@@ -91,7 +142,17 @@ void view_translate_draw(struct ui *ui, const struct ui_rect *r, bool focused)
     enum mmu_access acc = MMU_READ;
     bool user = false, known = true;
     bool have;
-    if (ui->tr_typed) {
+    bool quiz = ui->quiz_state != UI_QUIZ_IDLE;
+    bool hidden = ui->quiz_state == UI_QUIZ_ASKING;
+    if (quiz) {
+        va = ui->quiz_pr.va, acc = ui->quiz_pr.access, user = ui->quiz_pr.user;
+        known = ui->quiz_known;
+        have = true;
+        if (ui->quiz_from_step)
+            fmt_put(&l, UI_TITLE, "quiz, latest access, op %" PRIu64 ":", ui->quiz_op);
+        else
+            fmt_put(&l, UI_TITLE, "quiz (t):");
+    } else if (ui->tr_typed) {
         va = ui->tr_probe.va, acc = ui->tr_probe.access, user = ui->tr_probe.user;
         have = true;
         fmt_put(&l, UI_TITLE, "typed (t):");
@@ -107,17 +168,31 @@ void view_translate_draw(struct ui *ui, const struct ui_rect *r, bool focused)
         return;
     }
     struct timeline_probe pr;
-    timeline_translate(ui->tl, va, acc, user, &pr);
-    if (ui->tr_typed)
-        ui->tr_probe = pr;
+    if (quiz) {
+        pr = ui->quiz_pr;
+    } else {
+        timeline_translate(ui->tl, va, acc, user, &pr);
+        if (ui->tr_typed)
+            ui->tr_probe = pr;
+    }
     fmt_put(&l, UI_NORMAL, " %s 0x%" PRIx64 " (%s)", known ? mmu_access_name(acc) : "lookup", va,
             user ? "user" : "supervisor");
     if (!known)
         fmt_put(&l, UI_DIM, " probed as a read");
     line_and_next(r, &y, &l);
 
+    if (ui->quiz_state == UI_QUIZ_REVEALED) {
+        struct fmt_line v[QUIZ_UI_LINES];
+        unsigned nv = 0;
+        quiz_ui_judge(&ui->mode, ui->maxphyaddr, &pr, ui->quiz_answer, v, &nv);
+        for (unsigned i = 0; i < nv && y < r->h; i++)
+            paint_wrapped(r, &y, &v[i]);
+    }
+
+    /* While the question is open the split is the 4 KiB one: the fields of
+     * a large page would give its size away. */
     struct fmt_field f[5];
-    uint64_t psize = pr.ok ? pr.res.page_size : X86_PAGE_SIZE;
+    uint64_t psize = pr.ok && !hidden ? pr.res.page_size : X86_PAGE_SIZE;
     unsigned nf = fmt_addr_fields(&ui->mode, psize, va, f);
     if (ui->mode.va_bits == 48)
         fmt_put(&l, UI_DIM, "sign %04" PRIx64 " ", (va >> 48) & 0xFFFF);
@@ -130,6 +205,27 @@ void view_translate_draw(struct ui *ui, const struct ui_rect *r, bool focused)
                 f[i].hi, f[i].lo, f[i].value, f[i].value);
     }
     line_and_next(r, &y, &l);
+
+    const struct cpu *c = machine_cpu(ui_machine(ui));
+    if (hidden) {
+        fmt_put(&l, UI_NORMAL, "CR3 0x%" PRIx64, c->cr3);
+        line_and_next(r, &y, &l);
+        line_and_next(r, &y, &l);
+        fmt_put(&l, UI_TITLE, "QUIZ:");
+        fmt_put(&l, UI_NORMAL, " the walk, the frame, the TLB and any fault are hidden.");
+        line_and_next(r, &y, &l);
+        fmt_put(&l, UI_NORMAL,
+                "Walk the tables by hand, then type your answer: a physical address in hex,");
+        line_and_next(r, &y, &l);
+        fmt_put(&l, UI_NORMAL, "or 'pf' / 'gp' for a fault.");
+        line_and_next(r, &y, &l);
+        fmt_put(&l, UI_DIM,
+                "Esc leaves the question open (look at the tables: 2); t answers it, "
+                "Q gives up.");
+        line_and_next(r, &y, &l);
+        ui_clear_rows(r, y);
+        return;
+    }
 
     /* What the TLB did for it in the replay, and what it holds now. */
     size_t n;
@@ -160,7 +256,6 @@ void view_translate_draw(struct ui *ui, const struct ui_rect *r, bool focused)
     }
     line_and_next(r, &y, &l);
 
-    const struct cpu *c = machine_cpu(ui_machine(ui));
     fmt_put(&l, UI_NORMAL, "CR3 0x%" PRIx64, c->cr3);
     line_and_next(r, &y, &l);
     for (unsigned i = 0; i < pr.res.nsteps && i < 4 && y < r->h; i++) {

@@ -1,0 +1,340 @@
+/*
+ * quiz_ui.c - judging a student's answer to one translation, and saying why
+ * in words, from the walk the probe did (SDM Vol. 3A ch. 4):
+ * - a translation is frame + offset: the leaf entry's frame (4.3-4.5) plus
+ *   the address bits below the page size, which paging never changes;
+ * - a walk stops at the first entry with P=0 or with a reserved bit set
+ *   (#PF with P=0, or P=1 and RSVD=1; 4.7);
+ * - rights are combined over every level (4.6): a write needs R/W=1
+ *   everywhere (for the supervisor too when CR0.WP=1), a user access U/S=1
+ *   everywhere, and a fetch faults when XD=1 anywhere with EFER.NXE=1; a PAE
+ *   PDPTE has none of these bits (4.4.1);
+ * - in 4-level paging a non-canonical address raises #GP(0) before any
+ *   table is read (4.5, 3.3.7.1).
+ */
+#include "quiz_ui.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/x86.h"
+
+bool quiz_ui_parse(const char *text, struct quiz_ui_answer *out)
+{
+    if (text == NULL)
+        return false;
+    while (*text == ' ' || *text == '\t')
+        text++;
+    size_t n = strlen(text);
+    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\n'))
+        n--;
+    char w[24];
+    if (n == 0 || n >= sizeof w)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        w[i] = (char)tolower((unsigned char)text[i]);
+    w[n] = '\0';
+    const char *s = w[0] == '#' ? w + 1 : w;
+    if (strcmp(s, "pf") == 0) {
+        out->kind = QUIZ_UI_PF;
+        out->pa = 0;
+        return true;
+    }
+    if (strcmp(s, "gp") == 0) {
+        out->kind = QUIZ_UI_GP;
+        out->pa = 0;
+        return true;
+    }
+    if (w[0] == '#')
+        return false;
+    s = w;
+    if (s[0] == '0' && s[1] == 'x')
+        s += 2;
+    size_t digits = strlen(s);
+    if (digits == 0 || digits > 16)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < digits; i++) {
+        int c = s[i];
+        unsigned d;
+        if (c >= '0' && c <= '9')
+            d = (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            d = (unsigned)(c - 'a' + 10);
+        else
+            return false;
+        v = v << 4 | d;
+    }
+    out->kind = QUIZ_UI_ADDR;
+    out->pa = v;
+    return true;
+}
+
+/* "0x00107010" below 4 GiB, else all the digits needed. */
+static const char *hex(uint64_t v, char *buf, size_t len)
+{
+    if (v <= UINT32_MAX)
+        snprintf(buf, len, "0x%08" PRIx64, v);
+    else
+        snprintf(buf, len, "0x%" PRIx64, v);
+    return buf;
+}
+
+static const char *kind_word(enum quiz_ui_kind k)
+{
+    return k == QUIZ_UI_PF ? "#PF" : k == QUIZ_UI_GP ? "#GP" : "an address";
+}
+
+/* The kind of answer the probe gives. */
+static enum quiz_ui_kind truth_of(const struct timeline_probe *pr)
+{
+    if (pr->ok)
+        return QUIZ_UI_ADDR;
+    return pr->res.fault.vector == X86_VEC_GP ? QUIZ_UI_GP : QUIZ_UI_PF;
+}
+
+/* The answer, as line 1 says it: "pa 0x00107010 (4 KiB page)", "#PF, error
+ * code 0x2", "#GP(0)". */
+static void put_truth(struct fmt_line *l, enum ui_role role, const struct timeline_probe *pr)
+{
+    char b[24], sz[16];
+    switch (truth_of(pr)) {
+    case QUIZ_UI_ADDR:
+        fmt_put(l, role, "pa %s (%s page)", hex(pr->res.pa, b, sizeof b),
+                fmt_size(pr->res.page_size, sz, sizeof sz));
+        break;
+    case QUIZ_UI_PF:
+        fmt_put(l, role, "#PF, error code 0x%" PRIx32 " (%s)", pr->res.fault.error_code,
+                mmu_fault_reason_name((enum fault_reason)pr->res.fault.reason));
+        break;
+    case QUIZ_UI_GP:
+        fmt_put(l, role, "#GP(0), %s",
+                mmu_fault_reason_name((enum fault_reason)pr->res.fault.reason));
+        break;
+    }
+}
+
+/* "PDE[832]" for step i of the walk. */
+static void put_step(struct fmt_line *l, enum ui_role role, const struct walk_step *s)
+{
+    fmt_put(l, role, "%s[%u]", mmu_level_name((enum walk_level)(s->level & 3)), s->index);
+}
+
+/* True when the entry at lvl carries the R/W, U/S (and XD) rights: every
+ * entry but a PAE PDPTE (SDM 4.4.1, table 4-8). */
+static bool has_rights(const struct fmt_mode *m, enum walk_level lvl)
+{
+    return !(m->paging == MACHINE_PAGING_PAE && lvl == LVL_PDPTE);
+}
+
+/* Appends the steps whose entry matches (e & mask) == want, "PDE[832] and
+ * PTE[0]". Returns how many. */
+static unsigned put_steps_where(struct fmt_line *l, const struct fmt_mode *m,
+                                const struct mmu_result *r, uint64_t mask, uint64_t want)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < r->nsteps && i < 4; i++) {
+        const struct walk_step *s = &r->steps[i];
+        if (!has_rights(m, (enum walk_level)(s->level & 3)) || (s->entry & mask) != want)
+            continue;
+        fmt_put(l, UI_NORMAL, "%s", k ? " and " : "");
+        put_step(l, UI_FAULT, s);
+        k++;
+    }
+    return k;
+}
+
+/* "PDE[832] and PTE[0] have U/S=0", or "PTE[0] has U/S=0". */
+static void put_blamed(struct fmt_line *l, const struct fmt_mode *m, const struct mmu_result *r,
+                       uint64_t mask, uint64_t want, const char *what)
+{
+    unsigned k = put_steps_where(l, m, r, mask, want);
+    fmt_put(l, UI_NORMAL, "%s %s", k == 0 ? "some level" : "", k > 1 ? "have" : "has");
+    fmt_put(l, UI_FAULT, " %s", what);
+}
+
+static void put_error_code(struct fmt_line *l, uint32_t ec, uint64_t cr2)
+{
+    char b[24];
+    fmt_put(l, UI_FAULT, "-> #PF, error code 0x%" PRIx32, ec);
+    fmt_put(l, UI_NORMAL, ": P=%u W/R=%u U/S=%u RSVD=%u I/D=%u; CR2 would be %s",
+            (ec & X86_PF_P) != 0, (ec & X86_PF_W) != 0, (ec & X86_PF_U) != 0,
+            (ec & X86_PF_RSVD) != 0, (ec & X86_PF_ID) != 0, hex(cr2, b, sizeof b));
+}
+
+/* The walk in one row: "the walk went CR3 -> PDE[832] -> PTE[0] -> frame ...". */
+static void put_walk(struct fmt_line *l, const struct timeline_probe *pr)
+{
+    const struct mmu_result *r = &pr->res;
+    char b[24];
+    if (!pr->ok && r->fault.vector == X86_VEC_GP) {
+        fmt_put(l, UI_NORMAL, "no walk at all: the address is checked before any table is read");
+        return;
+    }
+    fmt_put(l, UI_NORMAL, "the walk went CR3");
+    for (unsigned i = 0; i < r->nsteps && i < 4; i++) {
+        fmt_put(l, UI_NORMAL, " -> ");
+        put_step(l, (enum ui_role)(UI_FIELD0 + (i < 3 ? i : 3)), &r->steps[i]);
+    }
+    if (pr->ok) {
+        fmt_put(l, UI_NORMAL, " -> frame %s", hex(r->pa & ~(r->page_size - 1), b, sizeof b));
+    } else if (r->fault.reason == FAULT_NOT_PRESENT || r->fault.reason == FAULT_RESERVED_BIT) {
+        fmt_put(l, UI_NORMAL, " and stopped there");
+    } else if (r->nsteps > 0) {
+        fmt_put(l, UI_NORMAL, ", all present, but the access is not allowed");
+    }
+}
+
+/* Why: the rows after the walk. Returns the number written to out. */
+static unsigned put_why(struct fmt_line *out, unsigned max, const struct fmt_mode *m,
+                        unsigned maxphyaddr, const struct timeline_probe *pr)
+{
+    const struct mmu_result *r = &pr->res;
+    const struct mmu_fault *f = &r->fault;
+    const struct walk_step *last = r->nsteps > 0 ? &r->steps[r->nsteps - 1] : NULL;
+    char b[24];
+    unsigned n = 0;
+    struct fmt_line *l = &out[n++];
+    if (pr->ok) {
+        uint64_t off = r->pa & (r->page_size - 1);
+        unsigned hi = 0;
+        while (hi < 63 && (UINT64_C(2) << hi) <= r->page_size - 1)
+            hi++;
+        fmt_put(l, UI_HIT, "frame %s", hex(r->pa - off, b, sizeof b));
+        fmt_put(l, UI_NORMAL, " + offset 0x%" PRIx64 " (bits %u:0, kept as they are)", off, hi);
+        fmt_put(l, UI_HIT, " = pa %s", hex(r->pa, b, sizeof b));
+        return n;
+    }
+    int ew = m->entry_bytes == 8 ? 16 : 8;
+    switch ((enum fault_reason)f->reason) {
+    case FAULT_NON_CANONICAL:
+        fmt_put(l, UI_NORMAL,
+                "because bits 63:47 of 0x%016" PRIx64 " are not all equal (0x%05" PRIx64 ")",
+                pr->va, pr->va >> 47);
+        l = &out[n++];
+        fmt_put(l, UI_FAULT, "-> #GP(0): not canonical");
+        fmt_put(l, UI_NORMAL, ", no error code, CR2 unchanged");
+        return n;
+    case FAULT_NOT_PRESENT:
+        fmt_put(l, UI_NORMAL, "because ");
+        if (last != NULL) {
+            put_step(l, UI_FAULT, last);
+            fmt_put(l, UI_NORMAL, " = 0x%0*" PRIx64 " has P=0: nothing is mapped there", ew,
+                    last->entry);
+        } else {
+            fmt_put(l, UI_NORMAL, "the top-level entry has P=0");
+        }
+        break;
+    case FAULT_RESERVED_BIT:
+        fmt_put(l, UI_NORMAL, "because ");
+        if (last != NULL) {
+            put_step(l, UI_FAULT, last);
+            fmt_put(l, UI_NORMAL, " = 0x%0*" PRIx64 " sets a reserved bit", ew, last->entry);
+            if (m->entry_bytes == 8 && (last->entry & x86_rsvd_high_mask(maxphyaddr)) != 0)
+                fmt_put(l, UI_NORMAL, " (above MAXPHYADDR = %u)", maxphyaddr);
+        } else {
+            fmt_put(l, UI_NORMAL, "an entry sets a reserved bit");
+        }
+        break;
+    case FAULT_WRITE_PROTECT:
+        fmt_put(l, UI_NORMAL, "because ");
+        put_blamed(l, m, r, X86_PTE_RW, 0, "R/W=0");
+        fmt_put(l, UI_NORMAL, ": a write needs R/W=1 at every level%s",
+                pr->user ? "" : " (CR0.WP=1)");
+        break;
+    case FAULT_USER_SUPERVISOR:
+        fmt_put(l, UI_NORMAL, "because ");
+        put_blamed(l, m, r, X86_PTE_US, 0, "U/S=0");
+        fmt_put(l, UI_NORMAL, ": user accesses need U/S=1 at every level");
+        break;
+    case FAULT_EXECUTE_DISABLE:
+        fmt_put(l, UI_NORMAL, "because ");
+        put_blamed(l, m, r, X86_PTE_XD, X86_PTE_XD, "XD=1");
+        fmt_put(l, UI_NORMAL, ": with EFER.NXE=1 a fetch needs XD=0 at every level");
+        break;
+    case FAULT_NONE:
+        fmt_put(l, UI_NORMAL, "the probe reported no reason");
+        break;
+    }
+    if (n < max) {
+        l = &out[n++];
+        put_error_code(l, f->error_code, f->addr);
+    }
+    return n;
+}
+
+/* A hint for a wrong address when the translation succeeds. */
+static void put_hint(struct fmt_line *l, const struct timeline_probe *pr, uint64_t typed)
+{
+    const struct mmu_result *r = &pr->res;
+    uint64_t mask = r->page_size - 1;
+    char b[24];
+    fmt_put(l, UI_DIM, "hint: ");
+    if (typed == pr->va) {
+        fmt_put(l, UI_DIM, "%s is the linear address itself: paging maps its page elsewhere",
+                hex(typed, b, sizeof b));
+    } else if ((typed & mask) != (r->pa & mask)) {
+        fmt_put(l, UI_DIM,
+                "the offset is kept: pa and linear address share their low bits (0x%" PRIx64 ")",
+                pr->va & mask);
+    } else {
+        fmt_put(l, UI_DIM, "the offset is right; the frame is the one the leaf entry holds");
+    }
+}
+
+enum quiz_ui_verdict quiz_ui_judge(const struct fmt_mode *m, unsigned maxphyaddr,
+                                   const struct timeline_probe *pr, const char *typed,
+                                   struct fmt_line out[QUIZ_UI_LINES], unsigned *nlines)
+{
+    for (unsigned i = 0; i < QUIZ_UI_LINES; i++)
+        fmt_line_clear(&out[i]);
+    struct quiz_ui_answer a;
+    if (!quiz_ui_parse(typed, &a)) {
+        fmt_put(&out[0], UI_FAULT, "not understood, try again:");
+        fmt_put(&out[0], UI_NORMAL, " a hex address (0x1f2e3000 or 1f2e3000), pf or gp");
+        *nlines = 1;
+        return QUIZ_UI_UNCLEAR;
+    }
+    enum quiz_ui_kind truth = truth_of(pr);
+    bool right = a.kind == truth && (truth != QUIZ_UI_ADDR || a.pa == pr->res.pa);
+    char b[24];
+    struct fmt_line *l = &out[0];
+    if (right) {
+        fmt_put(l, UI_HIT, "right: ");
+        put_truth(l, UI_HIT, pr);
+    } else {
+        fmt_put(l, UI_FAULT, "wrong:");
+        if (a.kind == QUIZ_UI_ADDR)
+            fmt_put(l, UI_NORMAL, " you said %s, the answer is ", hex(a.pa, b, sizeof b));
+        else
+            fmt_put(l, UI_NORMAL, " you said %s, the answer is ", kind_word(a.kind));
+        put_truth(l, UI_CHANGED, pr);
+    }
+    unsigned n = 1;
+    put_walk(&out[n++], pr);
+    n += put_why(&out[n], QUIZ_UI_LINES - n - 2, m, maxphyaddr, pr);
+    if (!right && a.kind == QUIZ_UI_ADDR && truth == QUIZ_UI_ADDR) {
+        put_hint(&out[n++], pr, a.pa);
+    } else if (!right && a.kind == QUIZ_UI_ADDR) {
+        fmt_put(&out[n++], UI_DIM, "hint: a fault gives no physical address at all");
+    } else if (!right && truth == QUIZ_UI_ADDR) {
+        fmt_put(&out[n++], UI_DIM,
+                "hint: every entry on the way is present and allows this access");
+    } else if (!right && a.kind == QUIZ_UI_GP) {
+        fmt_put(&out[n++], UI_DIM,
+                "hint: only a non-canonical address (4-level paging) raises #GP here");
+    } else if (!right) {
+        fmt_put(&out[n++], UI_DIM, "hint: a non-canonical address faults before the walk");
+    }
+    bool stale = pr->tlb_has &&
+                 (pr->ok ? pr->tlb_pa != pr->res.pa : pr->res.fault.reason == FAULT_NOT_PRESENT);
+    if (stale && n < QUIZ_UI_LINES) {
+        fmt_put(&out[n++], UI_DIM,
+                "note: a stale TLB entry gives %s: a real access uses it until INVLPG",
+                hex(pr->tlb_pa, b, sizeof b));
+    }
+    *nlines = n;
+    return right ? QUIZ_UI_RIGHT : QUIZ_UI_WRONG;
+}
