@@ -32,6 +32,8 @@
 /* read/write lengths above this are errors (the largest RAM). */
 #define MAX_LEN    TRACE_RAM_MAX
 #define READ_BLOCK 65536
+/* Callers an mtrace parse remembers, most recent first (recent_caller). */
+#define CALLER_MRU 4
 
 enum mode {
     MODE_UNKNOWN,
@@ -51,11 +53,22 @@ struct str_table {
     size_t n;
 };
 
-/* A slot of the address table: key and (id + 1), 0 = empty; one cache line
- * holds four, and nearby heap addresses land in nearby slots (addr_slot). */
+/* A slot of the address table: a 32-bit tag of the key and (id + 1), 0 =
+ * empty; the key itself is the id's entry in struct addr_names, so one cache
+ * line holds eight slots, and nearby heap addresses land in nearby slots
+ * (addr_slot). */
 struct addr_slot {
-    uint64_t key;
+    uint32_t tag;
     uint32_t ref;
+};
+
+/* The ids of an mtrace (struct trace's intern): each id's address, and its
+ * "0x..." name, formatted only when trace_id_name first asks for it (most
+ * replays never print a name). */
+struct addr_names {
+    uint64_t *addr; /* per id */
+    size_t cap;
+    char (*name)[20]; /* per id, "" until formatted; NULL until a name is asked for */
 };
 
 struct addr_table {
@@ -78,9 +91,10 @@ struct parser {
     struct str_table ids;    /* native ids by name */
     struct str_table texts;  /* callers by text */
     struct addr_table addrs; /* mtrace ids by address */
-    bool has_last_caller;    /* the previous caller: its handle and length */
-    size_t last_caller_len;
-    uint32_t last_caller_text;
+    /* The latest distinct callers (handle, length; length 0 = none), newest
+     * first: loops cycle through a few call sites. */
+    size_t caller_len[CALLER_MRU];
+    uint32_t caller_text[CALLER_MRU];
     /* mtrace: a '<' line waiting for its '>' */
     bool pend;
     uint32_t pend_line;
@@ -335,41 +349,67 @@ static size_t addr_slot(uint64_t a, size_t mask)
     return (size_t)(base + ((a >> 4) & 63)) & mask;
 }
 
-/* The id of mtrace address a, named "0x..." in lower-case hex. */
+/* Records address a as the next id (*id); the names come later, on demand. */
+static bool new_addr_id(struct parser *p, uint64_t a, uint32_t *id)
+{
+    struct trace *t = p->t;
+    struct addr_names *an = t->intern;
+    if (!an) {
+        an = calloc(1, sizeof *an);
+        if (!an)
+            return fail_nomem(p);
+        t->intern = an;
+    }
+    if (t->nids >= UINT32_MAX - 1)
+        return fail(p, 0, NULL, 0, "too many distinct ids");
+    if (!grow((void **)&an->addr, &an->cap, (size_t)t->nids + 1, sizeof *an->addr))
+        return fail_nomem(p);
+    an->addr[t->nids] = a;
+    *id = t->nids++;
+    return true;
+}
+
+/* The id of mtrace address a (trace_id_name names it "0x..." in lower-case
+ * hex). The table stays at most 3/4 full: a probe rarely leaves its cache
+ * line, and the tag spares a look at the key of another address. */
 static bool intern_addr(struct parser *p, uint64_t a, uint32_t *id)
 {
     struct addr_table *tb = &p->addrs;
-    if (tb->n + 1 > tb->cap / 2) {
+    const struct addr_names *an = p->t->intern;
+    if (tb->n + 1 > tb->cap / 4 * 3) {
+        /* Doubled in place and rebuilt from the keys (ids 0..n-1): realloc
+         * keeps the pages already touched, where a fresh table would fault
+         * in all of them again. */
         size_t nc = tb->cap ? tb->cap * 2 : 1024;
-        struct addr_slot *ns = calloc(nc, sizeof *ns);
+        if (nc > SIZE_MAX / 2 / sizeof *tb->slot)
+            return fail_nomem(p);
+        struct addr_slot *ns = realloc(tb->slot, nc * sizeof *ns);
         if (!ns)
             return fail_nomem(p);
-        for (size_t i = 0; i < tb->cap; i++) {
-            if (!tb->slot[i].ref)
-                continue;
-            size_t j = addr_slot(tb->slot[i].key, nc - 1);
+        memset(ns, 0, nc * sizeof *ns);
+        for (uint32_t i = 0; i < tb->n; i++) {
+            uint64_t k = an->addr[i];
+            size_t j = addr_slot(k, nc - 1);
             while (ns[j].ref)
                 j = (j + 1) & (nc - 1);
-            ns[j] = tb->slot[i];
+            ns[j].tag = (uint32_t)(k ^ (k >> 32));
+            ns[j].ref = i + 1;
         }
-        free(tb->slot);
         tb->slot = ns;
         tb->cap = nc;
     }
+    uint32_t tag = (uint32_t)(a ^ (a >> 32));
     size_t j = addr_slot(a, tb->cap - 1);
     while (tb->slot[j].ref) {
-        if (tb->slot[j].key == a) {
+        if (tb->slot[j].tag == tag && an->addr[tb->slot[j].ref - 1] == a) {
             *id = tb->slot[j].ref - 1;
             return true;
         }
         j = (j + 1) & (tb->cap - 1);
     }
-    char name[24];
-    int len = snprintf(name, sizeof name, "0x%llx", (unsigned long long)a);
-    uint32_t handle;
-    if (!arena_add(p, name, (size_t)len, &handle) || !new_id(p, handle, id))
+    if (!new_addr_id(p, a, id))
         return false;
-    tb->slot[j].key = a;
+    tb->slot[j].tag = tag;
     tb->slot[j].ref = *id + 1;
     tb->n++;
     return true;
@@ -521,6 +561,18 @@ const char *trace_op_name(enum op_kind k)
         return "write";
     case OP_SAY:
         return "say";
+    case OP_PROTECT:
+        return "protect";
+    case OP_INVLPG:
+        return "invlpg";
+    case OP_CR3_RELOAD:
+        return "cr3";
+    case OP_CR0_WP:
+        return "cr0";
+    case OP_CR4_PGE:
+        return "cr4";
+    case OP_EXEC:
+        return "exec";
     case OP_KIND_COUNT:
         break;
     }
@@ -547,7 +599,18 @@ const char *trace_paging_name(enum trace_paging pg)
 
 const char *trace_id_name(const struct trace *t, uint32_t id)
 {
-    if (!t || id >= t->nids || !t->id_name)
+    if (!t || id >= t->nids)
+        return "?";
+    struct addr_names *an = t->intern;
+    if (an) {
+        /* An mtrace id: its name is formatted the first time it is asked for. */
+        if (!an->name && !(an->name = calloc(an->cap, sizeof *an->name)))
+            return "?";
+        if (an->name[id][0] == '\0')
+            snprintf(an->name[id], sizeof an->name[id], "0x%llx", (unsigned long long)an->addr[id]);
+        return an->name[id];
+    }
+    if (!t->id_name)
         return "?";
     return trace_text(t, t->id_name[id]);
 }
@@ -684,6 +747,12 @@ enum directive {
     D_READ,
     D_WRITE,
     D_SAY,
+    D_PROTECT,
+    D_INVLPG,
+    D_CR3,
+    D_CR0,
+    D_CR4,
+    D_EXEC,
 };
 
 static const struct {
@@ -693,6 +762,8 @@ static const struct {
     {"ram", D_RAM},           {"paging", D_PAGING}, {"tlb", D_TLB},       {"reserve", D_RESERVE},
     {"identity", D_IDENTITY}, {"malloc", D_MALLOC}, {"calloc", D_CALLOC}, {"realloc", D_REALLOC},
     {"free", D_FREE},         {"read", D_READ},     {"write", D_WRITE},   {"say", D_SAY},
+    {"protect", D_PROTECT},   {"invlpg", D_INVLPG}, {"cr3", D_CR3},       {"cr0", D_CR0},
+    {"cr4", D_CR4},           {"exec", D_EXEC},
 };
 
 /* The line being parsed, for "expected X, got end of line". */
@@ -894,43 +965,179 @@ static bool native_config(struct parser *p, enum directive d, struct line *ln, c
     case D_READ:
     case D_WRITE:
     case D_SAY:
+    case D_PROTECT:
+    case D_INVLPG:
+    case D_CR3:
+    case D_CR0:
+    case D_CR4:
+    case D_EXEC:
         break;
     }
     return false;
 }
 
-/* read/write: ID OFFSET [LEN] or ADDR [LEN]. */
-static bool native_access(struct parser *p, struct line *ln, struct op *op)
+/* The trailing modifier of read/write/exec: `user` (a CPL-3 access), then the
+ * end of the line. t, when not NULL, is a token already taken. */
+static bool access_modifier(struct parser *p, struct line *ln, struct op *op, const struct tok *t)
+{
+    struct tok u;
+    if (t == NULL) {
+        if (!optional(ln, &u))
+            return true;
+        t = &u;
+    }
+    if (!tok_is(t, "user"))
+        return fail(p, t->col, t->s, t->n, "unexpected '%.*s', expected 'user' or end of line",
+                    qlen(t->n), t->s);
+    op->flags |= OP_F_USER;
+    return want_end(p, ln);
+}
+
+/* The target of read/write/exec/invlpg: ID OFFSET or ADDR. */
+static bool access_target(struct parser *p, struct line *ln, struct op *op, struct tok *t)
+{
+    if (!want(p, ln, t, "an id or an address"))
+        return false;
+    if (is_digit(t->s[0])) {
+        op->flags |= OP_F_RAW;
+        return num_tok(p, t, "an address", &op->a);
+    }
+    if (!valid_id(t))
+        return fail(p, t->col, t->s, t->n, "expected an id or an address, got '%.*s'", qlen(t->n),
+                    t->s);
+    if (!id_tok(p, t, &op->id))
+        return false;
+    return want_size(p, ln, "an offset", 0, MAX_SIZE, &op->a);
+}
+
+/* read/write: ID OFFSET [LEN] [user] or ADDR [LEN] [user]; exec (has_len
+ * false): ID OFFSET [user] or ADDR [user], one byte. */
+static bool native_access(struct parser *p, struct line *ln, struct op *op, bool has_len)
 {
     struct tok t;
-    uint64_t v;
+    if (!access_target(p, ln, op, &t))
+        return false;
+    op->b = 1;
+    struct tok lt = t;
+    size_t save = ln->pos;
+    bool more = optional(ln, &lt);
+    if (more && has_len && !tok_is(&lt, "user")) {
+        uint64_t v;
+        if (!is_digit(lt.s[0]))
+            return fail(p, lt.col, lt.s, lt.n, "expected a length or 'user', got '%.*s'",
+                        qlen(lt.n), lt.s);
+        ln->pos = save;
+        if (!want_size(p, ln, "a length", 0, MAX_LEN, &v))
+            return false;
+        op->b = v;
+        more = false;
+    }
+    if (op->b > 0 && op->b - 1 > UINT64_MAX - op->a)
+        return fail(p, lt.col, lt.s, lt.n, "size out of range: the access runs past 2^64");
+    return access_modifier(p, ln, op, more ? &lt : NULL);
+}
+
+/* A word out of two choices: sets *first when it is `a`, clears it for `b`;
+ * anything else is "expected A or B, got 'X'". */
+static bool want_choice(struct parser *p, struct line *ln, const char *a, const char *b,
+                        bool *first)
+{
+    struct tok t;
+    char what[32];
+    snprintf(what, sizeof what, "%s or %s", a, b);
+    if (!want(p, ln, &t, what))
+        return false;
+    if (tok_is(&t, a) || tok_is(&t, b)) {
+        *first = tok_is(&t, a);
+        return true;
+    }
+    return fail(p, t.col, t.s, t.n, "expected %s, got '%.*s'", what, qlen(t.n), t.s);
+}
+
+/* protect ID ro|rw [noinvlpg] or protect ADDR LEN ro|rw [noinvlpg]. */
+static bool native_protect(struct parser *p, struct line *ln, struct op *op)
+{
+    struct tok t;
     if (!want(p, ln, &t, "an id or an address"))
         return false;
     if (is_digit(t.s[0])) {
         op->flags |= OP_F_RAW;
         if (!num_tok(p, &t, "an address", &op->a))
             return false;
+        struct tok lt;
+        size_t save = ln->pos;
+        if (!want(p, ln, &lt, "a length"))
+            return false;
+        ln->pos = save;
+        if (!want_size(p, ln, "a length", 1, MAX_LEN, &op->b))
+            return false;
+        if (op->b - 1 > UINT64_MAX - op->a)
+            return fail(p, lt.col, lt.s, lt.n, "size out of range: the range runs past 2^64");
     } else {
         if (!valid_id(&t))
             return fail(p, t.col, t.s, t.n, "expected an id or an address, got '%.*s'", qlen(t.n),
                         t.s);
         if (!id_tok(p, &t, &op->id))
             return false;
+    }
+    bool ro;
+    if (!want_choice(p, ln, "ro", "rw", &ro))
+        return false;
+    if (ro)
+        op->flags |= OP_F_RO;
+    struct tok m;
+    if (optional(ln, &m)) {
+        if (!tok_is(&m, "noinvlpg"))
+            return fail(p, m.col, m.s, m.n, "unexpected '%.*s', expected 'noinvlpg' or end of line",
+                        qlen(m.n), m.s);
+        op->flags |= OP_F_NOINVLPG;
+    }
+    return want_end(p, ln);
+}
+
+/* invlpg ID [OFFSET] or invlpg ADDR. */
+static bool native_invlpg(struct parser *p, struct line *ln, struct op *op)
+{
+    struct tok t;
+    if (!want(p, ln, &t, "an id or an address"))
+        return false;
+    if (is_digit(t.s[0])) {
+        op->flags |= OP_F_RAW;
+        return num_tok(p, &t, "an address", &op->a) && want_end(p, ln);
+    }
+    if (!valid_id(&t))
+        return fail(p, t.col, t.s, t.n, "expected an id or an address, got '%.*s'", qlen(t.n), t.s);
+    if (!id_tok(p, &t, &op->id))
+        return false;
+    struct tok o;
+    size_t save = ln->pos;
+    if (optional(ln, &o)) {
+        ln->pos = save;
         if (!want_size(p, ln, "an offset", 0, MAX_SIZE, &op->a))
             return false;
     }
-    op->b = 1;
-    struct tok lt = t;
-    size_t save = ln->pos;
-    if (optional(ln, &lt)) {
-        ln->pos = save;
-        if (!want_size(p, ln, "a length", 0, MAX_LEN, &v))
-            return false;
-        op->b = v;
-    }
-    if (op->b > 0 && op->b - 1 > UINT64_MAX - op->a)
-        return fail(p, lt.col, lt.s, lt.n, "size out of range: the access runs past 2^64");
     return want_end(p, ln);
+}
+
+/* cr3 reload; cr0 wp on|off; cr4 pge on|off. */
+static bool native_cr(struct parser *p, struct line *ln, enum directive d, struct op *op)
+{
+    struct tok t;
+    const char *word = d == D_CR3 ? "reload" : d == D_CR0 ? "wp" : "pge";
+    if (!want(p, ln, &t, word))
+        return false;
+    if (!tok_is(&t, word))
+        return fail(p, t.col, t.s, t.n, "expected %s, got '%.*s'", word, qlen(t.n), t.s);
+    if (d == D_CR3) {
+        op->kind = OP_CR3_RELOAD;
+        return true;
+    }
+    op->kind = d == D_CR0 ? OP_CR0_WP : OP_CR4_PGE;
+    bool on;
+    if (!want_choice(p, ln, "on", "off", &on))
+        return false;
+    op->a = on ? 1 : 0;
+    return true;
 }
 
 static bool native_line(struct parser *p, const char *s, size_t n)
@@ -947,7 +1154,8 @@ static bool native_line(struct parser *p, const char *s, size_t n)
     if (k == nd)
         return fail(p, w.col, w.s, w.n,
                     "unknown directive '%.*s', expected ram, paging, tlb, reserve, identity, "
-                    "malloc, calloc, realloc, free, read, write or say",
+                    "malloc, calloc, realloc, free, read, write, exec, say, protect, invlpg, "
+                    "cr3, cr0 or cr4",
                     qlen(w.n), w.s);
     enum directive d = directives[k].d;
     struct op op = {0};
@@ -999,7 +1207,28 @@ static bool native_line(struct parser *p, const char *s, size_t n)
     case D_READ:
     case D_WRITE:
         op.kind = d == D_READ ? OP_READ : OP_WRITE;
-        if (!native_access(p, &ln, &op))
+        if (!native_access(p, &ln, &op, true))
+            return false;
+        break;
+    case D_EXEC:
+        op.kind = OP_EXEC;
+        if (!native_access(p, &ln, &op, false))
+            return false;
+        break;
+    case D_PROTECT:
+        op.kind = OP_PROTECT;
+        if (!native_protect(p, &ln, &op))
+            return false;
+        break;
+    case D_INVLPG:
+        op.kind = OP_INVLPG;
+        if (!native_invlpg(p, &ln, &op))
+            return false;
+        break;
+    case D_CR3:
+    case D_CR0:
+    case D_CR4:
+        if (!native_cr(p, &ln, d, &op))
             return false;
         break;
     case D_SAY: {
@@ -1077,6 +1306,29 @@ static bool mt_pending_error(struct parser *p, unsigned col, const char *tok, si
                 (unsigned long)p->pend_line);
 }
 
+/* The handle of caller text s[0..n): a '<' and its '>' always share a
+ * caller, and loops repeat a few, so the latest ones are tried first. */
+static bool recent_caller(struct parser *p, const char *s, size_t n, uint32_t *caller)
+{
+    size_t i = 0;
+    while (i < CALLER_MRU &&
+           !(p->caller_len[i] == n && memcmp(p->t->arena + p->caller_text[i], s, n) == 0))
+        i++;
+    if (i == CALLER_MRU) {
+        if (!intern_text(p, s, n, caller))
+            return false;
+        i = CALLER_MRU - 1;
+    } else {
+        *caller = p->caller_text[i];
+    }
+    /* Move to the front. */
+    memmove(p->caller_len + 1, p->caller_len, i * sizeof p->caller_len[0]);
+    memmove(p->caller_text + 1, p->caller_text, i * sizeof p->caller_text[0]);
+    p->caller_len[0] = n;
+    p->caller_text[0] = *caller;
+    return true;
+}
+
 static bool mtrace_line(struct parser *p, const char *s, size_t n)
 {
     struct line ln = {s, n, 0};
@@ -1140,17 +1392,8 @@ static bool mtrace_line(struct parser *p, const char *s, size_t n)
             return fail(p, (unsigned)(b + 1), s + b, clen,
                         "expected a caller ending in '[0xADDR]', got '%.*s'",
                         (int)(clen > 60 ? 60 : clen), s + b);
-        /* A '<' and its '>' always share a caller, and loops repeat one. */
-        if (p->has_last_caller && p->last_caller_len == clen &&
-            memcmp(p->t->arena + p->last_caller_text, s + b, clen) == 0) {
-            caller = p->last_caller_text;
-        } else {
-            if (!intern_text(p, s + b, clen, &caller))
-                return false;
-            p->last_caller_text = caller;
-            p->last_caller_len = clen;
-            p->has_last_caller = true;
-        }
+        if (!recent_caller(p, s + b, clen, &caller))
+            return false;
         ln.pos = e;
         while (ln.pos < n && is_blank(s[ln.pos]))
             ln.pos++;
@@ -1468,6 +1711,11 @@ void trace_free(struct trace *t)
     free(t->cfg.identity);
     free(t->arena);
     free(t->id_name);
-    free(t->intern);
+    struct addr_names *an = t->intern;
+    if (an) {
+        free(an->addr);
+        free(an->name);
+        free(an);
+    }
     free(t);
 }
