@@ -16,6 +16,7 @@
 #include "sim/mmu.h"
 #include "sim/pfa.h"
 #include "sim/phys.h"
+#include "sim/tlb.h"
 #include "sim/tmem.h"
 #include "sim/vmm.h"
 #include "sim/x86.h"
@@ -447,7 +448,7 @@ static void script(struct machine *m, int part)
         machine_malloc(m, 1, 300000);
         machine_access(m, 0, 0, 100, MMU_WRITE);
         machine_malloc(m, 2, 5000);
-    } else {
+    } else if (part == 1) {
         machine_free(m, 0);
         machine_realloc(m, 2, 3, 9000);
         machine_access(m, 1, 0, 300000, MMU_WRITE);
@@ -455,6 +456,18 @@ static void script(struct machine *m, int part)
         machine_access(m, 1, 10, 1, MMU_READ); /* #PF */
         machine_malloc(m, 0, 70000);
         machine_free(m, 9);
+    } else {
+        /* The lesson operations change registers, entries and the TLB too. */
+        machine_set_cr4_pge(m, true);
+        machine_set_cr0_wp(m, true);
+        machine_protect(m, 0, false, false);
+        machine_access(m, 0, 0, 1, MMU_WRITE);
+        machine_invlpg(m, 0, 0);
+        machine_access(m, 0, 0, 1, MMU_WRITE); /* #PF */
+        machine_cr3_reload(m);
+        machine_protect_va(m, 0, UINT64_MAX, true, true);
+        machine_access_priv(m, 3, 0, 1, MMU_READ, true);
+        machine_access(m, 3, 0, 1, MMU_EXEC);
     }
 }
 
@@ -483,6 +496,7 @@ static void step_back_restores_the_same_hash(void **state)
         uint8_t *sc = malloc(machine_scalars_size(a));
         machine_scalars_save(a, sc);
         script(a, 1);
+        script(a, 2);
         assert_true(machine_hash(a) != h0);
         assert_true(j.n > 0);
         for (size_t i = j.n; i-- > 0;)
@@ -493,7 +507,9 @@ static void step_back_restores_the_same_hash(void **state)
         assert_hex_equal(machine_hash(a), h0);
         /* And forward again reaches the same state as the other machine. */
         script(a, 1);
+        script(a, 2);
         script(b, 1);
+        script(b, 2);
         assert_hex_equal(machine_hash(a), machine_hash(b));
         free(sc);
         free(j.e);
@@ -522,6 +538,275 @@ static void two_machines_side_by_side_do_not_interfere(void **state)
     machine_destroy(a);
     machine_destroy(b);
     machine_destroy(c);
+}
+
+/* --- the lesson operations: protect, INVLPG, CR3 reload, CR0.WP, CR4.PGE, user, exec --- */
+
+/* The #PF error code of the last fault recorded since the last clear; -1 for none. */
+static long last_pf_code(void)
+{
+    long code = -1;
+    for (size_t i = 0; i < rec.n; i++) {
+        if (rec.ev[i].kind == EV_FAULT)
+            code = (long)rec.ev[i].code;
+    }
+    return code;
+}
+
+/* The leaf entry mapping va, through a side-effect-free probe. */
+static uint64_t leaf_of(const struct machine *m, uint64_t va)
+{
+    struct mmu_result r;
+    machine_probe(m, va, MMU_READ, false, &r);
+    assert_true(r.nsteps > 0);
+    return r.steps[r.nsteps - 1].entry;
+}
+
+static void protect_ro_then_write_faults_with_wp_on(void **state)
+{
+    (void)state;
+    for (int mode = MACHINE_PAGING_32; mode <= MACHINE_PAGING_LONG; mode++) {
+        struct machine *m = boot((enum machine_paging)mode, 16 << 20, 1);
+        assert_true(machine_malloc(m, 0, 100));
+        struct machine_block b;
+        assert_true(machine_block(m, 0, &b));
+        machine_access(m, 0, 0, 1, MMU_WRITE);
+        assert_true(machine_set_cr0_wp(m, true));
+        assert_true(machine_cpu(m)->cr0 & X86_CR0_WP);
+        recorder_clear(&rec);
+        machine_protect(m, 0, false, true);
+        assert_int_equal(recorder_count(&rec, EV_ENTRY_WRITE), 1);
+        assert_int_equal(recorder_count(&rec, EV_TLB_INVLPG), 1);
+        assert_false(leaf_of(m, b.va) & X86_PTE_RW);
+        recorder_clear(&rec);
+        machine_access(m, 0, 0, 1, MMU_WRITE);
+        assert_int_equal(machine_stats(m).page_faults, 1);
+        assert_int_equal(last_pf_code(), X86_PF_P | X86_PF_W);
+        assert_hex_equal(machine_cpu(m)->cr2, b.va);
+        /* Reads still work; rw gives the write back. */
+        machine_access(m, 0, 0, 1, MMU_READ);
+        machine_protect(m, 0, true, true);
+        machine_access(m, 0, 0, 1, MMU_WRITE);
+        assert_int_equal(machine_stats(m).page_faults, 1);
+        machine_destroy(m);
+    }
+}
+
+static void protect_without_invlpg_leaves_a_stale_writable_entry(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 1);
+    assert_true(machine_malloc(m, 0, 100));
+    struct machine_block b;
+    assert_true(machine_block(m, 0, &b));
+    assert_true(machine_set_cr0_wp(m, true));
+    machine_access(m, 0, 0, 1, MMU_WRITE); /* the TLB caches a writable, dirty entry */
+    recorder_clear(&rec);
+    machine_protect(m, 0, false, false);
+    assert_int_equal(recorder_count(&rec, EV_ENTRY_WRITE), 1);
+    assert_int_equal(recorder_count(&rec, EV_TLB_INVLPG), 0);
+    assert_false(leaf_of(m, b.va) & X86_PTE_RW);
+    recorder_clear(&rec);
+    machine_access(m, 0, 0, 1, MMU_WRITE);
+    assert_int_equal(machine_stats(m).page_faults, 0); /* served by the stale entry */
+    assert_int_equal(recorder_count(&rec, EV_TLB_HIT), 1);
+    recorder_clear(&rec);
+    machine_invlpg(m, 0, 0);
+    assert_int_equal(recorder_count(&rec, EV_TLB_INVLPG), 1);
+    assert_int_equal(recorder_find(&rec, EV_TLB_INVLPG)->count, 1);
+    machine_access(m, 0, 0, 1, MMU_WRITE);
+    assert_int_equal(machine_stats(m).page_faults, 1);
+    assert_int_equal(last_pf_code(), X86_PF_P | X86_PF_W);
+    machine_destroy(m);
+}
+
+static void wp_off_lets_the_supervisor_write_a_read_only_page(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_PAE, 16 << 20, 1);
+    assert_true(machine_malloc(m, 0, 100));
+    struct machine_block b;
+    assert_true(machine_block(m, 0, &b));
+    machine_protect(m, 0, false, true);
+    assert_false(machine_cpu(m)->cr0 & X86_CR0_WP);
+    machine_access(m, 0, 0, 1, MMU_WRITE);
+    assert_int_equal(machine_stats(m).page_faults, 0);
+    /* A user write is refused whatever WP says (and the page is supervisor). */
+    recorder_clear(&rec);
+    machine_access_priv(m, 0, 0, 1, MMU_WRITE, true);
+    assert_int_equal(last_pf_code(), X86_PF_P | X86_PF_W | X86_PF_U);
+    assert_true(machine_set_cr0_wp(m, true));
+    recorder_clear(&rec);
+    machine_access(m, 0, 0, 1, MMU_WRITE);
+    assert_int_equal(last_pf_code(), X86_PF_P | X86_PF_W);
+    assert_hex_equal(machine_cpu(m)->cr2, b.va);
+    assert_true(machine_set_cr0_wp(m, false));
+    assert_false(machine_cpu(m)->cr0 & X86_CR0_WP);
+    machine_destroy(m);
+}
+
+static void cr3_reload_keeps_the_global_kernel_entry_only_with_pge(void **state)
+{
+    (void)state;
+    for (int pge = 0; pge <= 1; pge++) {
+        struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 1);
+        assert_true(machine_malloc(m, 0, 100));
+        struct machine_block b;
+        assert_true(machine_block(m, 0, &b));
+        if (pge) {
+            recorder_clear(&rec);
+            assert_true(machine_set_cr4_pge(m, true));
+            assert_true(machine_cpu(m)->cr4 & X86_CR4_PGE);
+            const struct event *f = recorder_find(&rec, EV_TLB_FLUSH);
+            assert_non_null(f);
+            assert_int_equal(f->extra, 0); /* toggling PGE drops global entries too */
+        }
+        uint64_t kva = VMM_KERNEL_BASE_32 + MACHINE_KERNEL_PA;
+        machine_access_va(m, kva, 1, MMU_READ);
+        machine_access(m, 0, 0, 1, MMU_READ);
+        uint64_t cr3 = machine_cpu(m)->cr3;
+        recorder_clear(&rec);
+        assert_true(machine_cr3_reload(m));
+        assert_hex_equal(machine_cpu(m)->cr3, cr3);
+        const struct event *f = recorder_find(&rec, EV_TLB_FLUSH);
+        assert_non_null(f);
+        assert_int_equal(f->extra, 1);
+        recorder_clear(&rec);
+        machine_access_va(m, kva, 1, MMU_READ);
+        assert_int_equal(recorder_count(&rec, EV_TLB_HIT), pge ? 1 : 0);
+        assert_int_equal(recorder_count(&rec, EV_TLB_MISS), pge ? 0 : 1);
+        recorder_clear(&rec);
+        machine_access(m, 0, 0, 1, MMU_READ);
+        assert_int_equal(recorder_count(&rec, EV_TLB_MISS), 1);
+        machine_destroy(m);
+    }
+}
+
+static void user_access_to_the_supervisor_heap_faults_with_u(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_LONG, 16 << 20, 1);
+    assert_true(machine_malloc(m, 0, 100));
+    recorder_clear(&rec);
+    machine_access_priv(m, 0, 0, 1, MMU_READ, true);
+    assert_int_equal(last_pf_code(), X86_PF_P | X86_PF_U);
+    recorder_clear(&rec);
+    machine_access_va_priv(m, 0x40000000, 1, MMU_READ, true);
+    assert_int_equal(last_pf_code(), X86_PF_U);
+    recorder_clear(&rec);
+    machine_access_priv(m, 0, 0, 1, MMU_READ, false);
+    const struct event *a = recorder_find(&rec, EV_ACCESS);
+    assert_non_null(a);
+    assert_int_equal(a->code, 0);
+    assert_int_equal(machine_stats(m).page_faults, 2);
+    machine_destroy(m);
+}
+
+static void exec_of_a_heap_page_faults_where_nxe_is_on(void **state)
+{
+    (void)state;
+    for (int mode = MACHINE_PAGING_32; mode <= MACHINE_PAGING_LONG; mode++) {
+        struct machine *m = boot((enum machine_paging)mode, 16 << 20, 1);
+        assert_true(machine_malloc(m, 0, 100));
+        recorder_clear(&rec);
+        machine_access(m, 0, 0, 1, MMU_EXEC);
+        bool nx = mode == MACHINE_PAGING_PAE || mode == MACHINE_PAGING_LONG;
+        assert_int_equal(machine_stats(m).page_faults, nx ? 1 : 0);
+        if (nx)
+            assert_int_equal(last_pf_code(), X86_PF_P | X86_PF_ID);
+        /* The kernel's text is not XD. */
+        uint64_t kbase = mode == MACHINE_PAGING_LONG ? VMM_KERNEL_BASE_LONG : VMM_KERNEL_BASE_32;
+        machine_access_va(m, kbase + MACHINE_KERNEL_PA, 1, MMU_EXEC);
+        assert_int_equal(machine_stats(m).page_faults, nx ? 1 : 0);
+        machine_destroy(m);
+    }
+}
+
+static void protect_of_a_large_page_changes_its_pde(void **state)
+{
+    (void)state;
+    struct machine_range id = {0x400000, 0x400000, "big"};
+    struct machine_config c;
+    machine_config_default(&c);
+    c.paging = MACHINE_PAGING_PSE;
+    c.identity = &id;
+    c.nidentity = 1;
+    c.nids = 1;
+    struct machine *m = boot_cfg(&c);
+    recorder_clear(&rec);
+    machine_protect_va(m, 0x400000, 0x400000, false, true);
+    assert_int_equal(recorder_count(&rec, EV_ENTRY_WRITE), 1);
+    const struct event *w = recorder_find(&rec, EV_ENTRY_WRITE);
+    assert_int_equal(w->level, LVL_PDE);
+    uint64_t after = w->new;
+    assert_true(after & X86_PDE_PS);
+    assert_int_equal(w->old & ~after, X86_PTE_RW);
+    struct mmu_result r;
+    assert_false(machine_probe(m, 0x500000, MMU_WRITE, true, &r));
+    assert_true(machine_probe(m, 0x500000, MMU_WRITE, false, &r)); /* WP=0 */
+    assert_int_equal(r.page_size, 4 << 20);
+    assert_false(r.rights & TLB_F_RW);
+    assert_int_equal(machine_stats(m).diagnostics, 0);
+    machine_destroy(m);
+}
+
+static void protect_of_unmapped_pages_is_one_diagnostic_and_cheap(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 2);
+    machine_protect_va(m, 0x40000000, UINT64_C(1) << 30, false, true);
+    assert_int_equal(machine_stats(m).diag[DIAG_NOT_MAPPED], 1);
+    machine_protect_va(m, 0, UINT64_MAX, true, true); /* the whole space: wraps nothing */
+    assert_int_equal(machine_stats(m).diag[DIAG_NOT_MAPPED], 2);
+    machine_protect_va(m, 0, 0, true, true);
+    assert_int_equal(machine_stats(m).diag[DIAG_NOT_MAPPED], 2);
+    machine_protect(m, 1, false, true);
+    assert_int_equal(machine_stats(m).diag[DIAG_UNKNOWN_ID], 1);
+    machine_invlpg(m, 1, 0);
+    assert_int_equal(machine_stats(m).diag[DIAG_UNKNOWN_ID], 2);
+    machine_destroy(m);
+    m = boot(MACHINE_PAGING_LONG, 16 << 20, 1);
+    machine_protect_va(m, 0, UINT64_MAX, false, false);
+    assert_int_equal(machine_stats(m).diag[DIAG_NOT_MAPPED], 1);
+    /* The kernel image was in that range: read-only now. */
+    assert_false(leaf_of(m, VMM_KERNEL_BASE_LONG + MACHINE_KERNEL_PA) & X86_PTE_RW);
+    machine_destroy(m);
+}
+
+static void heap_on_a_read_only_page_with_wp_does_not_crash(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 2);
+    assert_true(machine_malloc(m, 0, 100));
+    assert_true(machine_set_cr0_wp(m, true));
+    machine_protect(m, 0, false, true);
+    machine_malloc(m, 1, 50); /* the allocator's metadata writes fault */
+    machine_free(m, 0);
+    machine_free(m, 1);
+    assert_true(machine_stats(m).diagnostics > 0);
+    machine_destroy(m);
+}
+
+static void a_refused_cr3_reload_is_gp_and_changes_nothing(void **state)
+{
+    (void)state;
+    struct machine *m = boot(MACHINE_PAGING_PAE, 16 << 20, 1);
+    /* Corrupt PDPTE 0 behind the machine's back (nothing in a trace can: the
+     * PDPT is never mapped): bit 63 is reserved in a PAE PDPTE. */
+    struct phys *ph = (struct phys *)machine_phys(m);
+    uint64_t pdpt = machine_cpu(m)->cr3;
+    phys_store64(ph, pdpt, phys_load64(ph, pdpt) | (UINT64_C(1) << 63));
+    uint64_t pd0 = machine_cpu(m)->pdpte[0];
+    recorder_clear(&rec);
+    assert_false(machine_cr3_reload(m));
+    assert_int_equal(machine_stats(m).gp_faults, 1);
+    assert_int_equal(machine_stats(m).diag[DIAG_PAGE_FAULT], 1);
+    assert_hex_equal(machine_cpu(m)->pdpte[0], pd0);
+    const struct event *f = recorder_find(&rec, EV_FAULT);
+    assert_non_null(f);
+    assert_int_equal(f->extra, X86_VEC_GP);
+    assert_int_equal(recorder_count(&rec, EV_CR_WRITE), 0);
+    machine_destroy(m);
 }
 
 static void names_cover_every_kind(void **state)
@@ -558,6 +843,16 @@ int main(void)
         cmocka_unit_test(step_back_restores_the_same_hash),
         cmocka_unit_test(two_machines_side_by_side_do_not_interfere),
         cmocka_unit_test(names_cover_every_kind),
+        cmocka_unit_test(protect_ro_then_write_faults_with_wp_on),
+        cmocka_unit_test(protect_without_invlpg_leaves_a_stale_writable_entry),
+        cmocka_unit_test(wp_off_lets_the_supervisor_write_a_read_only_page),
+        cmocka_unit_test(cr3_reload_keeps_the_global_kernel_entry_only_with_pge),
+        cmocka_unit_test(user_access_to_the_supervisor_heap_faults_with_u),
+        cmocka_unit_test(exec_of_a_heap_page_faults_where_nxe_is_on),
+        cmocka_unit_test(protect_of_a_large_page_changes_its_pde),
+        cmocka_unit_test(protect_of_unmapped_pages_is_one_diagnostic_and_cheap),
+        cmocka_unit_test(heap_on_a_read_only_page_with_wp_does_not_crash),
+        cmocka_unit_test(a_refused_cr3_reload_is_gp_and_changes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

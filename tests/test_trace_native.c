@@ -626,13 +626,148 @@ static void paging_parse_and_names_round_trip(void **state)
 
 static void names_of_ops_and_formats(void **state)
 {
-    static const char *const want[] = {"malloc", "calloc", "realloc", "free",
-                                       "read",   "write",  "say"};
+    static const char *const want[] = {"malloc", "calloc", "realloc", "free",   "read",
+                                       "write",  "say",    "protect", "invlpg", "cr3",
+                                       "cr0",    "cr4",    "exec"};
+    assert_int_equal(sizeof want / sizeof want[0], OP_KIND_COUNT);
     for (int k = 0; k < OP_KIND_COUNT; k++)
         assert_string_equal(trace_op_name((enum op_kind)k), want[k]);
     assert_string_equal(trace_format_name(TRACE_NATIVE), "native");
     assert_string_equal(trace_format_name(TRACE_MTRACE), "mtrace");
     assert_string_equal(trace_text(NULL, 0), "");
+}
+
+/* --- the lesson directives --- */
+
+static void old_op_kinds_keep_their_numbers(void **state)
+{
+    assert_int_equal(OP_MALLOC, 0);
+    assert_int_equal(OP_WRITE, 5);
+    assert_int_equal(OP_SAY, 6);
+    assert_int_equal(OP_PROTECT, 7);
+}
+
+static void protect_takes_an_id_or_a_range_and_its_modifiers(void **state)
+{
+    struct trace *t = parse("malloc a 100\nprotect a ro\nprotect a rw noinvlpg\n"
+                            "protect 0xd0000000 0x2000 ro noinvlpg\nprotect 4096 1 rw\n");
+    assert_int_equal(t->nops, 5);
+    assert_int_equal(t->ops[1].kind, OP_PROTECT);
+    assert_string_equal(trace_id_name(t, t->ops[1].id), "a");
+    assert_int_equal(t->ops[1].flags, OP_F_RO);
+    assert_int_equal(t->ops[1].a, 0);
+    assert_int_equal(t->ops[1].b, 0);
+    assert_int_equal(t->ops[2].flags, OP_F_NOINVLPG);
+    assert_int_equal(t->ops[3].flags, OP_F_RAW | OP_F_RO | OP_F_NOINVLPG);
+    assert_hex_equal(t->ops[3].a, 0xd0000000);
+    assert_hex_equal(t->ops[3].b, 0x2000);
+    assert_int_equal(t->ops[3].id, TRACE_NO_ID);
+    assert_int_equal(t->ops[4].flags, OP_F_RAW);
+    assert_int_equal(t->ops[4].a, 4096);
+    assert_int_equal(t->ops[4].b, 1);
+    trace_free(t);
+}
+
+static void protect_errors_name_the_token(void **state)
+{
+    expect_error("protect a rx\n", 1, 11, "rx", "expected ro or rw, got 'rx'");
+    expect_error("protect a\n", 1, 10, "", "expected ro or rw, got end of line");
+    expect_error("protect a ro flush\n", 1, 14, "flush", "expected 'noinvlpg' or end of line");
+    expect_error("protect a ro noinvlpg x\n", 1, 23, "x", "unexpected 'x'");
+    expect_error("protect 0x1000 ro\n", 1, 16, "ro", "expected a length, got 'ro'");
+    expect_error("protect 0x1000 0 ro\n", 1, 16, "0", "size out of range");
+    expect_error("protect 0x1000\n", 1, 15, "", "expected a length, got end of line");
+    expect_error("protect 0xffffffffffffffff 2 ro\n", 1, 28, "2", "runs past 2^64");
+    expect_error("protect\n", 1, 8, "", "expected an id or an address");
+    expect_error("protect -a ro\n", 1, 9, "-a", "expected an id or an address");
+}
+
+static void invlpg_takes_an_id_with_offset_or_an_address(void **state)
+{
+    struct trace *t = parse("invlpg a\ninvlpg a 0x1000\ninvlpg 0xc0100000\n");
+    assert_int_equal(t->nops, 3);
+    assert_int_equal(t->ops[0].kind, OP_INVLPG);
+    assert_int_equal(t->ops[0].a, 0);
+    assert_int_equal(t->ops[0].flags, 0);
+    assert_hex_equal(t->ops[1].a, 0x1000);
+    assert_int_equal(t->ops[2].flags, OP_F_RAW);
+    assert_hex_equal(t->ops[2].a, 0xc0100000);
+    trace_free(t);
+    expect_error("invlpg\n", 1, 7, "", "expected an id or an address, got end of line");
+    expect_error("invlpg 0x1000 4\n", 1, 15, "4", "unexpected '4'");
+    expect_error("invlpg a b\n", 1, 10, "b", "expected an offset, got 'b'");
+}
+
+static void control_register_directives_are_recorded(void **state)
+{
+    struct trace *t = parse("cr3 reload\ncr0 wp on\ncr0 wp off\ncr4 pge on\ncr4 pge off\n");
+    assert_int_equal(t->nops, 5);
+    assert_int_equal(t->ops[0].kind, OP_CR3_RELOAD);
+    assert_int_equal(t->ops[1].kind, OP_CR0_WP);
+    assert_int_equal(t->ops[1].a, 1);
+    assert_int_equal(t->ops[2].kind, OP_CR0_WP);
+    assert_int_equal(t->ops[2].a, 0);
+    assert_int_equal(t->ops[3].kind, OP_CR4_PGE);
+    assert_int_equal(t->ops[3].a, 1);
+    assert_int_equal(t->ops[4].a, 0);
+    trace_free(t);
+}
+
+static void control_register_errors_name_the_token(void **state)
+{
+    expect_error("cr3 load\n", 1, 5, "load", "expected reload, got 'load'");
+    expect_error("cr3\n", 1, 4, "", "expected reload, got end of line");
+    expect_error("cr3 reload now\n", 1, 12, "now", "unexpected 'now'");
+    expect_error("cr0 pg on\n", 1, 5, "pg", "expected wp, got 'pg'");
+    expect_error("cr0 wp 1\n", 1, 8, "1", "expected on or off, got '1'");
+    expect_error("cr4 pge\n", 1, 8, "", "expected on or off, got end of line");
+    expect_error("cr4 pae on\n", 1, 5, "pae", "expected pge, got 'pae'");
+    expect_error("cr2 x\n", 1, 1, "cr2", "unknown directive 'cr2'");
+}
+
+static void lesson_directives_are_operations_not_configuration(void **state)
+{
+    expect_error("cr3 reload\nram 16M\n", 2, 1, "ram", "configuration line after");
+    struct trace *t = parse("ram 16M\nprotect 0x1000 1 ro\n");
+    assert_int_equal(t->nops, 1);
+    trace_free(t);
+}
+
+static void user_modifier_marks_a_cpl3_access(void **state)
+{
+    struct trace *t = parse("read a 0 user\nwrite a 8 4 user\nread 0xd0000000 user\n"
+                            "write 0x10 2 user\nread a 0 4\n");
+    assert_int_equal(t->nops, 5);
+    assert_int_equal(t->ops[0].flags, OP_F_USER);
+    assert_int_equal(t->ops[0].b, 1);
+    assert_int_equal(t->ops[1].flags, OP_F_USER);
+    assert_int_equal(t->ops[1].a, 8);
+    assert_int_equal(t->ops[1].b, 4);
+    assert_int_equal(t->ops[2].flags, OP_F_USER | OP_F_RAW);
+    assert_int_equal(t->ops[2].b, 1);
+    assert_int_equal(t->ops[3].flags, OP_F_USER | OP_F_RAW);
+    assert_int_equal(t->ops[3].b, 2);
+    assert_int_equal(t->ops[4].flags, 0);
+    trace_free(t);
+    expect_error("read a 0 usr\n", 1, 10, "usr", "expected a length or 'user', got 'usr'");
+    expect_error("read a 0 4 kernel\n", 1, 12, "kernel", "expected 'user' or end of line");
+    expect_error("read a 0 user 4\n", 1, 15, "4", "unexpected '4'");
+}
+
+static void exec_is_a_one_byte_fetch(void **state)
+{
+    struct trace *t = parse("exec f 16\nexec 0xc0100000\nexec f 0 user\n");
+    assert_int_equal(t->nops, 3);
+    assert_int_equal(t->ops[0].kind, OP_EXEC);
+    assert_int_equal(t->ops[0].a, 16);
+    assert_int_equal(t->ops[0].b, 1);
+    assert_int_equal(t->ops[1].flags, OP_F_RAW);
+    assert_int_equal(t->ops[1].b, 1);
+    assert_int_equal(t->ops[2].flags, OP_F_USER);
+    trace_free(t);
+    expect_error("exec f 0 4\n", 1, 10, "4", "expected 'user' or end of line");
+    expect_error("exec f\n", 1, 7, "", "expected an offset, got end of line");
+    expect_error("exec\n", 1, 5, "", "expected an id or an address");
 }
 
 static void ram_and_tlb_checks_agree_with_the_parser(void **state)
@@ -714,6 +849,15 @@ int main(void)
         cmocka_unit_test(paging_parse_and_names_round_trip),
         cmocka_unit_test(names_of_ops_and_formats),
         cmocka_unit_test(ram_and_tlb_checks_agree_with_the_parser),
+        cmocka_unit_test(old_op_kinds_keep_their_numbers),
+        cmocka_unit_test(protect_takes_an_id_or_a_range_and_its_modifiers),
+        cmocka_unit_test(protect_errors_name_the_token),
+        cmocka_unit_test(invlpg_takes_an_id_with_offset_or_an_address),
+        cmocka_unit_test(control_register_directives_are_recorded),
+        cmocka_unit_test(control_register_errors_name_the_token),
+        cmocka_unit_test(lesson_directives_are_operations_not_configuration),
+        cmocka_unit_test(user_modifier_marks_a_cpl3_access),
+        cmocka_unit_test(exec_is_a_one_byte_fetch),
         cmocka_unit_test(an_error_token_is_truncated_safely),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

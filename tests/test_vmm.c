@@ -387,6 +387,62 @@ static void large_region_reserves_first_fit_and_reuses_released_room(void **stat
     rig_free(r);
 }
 
+static void protect_flips_only_the_leaf_rw_bit_and_invalidates(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(VMM_MODE_PAE, 16 << 20, NULL, 0);
+    assert_int_equal(vmm_alloc_pages(r->vmm, VMM_HEAP_BASE_32, 2), VMM_OK);
+    struct mmu_result res;
+    assert_true(probe(r, VMM_HEAP_BASE_32, &res));
+    uint64_t before = res.steps[res.nsteps - 1].entry;
+    uint64_t inv = vmm_stats(r->vmm).invlpg;
+    recorder_clear(&r->rec);
+    uint64_t end = 0;
+    assert_int_equal(vmm_protect(r->vmm, VMM_HEAP_BASE_32 + 5, false, true, &end), VMM_OK);
+    assert_hex_equal(end, VMM_HEAP_BASE_32 + 0x1000);
+    assert_true(probe(r, VMM_HEAP_BASE_32, &res));
+    assert_hex_equal(res.steps[res.nsteps - 1].entry, before & ~X86_PTE_RW);
+    assert_true(res.steps[res.nsteps - 1].entry & X86_PTE_XD); /* the rest is kept */
+    assert_int_equal(recorder_count(&r->rec, EV_ENTRY_WRITE), 1);
+    assert_int_equal(recorder_count(&r->rec, EV_TLB_INVLPG), 1);
+    assert_int_equal(vmm_stats(r->vmm).invlpg, inv + 1);
+    /* Already read-only: nothing written, no INVLPG. */
+    recorder_clear(&r->rec);
+    assert_int_equal(vmm_protect(r->vmm, VMM_HEAP_BASE_32, false, true, &end), VMM_OK);
+    assert_int_equal(r->rec.n, 0);
+    /* Without INVLPG: the entry changes, the TLB is not told. */
+    assert_int_equal(vmm_protect(r->vmm, VMM_HEAP_BASE_32, true, false, &end), VMM_OK);
+    assert_int_equal(recorder_count(&r->rec, EV_ENTRY_WRITE), 1);
+    assert_int_equal(recorder_count(&r->rec, EV_TLB_INVLPG), 0);
+    assert_true(probe(r, VMM_HEAP_BASE_32, &res));
+    assert_hex_equal(res.steps[res.nsteps - 1].entry, before);
+    rig_free(r);
+}
+
+static void protect_of_unmapped_or_unmappable_addresses_says_where_to_go_on(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(VMM_MODE_32, 16 << 20, NULL, 0);
+    uint64_t end = 0;
+    /* No page table at all for 0x40000000: the whole 4 MiB of its PDE is skipped. */
+    assert_int_equal(vmm_protect(r->vmm, 0x40001000, false, true, &end), VMM_ERR_NOT_MAPPED);
+    assert_hex_equal(end, 0x40400000);
+    /* The kernel's page table exists; the PTE after the image is empty. */
+    assert_int_equal(vmm_protect(r->vmm, 0xC0105000, false, true, &end), VMM_ERR_NOT_MAPPED);
+    assert_hex_equal(end, 0xC0106000);
+    assert_int_equal(vmm_protect(r->vmm, UINT64_C(0x100000000), false, true, &end), VMM_ERR_RANGE);
+    assert_hex_equal(end, UINT64_MAX);
+    rig_free(r);
+    r = rig_new(VMM_MODE_LONG, 16 << 20, NULL, 0);
+    assert_int_equal(vmm_protect(r->vmm, UINT64_C(0x0000900000000000), true, true, &end),
+                     VMM_ERR_RANGE);
+    assert_hex_equal(end, UINT64_C(0xFFFF800000000000));
+    assert_int_equal(vmm_protect(r->vmm, UINT64_C(0xFFFFFFFFFFFFF000), true, true, &end),
+                     VMM_ERR_NOT_MAPPED);
+    assert_hex_equal(end, UINT64_MAX); /* saturated at the top of the space */
+    rig_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +464,8 @@ int main(void)
         cmocka_unit_test(heap_pages_are_execute_disabled_where_nxe_is_on),
         cmocka_unit_test(alloc_pages_rolls_back_when_frames_run_out),
         cmocka_unit_test(large_region_reserves_first_fit_and_reuses_released_room),
+        cmocka_unit_test(protect_flips_only_the_leaf_rw_bit_and_invalidates),
+        cmocka_unit_test(protect_of_unmapped_or_unmappable_addresses_says_where_to_go_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -391,6 +391,11 @@ static bool save_ram(const char *path, const struct machine *m)
 
 static const char *const op_json_names[] = {"malloc", "calloc", "realloc", "free", "read", "write"};
 
+/* The lesson directives (OP_PROTECT onwards) are counted in "ops" too, one key
+ * each, named by their directive word ("protect", "invlpg", "cr3", "cr0",
+ * "cr4", "exec"): always in JSON, in the text summary only when used, so the
+ * summary of a trace without them reads as before. */
+
 static void print_json_summary(const struct args *a, const struct timeline *tl)
 {
     const struct machine *m = timeline_machine(tl);
@@ -416,6 +421,8 @@ static void print_json_summary(const struct args *a, const struct timeline *tl)
     for (size_t k = 0; k < sizeof op_json_names / sizeof op_json_names[0]; k++)
         fprintf(f, "%s\"%s\": %llu", k ? ", " : "", op_json_names[k],
                 (unsigned long long)counts[k]);
+    for (int k = OP_PROTECT; k < OP_KIND_COUNT; k++)
+        fprintf(f, ", \"%s\": %llu", trace_op_name((enum op_kind)k), (unsigned long long)counts[k]);
     fprintf(f, "}, \"says\": %llu,\n", (unsigned long long)counts[OP_SAY]);
     fprintf(f,
             " \"heap\": {\"live_blocks\": %llu, \"live_bytes\": %llu, \"peak_live_bytes\": %llu,"
@@ -476,9 +483,14 @@ static void print_text_summary(const struct args *a, const struct timeline *tl)
             machine_paging_name(cfg->paging), (unsigned long long)cfg->ram_bytes,
             (unsigned long long)fs.total, tlb_nentries(tlb), tlb_nways(tlb));
     fputs("ops         ", f);
-    for (int k = 0; k < OP_KIND_COUNT; k++)
-        fprintf(f, " %s %llu%s", trace_op_name((enum op_kind)k), (unsigned long long)counts[k],
-                k + 1 < OP_KIND_COUNT ? "," : "\n");
+    for (int k = 0; k <= OP_SAY; k++)
+        fprintf(f, "%s %s %llu", k ? "," : "", trace_op_name((enum op_kind)k),
+                (unsigned long long)counts[k]);
+    for (int k = OP_PROTECT; k < OP_KIND_COUNT; k++) {
+        if (counts[k] != 0)
+            fprintf(f, ", %s %llu", trace_op_name((enum op_kind)k), (unsigned long long)counts[k]);
+    }
+    fputc('\n', f);
     fprintf(f,
             "heap         %llu live blocks, %llu live bytes, peak %llu bytes, %llu failed "
             "allocations\n",

@@ -148,6 +148,10 @@ static void put_fault(struct out *o, const struct event *ev)
     const char *reason = ev->reason <= FAULT_NON_CANONICAL
                              ? mmu_fault_reason_name((enum fault_reason)ev->reason)
                              : "?";
+    if (ev->extra == 13 && ev->reason == FAULT_NONE) {
+        put(o, "#GP(0) control-register write refused");
+        return;
+    }
     if (ev->extra == 13) {
         put(o, "#GP(0) %s 0x%08llx", reason, ull(ev->va));
         return;
@@ -241,7 +245,7 @@ static void format(const struct timeline *tl, const struct event *ev, struct out
         put_fault(o, ev);
         break;
     case EV_ACCESS:
-        put(o, "%s %llu byte%s at 0x%08llx -> 0x%08llx",
+        put(o, "%s%s %llu byte%s at 0x%08llx -> 0x%08llx", ev->code == 3 ? "user " : "",
             ev->extra <= MMU_EXEC ? mmu_access_name((enum mmu_access)ev->extra) : "access",
             ull(ev->size), ev->size == 1 ? "" : "s", ull(ev->va), ull(ev->pa));
         break;

@@ -661,14 +661,42 @@ static void exec_op(struct timeline *tl)
             machine_free(m, op->id);
         break;
     case OP_READ:
-    case OP_WRITE: {
-        enum mmu_access acc = op->kind == OP_READ ? MMU_READ : MMU_WRITE;
+    case OP_WRITE:
+    case OP_EXEC: {
+        enum mmu_access acc = op->kind == OP_READ    ? MMU_READ
+                              : op->kind == OP_WRITE ? MMU_WRITE
+                                                     : MMU_EXEC;
+        bool user = (op->flags & OP_F_USER) != 0;
         if (op->flags & OP_F_RAW)
-            machine_access_va(m, op->a, op->b, acc);
+            machine_access_va_priv(m, op->a, op->b, acc, user);
         else
-            machine_access(m, op->id, op->a, op->b, acc);
+            machine_access_priv(m, op->id, op->a, op->b, acc, user);
         break;
     }
+    case OP_PROTECT: {
+        bool rw = !(op->flags & OP_F_RO);
+        bool inv = !(op->flags & OP_F_NOINVLPG);
+        if (op->flags & OP_F_RAW)
+            machine_protect_va(m, op->a, op->b, rw, inv);
+        else
+            machine_protect(m, op->id, rw, inv);
+        break;
+    }
+    case OP_INVLPG:
+        if (op->flags & OP_F_RAW)
+            machine_invlpg_va(m, op->a);
+        else
+            machine_invlpg(m, op->id, op->a);
+        break;
+    case OP_CR3_RELOAD:
+        machine_cr3_reload(m);
+        break;
+    case OP_CR0_WP:
+        machine_set_cr0_wp(m, op->a != 0);
+        break;
+    case OP_CR4_PGE:
+        machine_set_cr4_pge(m, op->a != 0);
+        break;
     case OP_SAY: {
         tl->rs.caption = op->text;
         if (tl->record || tl->logging) {

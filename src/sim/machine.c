@@ -479,11 +479,11 @@ void machine_failed_alloc(struct machine *m, uint64_t size)
 /* Loads or stores [va, va+len) one page piece at a time through the MMU;
  * the first fault stops it. */
 static void access_range(struct machine *m, uint32_t id, uint64_t va, uint64_t len,
-                         enum mmu_access acc, uint8_t pattern)
+                         enum mmu_access acc, bool user, uint8_t pattern)
 {
     m->st.accesses++;
     while (len > 0) {
-        struct mmu_request rq = {va, acc, false, false};
+        struct mmu_request rq = {va, acc, user, false};
         struct mmu_result res;
         if (!mmu_translate(&m->mmu, &rq, &res)) {
             if (res.fault.vector == X86_VEC_GP)
@@ -499,13 +499,30 @@ static void access_range(struct machine *m, uint32_t id, uint64_t va, uint64_t l
             n = len;
         if (acc == MMU_WRITE)
             phys_fill(m->phys, res.pa, pattern, n);
-        emit(m, EV_ACCESS, id, va, res.pa, n, (uint64_t)acc);
+        if (event_listening(&m->sink)) {
+            struct event ev;
+            memset(&ev, 0, sizeof ev);
+            ev.kind = EV_ACCESS;
+            ev.id = id;
+            ev.va = va;
+            ev.pa = res.pa;
+            ev.size = n;
+            ev.extra = (uint64_t)acc;
+            ev.code = user ? 3 : 0; /* the CPL */
+            event_emit(&m->sink, &ev);
+        }
         va += n;
         len -= n;
     }
 }
 
 void machine_access(struct machine *m, uint32_t id, uint64_t off, uint64_t len, enum mmu_access acc)
+{
+    machine_access_priv(m, id, off, len, acc, false);
+}
+
+void machine_access_priv(struct machine *m, uint32_t id, uint64_t off, uint64_t len,
+                         enum mmu_access acc, bool user)
 {
     if (id >= m->cfg.nids) {
         diag(m, DIAG_UNKNOWN_ID, id, 0);
@@ -521,12 +538,121 @@ void machine_access(struct machine *m, uint32_t id, uint64_t off, uint64_t len, 
         diag(m, DIAG_USE_AFTER_FREE, id, va);
     else if (off > r.size || len > r.size - off)
         diag(m, DIAG_OUT_OF_BOUNDS, id, va);
-    access_range(m, id, va, len, acc, (uint8_t)(id & 0xFF));
+    access_range(m, id, va, len, acc, user, (uint8_t)(id & 0xFF));
 }
 
 void machine_access_va(struct machine *m, uint64_t va, uint64_t len, enum mmu_access acc)
 {
-    access_range(m, UINT32_MAX, va, len, acc, 0xAA);
+    machine_access_va_priv(m, va, len, acc, false);
+}
+
+void machine_access_va_priv(struct machine *m, uint64_t va, uint64_t len, enum mmu_access acc,
+                            bool user)
+{
+    access_range(m, UINT32_MAX, va, len, acc, user, 0xAA);
+}
+
+/* --- the kernel's page-table and control-register operations ----------------------- */
+
+/* Protects [va, va+len) page by page; unmapped stretches are skipped whole
+ * (vmm_protect says where they end), so a huge range costs what is mapped. */
+static void protect_range(struct machine *m, uint32_t id, uint64_t va, uint64_t len, bool writable,
+                          bool do_invlpg)
+{
+    if (len == 0)
+        return;
+    uint64_t last = len - 1 > UINT64_MAX - va ? UINT64_MAX : va + (len - 1);
+    bool missing = false;
+    uint64_t a = va;
+    for (;;) {
+        uint64_t end = UINT64_MAX;
+        enum vmm_status st = vmm_protect(m->vmm, a, writable, do_invlpg, &end);
+        if (st != VMM_OK && !missing) {
+            missing = true;
+            diag(m, DIAG_NOT_MAPPED, id, a);
+        }
+        if (end == 0 || end - 1 >= last || end <= a)
+            break;
+        a = end;
+    }
+}
+
+void machine_protect_va(struct machine *m, uint64_t va, uint64_t len, bool writable, bool do_invlpg)
+{
+    protect_range(m, UINT32_MAX, va, len, writable, do_invlpg);
+}
+
+/* The id's record for an operation that needs an address: false (with
+ * DIAG_UNKNOWN_ID) when there is none; a freed block is DIAG_USE_AFTER_FREE. */
+static bool block_for_op(struct machine *m, uint32_t id, struct idrec *r)
+{
+    if (id >= m->cfg.nids || (*r = rec_get(m, id)).state == ID_NEVER) {
+        diag(m, DIAG_UNKNOWN_ID, id, 0);
+        return false;
+    }
+    if (r->state == ID_FREED)
+        diag(m, DIAG_USE_AFTER_FREE, id, r->va);
+    return true;
+}
+
+void machine_protect(struct machine *m, uint32_t id, bool writable, bool do_invlpg)
+{
+    struct idrec r;
+    if (!block_for_op(m, id, &r))
+        return;
+    protect_range(m, id, r.va, r.size != 0 ? r.size : 1, writable, do_invlpg);
+}
+
+void machine_invlpg_va(struct machine *m, uint64_t va)
+{
+    tlb_invlpg(m->tlb, va);
+}
+
+void machine_invlpg(struct machine *m, uint32_t id, uint64_t off)
+{
+    if (id >= m->cfg.nids || rec_get(m, id).state == ID_NEVER) {
+        diag(m, DIAG_UNKNOWN_ID, id, 0);
+        return;
+    }
+    tlb_invlpg(m->tlb, rec_get(m, id).va + off);
+}
+
+/* A control-register write the CPU refused: #GP(0), as the hardware raises. */
+static bool cr_refused(struct machine *m)
+{
+    m->st.gp_faults++;
+    if (event_listening(&m->sink)) {
+        struct event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.kind = EV_FAULT;
+        ev.extra = X86_VEC_GP;
+        event_emit(&m->sink, &ev);
+    }
+    diag(m, DIAG_PAGE_FAULT, UINT32_MAX, 0);
+    return false;
+}
+
+bool machine_cr3_reload(struct machine *m)
+{
+    if (cpu_write_cr3(&m->cpu, m->tlb, m->phys, &m->sink, m->cpu.cr3) != CPU_OK)
+        return cr_refused(m);
+    return true;
+}
+
+bool machine_set_cr0_wp(struct machine *m, bool on)
+{
+    uint64_t v = on ? m->cpu.cr0 | X86_CR0_WP : m->cpu.cr0 & ~X86_CR0_WP;
+    if (cpu_write_cr0(&m->cpu, m->tlb, m->phys, &m->sink, v) != CPU_OK)
+        return cr_refused(m);
+    return true;
+}
+
+bool machine_set_cr4_pge(struct machine *m, bool on)
+{
+    uint64_t v = on ? m->cpu.cr4 | X86_CR4_PGE : m->cpu.cr4 & ~X86_CR4_PGE;
+    if (cpu_write_cr4(&m->cpu, m->tlb, m->phys, &m->sink, v) != CPU_OK)
+        return cr_refused(m);
+    return true;
 }
 
 bool machine_probe(const struct machine *m, uint64_t va, enum mmu_access acc, bool user,
@@ -722,6 +848,8 @@ const char *machine_diag_name(enum diag_kind d)
         return "page fault";
     case DIAG_HEAP_CORRUPTION:
         return "heap corruption";
+    case DIAG_NOT_MAPPED:
+        return "not mapped";
     case DIAG_COUNT:
         break;
     }

@@ -8,8 +8,9 @@
  * reserve ranges; the kernel image at 1 MiB is marked allocated; the VMM
  * allocates the top-level table, maps the identity ranges and the kernel in
  * the higher half, loads CR3 and sets CR0.PG. Then each operation (malloc,
- * calloc, realloc, free, read, write) runs to its end, reporting every
- * micro-step to the event sink.
+ * calloc, realloc, free, read, write, fetch; and the kernel's protect, INVLPG
+ * and control-register writes the lessons need) runs to its end, reporting
+ * every micro-step to the event sink.
  *
  * What the simulated program does wrong (double free, unknown id, use after
  * free, an access past a block's end, a page fault, running out of memory) is
@@ -89,6 +90,7 @@ enum diag_kind {
     DIAG_HEAP_CORRUPTION, /* the allocator found its metadata overwritten (after a write
                                past a block's end or after free), as glibc's "corrupted
                                size" checks do; it went on without trusting it */
+    DIAG_NOT_MAPPED,      /* a protect of a page that is not mapped (nothing to change) */
     DIAG_COUNT
 };
 
@@ -143,6 +145,54 @@ void machine_access(struct machine *m, uint32_t id, uint64_t off, uint64_t len,
                     enum mmu_access acc);
 /* The same at a raw linear address. */
 void machine_access_va(struct machine *m, uint64_t va, uint64_t len, enum mmu_access acc);
+/* machine_access and machine_access_va for a user-mode (CPL 3, user true) or
+ * supervisor access: the U/S bit of the walk then decides, and a fault's
+ * error code carries U (SDM 4.6, 4.7). An instruction fetch is MMU_EXEC (XD
+ * faults where EFER.NXE is on). EV_ACCESS carries code = 3 for a user access,
+ * 0 otherwise. */
+void machine_access_priv(struct machine *m, uint32_t id, uint64_t off, uint64_t len,
+                         enum mmu_access acc, bool user);
+void machine_access_va_priv(struct machine *m, uint64_t va, uint64_t len, enum mmu_access acc,
+                            bool user);
+
+/*
+ * The kernel's and the CPU's side of the lessons: what a kernel does to its
+ * page tables and control registers, as plain calls.
+ */
+
+/* mprotect: the kernel sets (writable) or clears R/W in the leaf entry of
+ * every page [va, va+len) touches (the large-page entry for a large page),
+ * each change an EV_ENTRY_WRITE, each followed by INVLPG unless do_invlpg is
+ * false (then the TLB keeps the old rights: a stale entry, on purpose).
+ * Pages not mapped are skipped with one DIAG_NOT_MAPPED (at the first of
+ * them); len 0 changes nothing. Can't fail otherwise. */
+void machine_protect_va(struct machine *m, uint64_t va, uint64_t len, bool writable,
+                        bool do_invlpg);
+/* The same for the pages of block id, [address, address + max(size, 1)):
+ * whole pages, so what shares them (other blocks, the heap's metadata) is
+ * protected too, as with mprotect. An unknown id is DIAG_UNKNOWN_ID; a freed
+ * block is DIAG_USE_AFTER_FREE and its old pages are protected anyway. */
+void machine_protect(struct machine *m, uint32_t id, bool writable, bool do_invlpg);
+
+/* INVLPG for the page holding va: drops its TLB entries, global or not
+ * (EV_TLB_INVLPG). Whether va is mapped does not matter. Can't fail. */
+void machine_invlpg_va(struct machine *m, uint64_t va);
+/* INVLPG for the page holding offset off of block id (DIAG_UNKNOWN_ID for an
+ * id never allocated; a freed block's old address is used). */
+void machine_invlpg(struct machine *m, uint32_t id, uint64_t off);
+
+/* MOV CR3, CR3: the non-global TLB entries are flushed, global ones kept
+ * (SDM 4.10.4.1); in PAE paging the PDPTEs are reloaded. Returns false when
+ * the CPU refused the write with #GP (counted in gp_faults, DIAG_PAGE_FAULT,
+ * nothing changed). */
+bool machine_cr3_reload(struct machine *m);
+/* Sets or clears CR0.WP through the CPU (a supervisor write to a read-only
+ * page then faults or succeeds, SDM 4.6). Fails as machine_cr3_reload. */
+bool machine_set_cr0_wp(struct machine *m, bool on);
+/* Sets or clears CR4.PGE through the CPU: toggling it flushes the whole TLB,
+ * global entries too; with it on, G=1 leaves are cached as global. Fails as
+ * machine_cr3_reload. */
+bool machine_set_cr4_pge(struct machine *m, bool on);
 
 /* A side-effect-free translation (translate): the walk in RAM as the MMU would
  * do it, for a supervisor or user access; nothing changes. */

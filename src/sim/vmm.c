@@ -434,6 +434,49 @@ enum vmm_status vmm_unmap(struct vmm *v, uint64_t va, uint64_t *pa)
     return VMM_OK;
 }
 
+/* The first address after the region of 2^shift bytes holding va, saturated. */
+static uint64_t region_end(uint64_t va, unsigned shift)
+{
+    uint64_t size = UINT64_C(1) << shift;
+    uint64_t base = va & ~(size - 1);
+    return base > UINT64_MAX - size ? UINT64_MAX : base + size;
+}
+
+enum vmm_status vmm_protect(struct vmm *v, uint64_t va, bool writable, bool do_invlpg,
+                            uint64_t *end)
+{
+    if (!va_ok(v, va) || v->s.top == 0) {
+        /* Long mode: skip the non-canonical hole; otherwise nothing above 4 GiB. */
+        if (v->mode == VMM_MODE_LONG && va < UINT64_C(0xFFFF800000000000))
+            *end = UINT64_C(0xFFFF800000000000);
+        else
+            *end = UINT64_MAX;
+        return VMM_ERR_RANGE;
+    }
+    const struct geom *g = v->g;
+    uint64_t table = v->s.top;
+    for (unsigned d = 0; d < g->nlevels; d++) {
+        uint64_t idx = (va >> g->shift[d]) & ((UINT64_C(1) << g->bits[d]) - 1);
+        uint64_t ea = table + idx * g->esz;
+        uint64_t e = load_entry(v, ea);
+        *end = region_end(va, g->shift[d]);
+        if (!(e & X86_PTE_P))
+            return VMM_ERR_NOT_MAPPED;
+        if (!is_leaf(v, d, e)) {
+            table = e & addr_mask(v);
+            continue;
+        }
+        uint64_t ne = writable ? e | X86_PTE_RW : e & ~X86_PTE_RW;
+        if (ne != e) {
+            write_entry(v, d, ea, va, ne);
+            if (do_invlpg)
+                invlpg(v, va);
+        }
+        return VMM_OK;
+    }
+    return VMM_ERR_NOT_MAPPED;
+}
+
 enum vmm_status vmm_alloc_pages(struct vmm *v, uint64_t va, uint64_t npages)
 {
     for (uint64_t i = 0; i < npages; i++) {

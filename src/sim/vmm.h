@@ -129,6 +129,23 @@ enum vmm_status vmm_map(struct vmm *v, uint64_t va, uint64_t pa, unsigned flags)
  * frame itself is not freed. VMM_ERR_NOT_MAPPED changes nothing. */
 enum vmm_status vmm_unmap(struct vmm *v, uint64_t va, uint64_t *pa);
 
+/* mprotect of one page (SDM Vol. 3A 4.6, 4.10.4.1): sets (writable) or clears
+ * R/W in the leaf entry that maps va -- the PTE of a 4 KiB page, or the PDE
+ * of the large page holding va -- emitting EV_ENTRY_WRITE, then issues INVLPG
+ * for va unless do_invlpg is false: the TLB then keeps the old rights, a stale
+ * entry, on purpose (the lesson of the forgotten INVLPG). Only R/W changes;
+ * entries above the leaf are left as they are (the effective right is the AND
+ * over all levels). An entry that has the asked R/W already is not written
+ * and no INVLPG is issued. *end receives the first linear address after the
+ * page that holds va; when va is not mapped, after the whole region the
+ * missing entry would have mapped (the caller skips it); it saturates at
+ * UINT64_MAX. Returns VMM_OK (changed or not), VMM_ERR_NOT_MAPPED, or
+ * VMM_ERR_RANGE for an address the mode cannot map (non-canonical in long
+ * mode, above 4 GiB otherwise: *end is then the next address that can be
+ * mapped, or UINT64_MAX); nothing changes on failure. */
+enum vmm_status vmm_protect(struct vmm *v, uint64_t va, bool writable, bool do_invlpg,
+                            uint64_t *end);
+
 /* The heap's pages: maps npages pages from va, each on a frame from the pfa
  * (ROLE_HEAP), supervisor, RW, XD where NXE is on. On failure everything this
  * call did is undone and VMM_ERR_NO_FRAME (or another status) is returned. */

@@ -51,13 +51,26 @@ enum op_kind {
     OP_READ,    /* id, a = offset, b = len; or with OP_F_RAW: a = vaddr, b = len */
     OP_WRITE,   /* as OP_READ */
     OP_SAY,     /* text = caption */
+    /* The lesson directives (native only; docs/trace-format.md, "Lesson
+     * directives"). Each is named by its directive word. */
+    OP_PROTECT,    /* protect: id (a = 0, b = 0: the pages of the whole block), or with
+                      OP_F_RAW a = vaddr, b = len (bytes, >= 1); OP_F_RO: read-only,
+                      else read-write; OP_F_NOINVLPG: no INVLPG afterwards */
+    OP_INVLPG,     /* invlpg: id, a = offset; or with OP_F_RAW a = vaddr */
+    OP_CR3_RELOAD, /* cr3 reload: MOV CR3, CR3 */
+    OP_CR0_WP,     /* cr0 wp: a = 1 (on) or 0 (off) */
+    OP_CR4_PGE,    /* cr4 pge: a = 1 (on) or 0 (off) */
+    OP_EXEC,       /* exec: as OP_READ with b = 1, an instruction fetch */
     OP_KIND_COUNT
 };
 
-#define OP_F_RAW    (1u << 0) /* read/write at a raw virtual address, no id */
-#define OP_F_FAILED (1u << 1) /* mtrace: the program's call returned null */
-#define OP_F_TOUCH  (1u << 2) /* mtrace: write the first byte after allocating */
-#define OP_F_NULL   (1u << 3) /* mtrace: free or realloc of a null pointer */
+#define OP_F_RAW      (1u << 0) /* the op names a raw virtual address, no id */
+#define OP_F_FAILED   (1u << 1) /* mtrace: the program's call returned null */
+#define OP_F_TOUCH    (1u << 2) /* mtrace: write the first byte after allocating */
+#define OP_F_NULL     (1u << 3) /* mtrace: free or realloc of a null pointer */
+#define OP_F_USER     (1u << 4) /* read/write/exec: a user-mode (CPL 3) access */
+#define OP_F_RO       (1u << 5) /* protect: read-only (clear: read-write) */
+#define OP_F_NOINVLPG (1u << 6) /* protect: leave the TLB stale on purpose */
 
 #define TRACE_NO_ID   UINT32_MAX
 #define TRACE_NO_TEXT UINT32_MAX
@@ -140,7 +153,9 @@ const char *trace_id_name(const struct trace *t, uint32_t id);
 /* The text behind a handle (caption, caller, label); "" for TRACE_NO_TEXT. */
 const char *trace_text(const struct trace *t, uint32_t handle);
 
-/* "malloc", "calloc", ..., and "native" / "mtrace", and "32" / "pse" / "pae" / "long". */
+/* "malloc", "calloc", ..., "say", then the lesson directives' words "protect",
+ * "invlpg", "cr3", "cr0", "cr4", "exec"; and "native" / "mtrace", and "32" / "pse" /
+ * "pae" / "long". "?" for a value out of range. */
 const char *trace_op_name(enum op_kind k);
 const char *trace_format_name(enum trace_format f);
 const char *trace_paging_name(enum trace_paging p);
