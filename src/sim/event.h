@@ -32,7 +32,7 @@ enum event_kind {
     EV_WALK_STEP,   /* level, pa = entry address, va, old = entry value */
     EV_AD_SET,      /* level, pa = entry address, old, new (A and/or D set by the walk) */
     EV_FAULT,    /* va, extra = vector (13 or 14), code = error code, reason = enum fault_reason */
-    EV_ACCESS,   /* va, pa, size = bytes, extra = enum mmu_access */
+    EV_ACCESS,   /* va, pa, size = bytes, extra = enum mmu_access, code = CPL (3: user) */
     EV_PAGE_MAP, /* vmm mapped va -> pa, size = page size, new = leaf entry */
     EV_PAGE_UNMAP,     /* vmm unmapped va (was pa) */
     EV_BLOCK_ALLOC,    /* heap: id, va = block address, size = requested bytes */

@@ -120,7 +120,7 @@ struct trace {
     size_t arena_len, arena_cap;
     uint32_t *id_name; /* per id: text handle of its name */
     size_t id_cap;
-    void *intern; /* NULL: the parser drops its hash tables when it is done */
+    void *intern; /* private: mtrace per-id addresses and names made on demand; NULL for native */
 };
 
 /* An input error (STYLE.md 5): where, the offending token, and what. */
