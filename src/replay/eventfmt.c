@@ -119,23 +119,6 @@ static void put_entry_at(struct out *o, const struct timeline *tl, unsigned lvl,
     put(o, "%s %u at 0x%08llx", level_name(lvl), idx, ull(pa));
 }
 
-/* What a table holding entries of level lvl is called. */
-static const char *table_name(unsigned lvl)
-{
-    switch (lvl) {
-    case LVL_PML4E:
-        return "PML4";
-    case LVL_PDPTE:
-        return "PDPT";
-    case LVL_PDE:
-        return "page directory";
-    case LVL_PTE:
-        return "page table";
-    default:
-        return "paging structure";
-    }
-}
-
 static const char *id_name(const struct timeline *tl, uint32_t id)
 {
     if (id == TRACE_NO_ID)
@@ -181,10 +164,11 @@ static void format(const struct timeline *tl, const struct event *ev, struct out
             pfa_role_name((enum frame_role)(ev->extra < ROLE_COUNT ? ev->extra : 0)));
         break;
     case EV_TABLE_ALLOC:
-        put(o, "new %s at 0x%08llx", table_name(ev->level), ull(ev->pa));
+        put(o, "new %s at 0x%08llx", mmu_table_name((enum walk_level)ev->level), ull(ev->pa));
         break;
     case EV_TABLE_FREE:
-        put(o, "empty %s at 0x%08llx given back", table_name(ev->level), ull(ev->pa));
+        put(o, "empty %s at 0x%08llx given back", mmu_table_name((enum walk_level)ev->level),
+            ull(ev->pa));
         break;
     case EV_ENTRY_WRITE:
         put_entry_at(o, tl, ev->level, ev->pa);

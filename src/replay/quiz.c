@@ -500,17 +500,7 @@ const char *quiz_kind_name(enum quiz_kind k)
 
 const char *quiz_table_name(enum walk_level lvl)
 {
-    switch (lvl) {
-    case LVL_PML4E:
-        return "PML4";
-    case LVL_PDPTE:
-        return "PDPT";
-    case LVL_PDE:
-        return "page directory";
-    case LVL_PTE:
-        return "page table";
-    }
-    return "?";
+    return mmu_table_name(lvl);
 }
 
 /* --- text ------------------------------------------------------------------ */

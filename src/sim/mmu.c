@@ -505,6 +505,13 @@ const char *mmu_level_name(enum walk_level lvl)
     return i < sizeof names / sizeof names[0] ? names[i] : "?";
 }
 
+const char *mmu_table_name(enum walk_level lvl)
+{
+    static const char *const names[] = {"PML4", "PDPT", "page directory", "page table"};
+    unsigned i = (unsigned)lvl;
+    return i < sizeof names / sizeof names[0] ? names[i] : "paging structure";
+}
+
 const char *mmu_fault_reason_name(enum fault_reason r)
 {
     static const char *const names[] = {

@@ -116,6 +116,10 @@ bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu
 /* "PML4E", "PDPTE", "PDE", "PTE". */
 const char *mmu_level_name(enum walk_level lvl);
 
+/* The structure holding entries of level lvl: "PML4", "PDPT", "page directory",
+ * "page table"; "paging structure" for anything else. */
+const char *mmu_table_name(enum walk_level lvl);
+
 /* "not present", "write to read-only page", "user access to supervisor page",
  * "fetch from execute-disabled page", "reserved bit set", "non-canonical address". */
 const char *mmu_fault_reason_name(enum fault_reason r);
