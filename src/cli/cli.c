@@ -30,6 +30,7 @@
 #include "sim/phys.h"
 #include "sim/tlb.h"
 #include "sim/tmem.h"
+#include "sim/x86.h"
 #include "trace/trace.h"
 
 static const char usage_line[] =
@@ -681,8 +682,14 @@ static void print_probe_json(FILE *f, const struct timeline_probe *pr)
     if (pr->ok) {
         fputs("null", f);
     } else {
-        fprintf(f, "{\"vector\": \"%s\", \"error_code\": \"0x%x\", \"reason\": ",
-                vector_name(r->fault.vector), (unsigned)r->fault.error_code);
+        /* #GP for a non-canonical address pushes no error code of interest
+         * (CONTRACT 3: "no error code"): null, as CR2 is not written either. */
+        fprintf(f, "{\"vector\": \"%s\", \"error_code\": ", vector_name(r->fault.vector));
+        if (r->fault.vector == X86_VEC_PF)
+            fprintf(f, "\"0x%x\"", (unsigned)r->fault.error_code);
+        else
+            fputs("null", f);
+        fputs(", \"reason\": ", f);
         json_string(f, mmu_fault_reason_name((enum fault_reason)r->fault.reason));
         fputs(", \"addr\": ", f);
         json_hex(f, r->fault.addr);

@@ -288,10 +288,13 @@ static void print_json(FILE *f, const struct quiz *q)
                     r->pa, r->page_size);
         } else {
             bool gp = r->fault.vector == X86_VEC_GP;
-            fprintf(f,
-                    "\"paddr\": null, \"page_size\": null, \"fault\": {\"vector\": \"%s\", "
-                    "\"error_code\": \"0x%" PRIx32 "\", \"reason\": \"%s\", \"cr2\": ",
-                    gp ? "#GP" : "#PF", r->fault.error_code,
+            fprintf(f, "\"paddr\": null, \"page_size\": null, \"fault\": {\"vector\": \"%s\", ",
+                    gp ? "#GP" : "#PF");
+            if (gp)
+                fputs("\"error_code\": null", f);
+            else
+                fprintf(f, "\"error_code\": \"0x%" PRIx32 "\"", r->fault.error_code);
+            fprintf(f, ", \"reason\": \"%s\", \"cr2\": ",
                     mmu_fault_reason_name((enum fault_reason)r->fault.reason));
             if (gp)
                 fputs("null}}", f);

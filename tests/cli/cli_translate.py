@@ -124,6 +124,7 @@ def gp():
     rc, out, err = run(["translate", "--json", "--paging", "long", t, "0x0000800000000000"])
     o = json.loads(out)[0]
     assert o["paddr"] is None and o["fault"]["vector"] == "#GP", o
+    assert o["fault"]["error_code"] is None, o
 
 
 check("long mode: a non-canonical address is #GP", gp)

@@ -164,7 +164,10 @@ for i, o in enumerate(a):
     assert (ans["paddr"] is None) != (ans["fault"] is None), o
     if ans["fault"] is not None:
         assert ans["fault"]["vector"] in ("#PF", "#GP")
-        int(ans["fault"]["error_code"], 16)
+        if ans["fault"]["vector"] == "#PF":
+            int(ans["fault"]["error_code"], 16)
+        else:
+            assert ans["fault"]["error_code"] is None, ans
     else:
         int(ans["paddr"], 16)
 EOF
