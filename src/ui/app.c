@@ -9,6 +9,11 @@
  * CLIENT_REDRAW). Playback runs as many operations as the speed asks for the
  * time elapsed, in bounded batches, and draws at most once per screen frame:
  * never per operation, so a 4-million-operation trace stays responsive.
+ * Long forward moves (> and g) are cut the same way: the loop runs about
+ * 20 ms of operations toward the target, redraws the status line with the
+ * progress and reads keys between chunks (q quits, any other key stops the
+ * move where it is); going back is fast already (checkpoints) and stays one
+ * call.
  *
  * The terminal is restored on every way out: quit, errors, SIGINT, SIGTERM
  * (the handler ends curses and re-raises), and exit() through atexit.
@@ -33,10 +38,11 @@
 #include "theme.h"
 #include "ui.h"
 
-#define MIN_COLS  50
-#define MIN_ROWS  14
-#define FRAME_NS  33000000.0 /* a screen frame while playing: ~30 per second */
-#define BATCH_OPS 4096       /* operations between two looks at the clock */
+#define MIN_COLS    50
+#define MIN_ROWS    14
+#define FRAME_NS    33000000.0 /* a screen frame while playing: ~30 per second */
+#define BATCH_OPS   4096       /* operations between two looks at the clock */
+#define GO_CHUNK_NS 20000000.0 /* a long move's work between two looks at the keys */
 
 /* The curses lifecycle is one per process: the signal handler and atexit
  * need to know whether curses is on. */
@@ -221,6 +227,20 @@ static void draw(struct ui *ui)
     refresh();
 }
 
+/* Redraws only the status lines (a long move under way), or everything when
+ * the terminal's size changed or is too small. */
+static void draw_progress(struct ui *ui)
+{
+    int rows, cols;
+    getmaxyx(stdscr, rows, cols);
+    if (rows != ui->rows || cols != ui->cols || ui->too_small || ui->help) {
+        draw(ui);
+        return;
+    }
+    draw_status(ui);
+    refresh();
+}
+
 /* --- moving through the trace ------------------------------------------------- */
 
 static void moved(struct ui *ui)
@@ -262,12 +282,71 @@ static void do_micro(struct ui *ui)
     moved(ui);
 }
 
+/* Shows how far the long move under way has come. */
+static void go_note(struct ui *ui)
+{
+    uint64_t done = timeline_pos(ui->tl) - ui->go_from;
+    uint64_t all = ui->go_target - ui->go_from;
+    snprintf(ui->note, sizeof ui->note, "going to op %llu... %u%% (any key stops, q quits)",
+             (unsigned long long)ui->go_target, (unsigned)(done * 100 / (all ? all : 1)));
+}
+
+/* Runs the long move under way for about GO_CHUNK_NS. The last stretch
+ * (at most BATCH_OPS operations) is one timeline_goto, so the move ends
+ * exactly as a single timeline_goto to the target would, with the events of
+ * the target operation; then the move is over and the views follow. */
+static void go_chunk(struct ui *ui)
+{
+    double deadline = now_ns() + GO_CHUNK_NS;
+    for (;;) {
+        if (ui->go_target - timeline_pos(ui->tl) <= BATCH_OPS) {
+            bool ok = timeline_goto(ui->tl, ui->go_target);
+            ui->going = false;
+            ui->note[0] = '\0';
+            if (!ok || (ui->go_ckpts > 0 && timeline_checkpoint_count(ui->tl) == 0))
+                snprintf(ui->note, sizeof ui->note, "out of memory for checkpoints");
+            moved(ui);
+            return;
+        }
+        enum timeline_stop why;
+        timeline_run(ui->tl, BATCH_OPS, 0, &why, NULL);
+        if (now_ns() >= deadline)
+            break;
+    }
+    go_note(ui);
+}
+
+/* Stops the long move under way where it is. */
+static void go_cancel(struct ui *ui)
+{
+    ui->going = false;
+    snprintf(ui->note, sizeof ui->note, "stopped at op %llu (go to op %llu cancelled)",
+             (unsigned long long)timeline_pos(ui->tl), (unsigned long long)ui->go_target);
+    moved(ui);
+}
+
+/* Moves the cursor to k. Back (checkpoints) and short forward moves are done
+ * at once; a long forward move becomes a move under way that the main loop
+ * runs in chunks (go_chunk), reading keys between them. */
 static void do_goto(struct ui *ui, uint64_t k)
 {
     ui->micro = false;
-    if (!timeline_goto(ui->tl, k))
-        snprintf(ui->note, sizeof ui->note, "out of memory for checkpoints");
-    moved(ui);
+    ui->going = false;
+    uint64_t pos = timeline_pos(ui->tl);
+    if (k > timeline_len(ui->tl))
+        k = timeline_len(ui->tl);
+    if (k <= pos || k - pos <= BATCH_OPS) {
+        if (!timeline_goto(ui->tl, k))
+            snprintf(ui->note, sizeof ui->note, "out of memory for checkpoints");
+        moved(ui);
+        return;
+    }
+    ui->playing = false;
+    ui->going = true;
+    ui->go_from = pos;
+    ui->go_target = k;
+    ui->go_ckpts = timeline_checkpoint_count(ui->tl);
+    go_chunk(ui); /* a move shorter than a chunk ends here */
 }
 
 /* Runs the operations due since the last call, at the speed asked. */
@@ -692,13 +771,20 @@ static void print_error(const char *path, const struct trace_error *e)
 
 static void run(struct ui *ui)
 {
-    bool dirty = true;
+    bool dirty = true, full = true;
     for (;;) {
         if (dirty) {
-            draw(ui);
-            dirty = false;
+            /* During a long move only the status lines change (the views
+             * follow when it ends); a resize redraws everything. */
+            if (ui->going && !full)
+                draw_progress(ui);
+            else
+                draw(ui);
+            dirty = full = false;
         }
-        if (ui->playing) {
+        if (ui->going) {
+            timeout(0);
+        } else if (ui->playing) {
             double per_op = 1e9 / (double)ui->speed;
             double wait = per_op < FRAME_NS ? FRAME_NS : per_op;
             timeout((int)(wait / 1e6));
@@ -707,15 +793,26 @@ static void run(struct ui *ui)
         }
         int ch = getch();
         if (ch == ERR) {
-            if (ui->playing) {
+            if (ui->going) {
+                go_chunk(ui);
+                full = !ui->going;
+                dirty = true;
+            } else if (ui->playing) {
                 play(ui);
                 dirty = true;
             }
             continue;
         }
+        if (ui->going && ch != KEY_RESIZE) {
+            if (keys_action(ch) == ACT_QUIT)
+                return;    /* q quits at once, even in the middle of a long move */
+            go_cancel(ui); /* any other key stops the move where it is */
+            full = dirty = true;
+            continue;
+        }
         if (!handle_key(ui, ch))
             return;
-        dirty = true;
+        full = dirty = true;
     }
 }
 

@@ -87,6 +87,12 @@ struct ui {
     unsigned breaks; /* TIMELINE_BREAK_* */
     char note[160];  /* one message for the status line */
 
+    /* A long forward move (> or g) under way: the main loop runs it toward
+     * go_target in bounded chunks, reading keys between them. */
+    bool going;
+    uint64_t go_from, go_target; /* operation indices */
+    size_t go_ckpts;             /* checkpoints when it started (0 after: out of memory) */
+
     /* Stepping into an operation: events of the op revealed so far (micro),
      * or all of them. */
     bool micro;
