@@ -17,6 +17,7 @@
  */
 #include "replay/timeline.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,6 +516,47 @@ static unsigned config_line(const struct trace *t)
     return line ? line : 1;
 }
 
+/* Says precisely why the machine refused a configuration, where the common
+ * cases allow it: RAM that 32-bit entries cannot address, and identity ranges
+ * outside the linear address space of the mode. False when none applies. */
+static bool explain_config(const struct timeline *tl, struct trace_error *err)
+{
+    const struct machine_config *c = &tl->cfg;
+    const struct trace_config *tc = &tl->t->cfg;
+    static const char *const modes[] = {"32-bit", "PSE", "PAE", "4-level"};
+    const char *mode = modes[c->paging <= MACHINE_PAGING_LONG ? c->paging : 0];
+    char tok[32], msg[192];
+    bool narrow = c->paging != MACHINE_PAGING_LONG;
+    if ((c->paging == MACHINE_PAGING_32 || c->paging == MACHINE_PAGING_PSE) &&
+        c->ram_bytes > (UINT64_C(1) << 32)) {
+        fmt_size(c->ram_bytes, tok, sizeof tok);
+        snprintf(msg, sizeof msg,
+                 "RAM of %s is more than %s paging's 32-bit entries can address (4G); "
+                 "use paging pae or long",
+                 tok, mode);
+        /* Blame the ram line, unless --ram (or the default) set the size. */
+        bool from_trace = tc->has_ram && tc->ram == c->ram_bytes && tc->ram_line != 0;
+        set_error(err, from_trace ? tc->ram_line : 0, from_trace ? 1 : 0, tok, msg);
+        return true;
+    }
+    /* Linear addresses are 32 bits wide except in 4-level paging, where an
+     * identity map must stay in the lower canonical half. */
+    uint64_t limit = narrow ? UINT64_C(1) << 32 : UINT64_C(1) << 47;
+    for (size_t i = 0; i < tc->nidentity; i++) {
+        const struct trace_range *r = &tc->identity[i];
+        if (r->start < limit && r->len <= limit - r->start)
+            continue;
+        snprintf(tok, sizeof tok, "0x%" PRIx64, r->start);
+        snprintf(msg, sizeof msg,
+                 "identity range reaches past the %s linear address space of %s paging: "
+                 "virtual = physical is impossible there",
+                 narrow ? "4 GiB" : "lower-half (47-bit)", mode);
+        set_error(err, r->line, 1, tok, msg);
+        return true;
+    }
+    return false;
+}
+
 static bool boot(struct timeline *tl, const struct event_sink *sink, struct trace_error *err)
 {
     enum machine_status st = MACHINE_OK;
@@ -533,6 +575,8 @@ static bool boot(struct timeline *tl, const struct event_sink *sink, struct trac
     case MACHINE_ERR_CONFIG:
     case MACHINE_OK:
     default:
+        if (explain_config(tl, err))
+            break;
         set_error(err, config_line(tl->t), 1, tok,
                   "configuration rejected by the machine (RAM size, ranges or TLB geometry)");
         break;

@@ -894,6 +894,7 @@ static bool native_config(struct parser *p, enum directive d, struct line *ln, c
             return fail(p, t.col, t.s, t.n, "%s, got '%.*s'", why, qlen(t.n), t.s);
         cfg->ram = v;
         cfg->has_ram = true;
+        cfg->ram_line = p->lineno;
         return want_end(p, ln);
     case D_PAGING: {
         if (!want(p, ln, &t, "a paging mode (32, pse, pae or long)"))
@@ -912,6 +913,7 @@ static bool native_config(struct parser *p, enum directive d, struct line *ln, c
                         t.s);
         cfg->paging = pg;
         cfg->has_paging = true;
+        cfg->paging_line = p->lineno;
         return want_end(p, ln);
     }
     case D_TLB:
@@ -932,6 +934,7 @@ static bool native_config(struct parser *p, enum directive d, struct line *ln, c
         cfg->tlb_entries = (unsigned)v;
         cfg->tlb_ways = (unsigned)v2;
         cfg->has_tlb = true;
+        cfg->tlb_line = p->lineno;
         return want_end(p, ln);
     case D_RESERVE:
         if (!want_num(p, ln, "a start address", &v, &t) ||

@@ -106,6 +106,7 @@ struct trace_config {
     size_t nreserve;
     struct trace_range *identity; /* identity-mapped ranges */
     size_t nidentity;
+    unsigned ram_line, paging_line, tlb_line; /* where each was set; 0: not set */
 };
 
 struct trace {

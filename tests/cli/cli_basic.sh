@@ -90,6 +90,20 @@ run_pagesim "$O" "$E" replay "$WORK/range.trace"
 expect_rc "RAM size out of range in the trace" 1
 expect_grep "RAM size out of range: FILE:LINE:COL: error:" "^$WORK/range.trace:[0-9]+:[0-9]+: error: " "$E"
 
+# Configurations the machine cannot have are named precisely, at their line.
+printf 'paging pse\nram 8G\nmalloc a 1\n' > "$WORK/bigram.trace"
+run_pagesim "$O" "$E" replay "$WORK/bigram.trace"
+expect_rc "8G of RAM in pse mode" 1
+expect_grep "8G in pse: at the ram line, says why" \
+    "^$WORK/bigram.trace:2:1: error: RAM of 8G is more than PSE paging's 32-bit entries" "$E"
+run_pagesim "$O" "$E" replay --paging long "$WORK/bigram.trace"
+expect_rc "the same trace in long mode" 0
+printf 'ram 8G\npaging pae\nidentity 0x100000000 0x1000 high\n' > "$WORK/highid.trace"
+run_pagesim "$O" "$E" replay "$WORK/highid.trace"
+expect_rc "identity map above 4 GiB in pae" 1
+expect_grep "identity above 4 GiB in pae: at its line, naming the start" \
+    "^$WORK/highid.trace:3:1: error: identity range reaches past the 4 GiB .*0x100000000" "$E"
+
 # Standard input as TRACE.
 set +e
 printf 'malloc a 10\nwrite a 0 1\n' | "$PAGESIM" replay --json - > "$O" 2> "$E"
