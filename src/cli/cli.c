@@ -239,6 +239,47 @@ static struct timeline *open_timeline(const struct args *a, const struct timelin
     return tl;
 }
 
+/* A headless run while the trace is read (replay without --log or --strict,
+ * translate): the operations are run as they are parsed and never all kept,
+ * which is both faster and smaller than loading first. Runs to --at (or the
+ * end), then reads the rest, so that a syntax error anywhere still fails the
+ * command before anything is printed. Returns the timeline with *rp its
+ * reader (the caller destroys both), or NULL after printing the error. */
+static struct timeline *run_streamed(const struct args *a, struct trace_reader **rp)
+{
+    struct trace_error err;
+    memset(&err, 0, sizeof err);
+    struct trace_reader *r = trace_reader_open(a->trace, TRACE_READ_NO_CALLERS, &err);
+    if (r == NULL) {
+        print_trace_error(a->trace, &err);
+        return NULL;
+    }
+    struct replay_options o = a->opts;
+    o.has_at = false;
+    struct timeline_params p;
+    memset(&p, 0, sizeof p);
+    p.flags = TIMELINE_NO_CHECKPOINTS | TIMELINE_NO_EVENTS;
+    memset(&err, 0, sizeof err);
+    struct timeline *tl = timeline_create_reader(r, &o, &p, &err);
+    if (tl == NULL) {
+        print_trace_error(a->trace, &err);
+        trace_reader_close(r);
+        return NULL;
+    }
+    if (!a->opts.has_at || a->opts.at > 0) {
+        enum timeline_stop why;
+        timeline_run(tl, a->opts.has_at ? a->opts.at : 0, 0, &why, NULL);
+    }
+    if (!timeline_read_all(tl, &err)) {
+        print_trace_error(a->trace, &err);
+        timeline_destroy(tl);
+        trace_reader_close(r);
+        return NULL;
+    }
+    *rp = r;
+    return tl;
+}
+
 static uint64_t target_of(const struct args *a, const struct timeline *tl)
 {
     uint64_t n = timeline_len(tl);
@@ -571,6 +612,27 @@ int cli_replay(int argc, char **argv)
         t = NULL;
     }
 
+    if (!a.log) {
+        struct trace_reader *r = NULL;
+        struct timeline *tl = run_streamed(&a, &r);
+        if (tl == NULL)
+            return 1;
+        int rc = 0;
+        if (a.save_ram != NULL && !save_ram(a.save_ram, timeline_machine(tl)))
+            rc = 1;
+        if (rc == 0) {
+            if (a.json)
+                print_json_summary(&a, tl);
+            else
+                print_text_summary(&a, tl);
+        }
+        timeline_destroy(tl);
+        trace_reader_close(r);
+        if (fflush(stdout) != 0)
+            rc = 1;
+        return rc;
+    }
+
     struct log_ctx lc;
     lc.tl = NULL;
     if (a.log) {
@@ -814,22 +876,18 @@ int cli_translate(int argc, char **argv)
     }
     free(a.addrs);
 
-    struct trace *t = NULL;
-    struct timeline_params p;
-    memset(&p, 0, sizeof p);
-    p.flags = TIMELINE_NO_CHECKPOINTS | TIMELINE_NO_EVENTS;
-    struct timeline *tl = open_timeline(&a, &p, &t);
+    struct trace_reader *r = NULL;
+    struct timeline *tl = run_streamed(&a, &r);
     if (tl == NULL) {
         free(addrs.v);
         return 1;
     }
     if (from_stdin && !read_stdin_addrs(&addrs)) {
         timeline_destroy(tl);
-        trace_free(t);
+        trace_reader_close(r);
         free(addrs.v);
         return 1;
     }
-    run_to(tl, target_of(&a, tl), false);
 
     enum mmu_access acc = a.write ? MMU_WRITE : a.exec ? MMU_EXEC : MMU_READ;
     FILE *f = stdout;
@@ -848,7 +906,7 @@ int cli_translate(int argc, char **argv)
     if (a.json)
         fputs("]\n", f);
     timeline_destroy(tl);
-    trace_free(t);
+    trace_reader_close(r);
     free(addrs.v);
     return fflush(stdout) == 0 ? 0 : 1;
 }

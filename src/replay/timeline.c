@@ -57,6 +57,14 @@ struct epoch {
 
 struct timeline {
     const struct trace *t;
+    /* Streaming (timeline_create_reader): t->ops[0..nops) is the batch
+     * being run, op base + i + 1 being t->ops[i]. Otherwise base is 0 and
+     * t->ops is the whole trace. */
+    struct trace_reader *reader;
+    uint64_t base;
+    bool read_end;    /* the reader has no more operations */
+    bool read_failed; /* ... because of an error, in read_err */
+    struct trace_error read_err;
     struct machine_config cfg;
     struct machine_range *ranges;
     struct machine *m;
@@ -584,8 +592,9 @@ static bool boot(struct timeline *tl, const struct event_sink *sink, struct trac
     return false;
 }
 
-struct timeline *timeline_create(const struct trace *t, const struct replay_options *o,
-                                 const struct timeline_params *p, struct trace_error *err)
+static struct timeline *create(const struct trace *t, struct trace_reader *r,
+                               const struct replay_options *o, const struct timeline_params *p,
+                               struct trace_error *err)
 {
     struct timeline *tl = calloc(1, sizeof *tl);
     if (tl == NULL) {
@@ -593,6 +602,7 @@ struct timeline *timeline_create(const struct trace *t, const struct replay_opti
         return NULL;
     }
     tl->t = t;
+    tl->reader = r;
     tl->rs.caption = TRACE_NO_TEXT;
     if (p != NULL) {
         tl->flags = p->flags;
@@ -642,6 +652,54 @@ struct timeline *timeline_create(const struct trace *t, const struct replay_opti
     return tl;
 }
 
+struct timeline *timeline_create(const struct trace *t, const struct replay_options *o,
+                                 const struct timeline_params *p, struct trace_error *err)
+{
+    return create(t, NULL, o, p, err);
+}
+
+struct timeline *timeline_create_reader(struct trace_reader *r, const struct replay_options *o,
+                                        const struct timeline_params *p, struct trace_error *err)
+{
+    /* The first batch completes the configuration (it comes before any
+     * operation), and its ids are the machine's first. */
+    size_t n;
+    if (!trace_reader_next(r, &n, err))
+        return NULL;
+    struct timeline_params sp;
+    memset(&sp, 0, sizeof sp);
+    if (p != NULL)
+        sp = *p;
+    sp.flags |= TIMELINE_NO_CHECKPOINTS;
+    struct timeline *tl = create(trace_reader_trace(r), r, o, &sp, err);
+    if (tl != NULL && n == 0)
+        tl->read_end = true;
+    return tl;
+}
+
+bool timeline_read_all(struct timeline *tl, struct trace_error *err)
+{
+    if (tl->reader == NULL)
+        return true;
+    /* Skip what is left of the batch, then read on without running. */
+    while (!tl->read_end) {
+        size_t n;
+        if (!trace_reader_next(tl->reader, &n, &tl->read_err)) {
+            tl->read_failed = true;
+            tl->read_end = true;
+        } else if (n == 0) {
+            tl->read_end = true;
+        }
+        tl->base = trace_reader_first(tl->reader);
+    }
+    if (tl->read_failed) {
+        if (err != NULL)
+            *err = tl->read_err;
+        return false;
+    }
+    return true;
+}
+
 void timeline_destroy(struct timeline *tl)
 {
     if (tl == NULL)
@@ -659,10 +717,39 @@ void timeline_destroy(struct timeline *tl)
 
 /* ---- moving ---- */
 
+/* Whether op pos+1 exists; when streaming, reads the next batch when the
+ * current one is done. */
+static bool have_op(struct timeline *tl)
+{
+    if (tl->pos - tl->base < tl->t->nops)
+        return true;
+    if (tl->reader == NULL || tl->read_end)
+        return false;
+    size_t n;
+    if (!trace_reader_next(tl->reader, &n, &tl->read_err)) {
+        tl->read_failed = true;
+        tl->read_end = true;
+        return false;
+    }
+    tl->base = trace_reader_first(tl->reader);
+    if (n == 0) {
+        tl->read_end = true;
+        return false;
+    }
+    if (!machine_reserve_ids(tl->m, tl->t->nids)) {
+        set_error(&tl->read_err, 0, 0, "", "out of memory (block ids)");
+        tl->read_failed = true;
+        tl->read_end = true;
+        tl->base += n; /* nothing of this batch runs */
+        return false;
+    }
+    return true;
+}
+
 /* Runs op pos+1 on the machine. */
 static void exec_op(struct timeline *tl)
 {
-    const struct op *op = &tl->t->ops[tl->pos];
+    const struct op *op = &tl->t->ops[tl->pos - tl->base];
     struct machine *m = tl->m;
     tl->cur_op = tl->pos + 1;
     tl->cur_line = op->line;
@@ -778,12 +865,12 @@ uint64_t timeline_pos(const struct timeline *tl)
 
 uint64_t timeline_len(const struct timeline *tl)
 {
-    return tl->t->nops;
+    return tl->base + tl->t->nops;
 }
 
 bool timeline_step(struct timeline *tl)
 {
-    if (tl->pos >= tl->t->nops)
+    if (!have_op(tl))
         return false;
     set_capture(tl, true, true);
     exec_op(tl);
@@ -795,7 +882,7 @@ bool timeline_step(struct timeline *tl)
  * events nobody will look at. The log, when logging, sees every operation. */
 static void run_until(struct timeline *tl, uint64_t k, bool logging)
 {
-    while (tl->pos < k) {
+    while (tl->pos < k && have_op(tl)) {
         set_capture(tl, k - tl->pos <= RECORD_TAIL, logging);
         exec_op(tl);
     }
@@ -851,10 +938,12 @@ bool timeline_back(struct timeline *tl)
 
 bool timeline_goto(struct timeline *tl, uint64_t k)
 {
-    if (k > tl->t->nops)
+    if (tl->reader == NULL && k > tl->t->nops)
         k = tl->t->nops;
     bool had = tl->ckpt;
     if (k < tl->pos) {
+        if (tl->reader != NULL)
+            return false; /* a stream runs forward only */
         if (!go_back(tl, k))
             return false;
     } else {
@@ -876,7 +965,7 @@ uint64_t timeline_run(struct timeline *tl, uint64_t limit_ops, unsigned break_ma
     if (counters)
         before = machine_stats(tl->m);
     for (;;) {
-        if (tl->pos >= tl->t->nops) {
+        if (tl->reader == NULL && tl->pos >= tl->t->nops) {
             stop = TIMELINE_STOP_END;
             break;
         }
@@ -884,9 +973,14 @@ uint64_t timeline_run(struct timeline *tl, uint64_t limit_ops, unsigned break_ma
             stop = TIMELINE_STOP_LIMIT;
             break;
         }
-        bool say = tl->t->ops[tl->pos].kind == OP_SAY;
-        /* With breakpoints any op may be the last: record them all. */
-        uint64_t left = tl->t->nops - tl->pos;
+        if (!have_op(tl)) {
+            stop = TIMELINE_STOP_END;
+            break;
+        }
+        bool say = tl->t->ops[tl->pos - tl->base].kind == OP_SAY;
+        /* With breakpoints any op may be the last: record them all. A
+         * stream's length is unknown: it records only at breakpoints. */
+        uint64_t left = tl->reader != NULL ? UINT64_MAX : tl->t->nops - tl->pos;
         if (limit_ops != 0 && limit_ops - done < left)
             left = limit_ops - done;
         set_capture(tl, break_mask != 0 || left <= RECORD_TAIL, true);
@@ -930,9 +1024,9 @@ const struct trace *timeline_trace(const struct timeline *tl)
 
 const struct op *timeline_op(const struct timeline *tl, uint64_t k)
 {
-    if (k == 0 || k > tl->t->nops)
+    if (k <= tl->base || k - tl->base > tl->t->nops)
         return NULL;
-    return &tl->t->ops[k - 1];
+    return &tl->t->ops[k - 1 - tl->base];
 }
 
 const struct event *timeline_events(const struct timeline *tl, size_t *n)

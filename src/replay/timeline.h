@@ -109,6 +109,26 @@ struct timeline_probe {
 struct timeline *timeline_create(const struct trace *t, const struct replay_options *o,
                                  const struct timeline_params *p, struct trace_error *err);
 
+/* A timeline that runs a trace while reading it (headless replay): as
+ * timeline_create, but the operations come from r batch by batch (see
+ * trace_reader_next) and are forgotten once run, so memory does not grow
+ * with the trace's length. It has no checkpoints (TIMELINE_NO_CHECKPOINTS is
+ * implied) and runs forward only: timeline_goto and timeline_back to an
+ * earlier operation return false. timeline_len() is the number of
+ * operations read so far, the whole trace's once timeline_run has stopped
+ * at the end or timeline_read_all has run. An error in the trace ends the
+ * operations like the end of the trace does; timeline_read_all reports it.
+ * Also fails (NULL, *err) on an error within the first 64 KiB of the trace.
+ * r must outlive the timeline; the caller closes it. */
+struct timeline *timeline_create_reader(struct trace_reader *r, const struct replay_options *o,
+                                        const struct timeline_params *p, struct trace_error *err);
+
+/* For a timeline made by timeline_create_reader: reads what is left of the
+ * trace without running it (after --at), so that timeline_len() counts the
+ * whole trace. Returns false with *err filled when the trace has an error,
+ * whether met now or earlier while running. Without a reader: true. */
+bool timeline_read_all(struct timeline *tl, struct trace_error *err);
+
 /* Frees the timeline and its machine. NULL is allowed. The trace is not freed. */
 void timeline_destroy(struct timeline *tl);
 

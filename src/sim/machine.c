@@ -95,6 +95,25 @@ static void diag(struct machine *m, enum diag_kind d, uint32_t id, uint64_t va)
 
 /* --- the id table ---------------------------------------------------------------- */
 
+bool machine_reserve_ids(struct machine *m, uint32_t nids)
+{
+    if (nids <= m->cfg.nids)
+        return true;
+    if (nids > (UINT32_C(1) << 28))
+        return false;
+    uint64_t have = m->ids->size / sizeof(struct idrec);
+    if (nids > have) {
+        /* Doubling: a trace read while it runs asks for a few more each batch. */
+        uint64_t want = have * 2 > nids ? have * 2 : nids;
+        if (want > (UINT32_C(1) << 28))
+            want = UINT32_C(1) << 28;
+        if (!tmem_grow(m->ids, want * sizeof(struct idrec)))
+            return false;
+    }
+    m->cfg.nids = nids;
+    return true;
+}
+
 static struct idrec rec_get(const struct machine *m, uint32_t id)
 {
     struct idrec r;

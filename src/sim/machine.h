@@ -126,6 +126,12 @@ struct machine *machine_create(const struct machine_config *cfg, const struct ev
 /* Frees everything. NULL is allowed. */
 void machine_destroy(struct machine *m);
 
+/* Lets the program use ids 0..nids-1 (a trace read while it runs meets new
+ * ids as it goes). Never shrinks. False, changing nothing, when nids is past
+ * the limit of machine_create (2^28), memory runs out, or a journal is
+ * attached to the machine's arrays (checkpoints need a fixed id table). */
+bool machine_reserve_ids(struct machine *m, uint32_t nids);
+
 /* Replaces the event sink (NULL: nobody listens). */
 void machine_set_sink(struct machine *m, const struct event_sink *sink);
 

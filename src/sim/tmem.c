@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+static size_t chunk_len(const struct tmem *m, uint64_t c);
+
 static uint64_t *bitmap_new(uint64_t nbits)
 {
     return calloc((size_t)((nbits + 63) / 64), sizeof(uint64_t));
@@ -41,6 +43,31 @@ struct tmem *tmem_create(uint64_t size)
         return NULL;
     }
     return m;
+}
+
+bool tmem_grow(struct tmem *m, uint64_t size)
+{
+    if (size <= m->size)
+        return true;
+    if (m->journal.save != NULL)
+        return false;
+    struct tmem *n = tmem_create(size);
+    if (n == NULL)
+        return false;
+    /* Only what was ever written differs from the new buffer's zeros. */
+    for (uint64_t c = 0; c < m->nchunks; c++) {
+        uint64_t bit = UINT64_C(1) << (c & 63);
+        if (!(m->written[c >> 6] & bit))
+            continue;
+        memcpy(n->data + (c << TMEM_CHUNK_SHIFT), m->data + (c << TMEM_CHUNK_SHIFT),
+               chunk_len(m, c));
+        n->written[c >> 6] |= bit;
+    }
+    struct tmem old = *m;
+    *m = *n;
+    *n = old;
+    tmem_destroy(n);
+    return true;
 }
 
 void tmem_destroy(struct tmem *m)

@@ -49,6 +49,12 @@ struct tmem {
  * lazily. Returns NULL if size is 0 or the reservation fails. */
 struct tmem *tmem_create(uint64_t size);
 
+/* Grows the buffer to size bytes (never shrinks), keeping its contents; the
+ * new bytes are zero. Only without a journal (a journal's saved chunks name
+ * the old buffer): returns false then, or when memory runs out (m is
+ * unchanged). The data pointer changes. */
+bool tmem_grow(struct tmem *m, uint64_t size);
+
 /* Frees m and its buffer. NULL is allowed. */
 void tmem_destroy(struct tmem *m);
 

@@ -95,6 +95,7 @@ struct parser {
      * first: loops cycle through a few call sites. */
     size_t caller_len[CALLER_MRU];
     uint32_t caller_text[CALLER_MRU];
+    bool no_callers; /* TRACE_READ_NO_CALLERS: callers are checked, not kept */
     /* mtrace: a '<' line waiting for its '>' */
     bool pend;
     uint32_t pend_line;
@@ -648,8 +649,13 @@ static bool next_tok(const char *s, size_t n, size_t *pos, bool comments, struct
     while (i < n && is_blank(s[i]))
         i++;
     *pos = i;
-    if (i >= n || (comments && s[i] == '#'))
+    if (i >= n || (comments && s[i] == '#')) {
+        /* An empty token where the line (or its comment) begins. */
+        t->s = s + i;
+        t->n = 0;
+        t->col = (unsigned)(i + 1);
         return false;
+    }
     size_t b = i;
     while (i < n && !is_blank(s[i]) && !(comments && s[i] == '#'))
         i++;
@@ -1185,7 +1191,7 @@ static bool native_line(struct parser *p, const char *s, size_t n)
             return false;
         {
             size_t before = ln.pos;
-            struct tok t;
+            struct tok t = {0};
             if (!want_size(p, &ln, "a size", 0, MAX_SIZE, &op.b))
                 return false;
             if (op.a && op.b > MAX_SIZE / op.a) {
@@ -1395,7 +1401,7 @@ static bool mtrace_line(struct parser *p, const char *s, size_t n)
             return fail(p, (unsigned)(b + 1), s + b, clen,
                         "expected a caller ending in '[0xADDR]', got '%.*s'",
                         (int)(clen > 60 ? 60 : clen), s + b);
-        if (!recent_caller(p, s + b, clen, &caller))
+        if (!p->no_callers && !recent_caller(p, s + b, clen, &caller))
             return false;
         ln.pos = e;
         while (ln.pos < n && is_blank(s[ln.pos]))
@@ -1702,6 +1708,114 @@ struct trace *trace_load(const char *path, struct trace_error *err)
     struct trace *t = trace_load_stream(f, path, err);
     fclose(f);
     return t;
+}
+
+/* ---------- reading while replaying ---------- */
+
+struct trace_reader {
+    struct parser p;
+    struct trace_error err; /* the parser's */
+    FILE *f;
+    bool own_f; /* opened here: closed by trace_reader_close */
+    bool eof;   /* the input is read and finished */
+    char *buf;  /* READ_BLOCK bytes */
+    uint64_t first;
+};
+
+struct trace_reader *trace_reader_open(const char *path, unsigned flags, struct trace_error *err)
+{
+    struct trace_error scratch;
+    struct trace_error *ep = err ? err : &scratch;
+    memset(ep, 0, sizeof *ep);
+    if (!path) {
+        snprintf(ep->msg, sizeof ep->msg, "no trace file given");
+        return NULL;
+    }
+    struct trace_reader *r = calloc(1, sizeof *r);
+    char *buf = malloc(READ_BLOCK);
+    if (!r || !buf) {
+        free(r);
+        free(buf);
+        snprintf(ep->msg, sizeof ep->msg, "out of memory");
+        return NULL;
+    }
+    r->buf = buf;
+    if (strcmp(path, "-") == 0) {
+        r->f = stdin;
+    } else {
+        r->f = fopen(path, "rb");
+        if (!r->f) {
+            int e = errno;
+            set_token(ep, path, strlen(path));
+            snprintf(ep->msg, sizeof ep->msg, "cannot open: %s", strerror(e));
+            free(r->buf);
+            free(r);
+            return NULL;
+        }
+        r->own_f = true;
+    }
+    if (!begin(&r->p, path, &r->err)) {
+        *ep = r->err;
+        trace_reader_close(r);
+        return NULL;
+    }
+    r->p.no_callers = (flags & TRACE_READ_NO_CALLERS) != 0;
+    return r;
+}
+
+bool trace_reader_next(struct trace_reader *r, size_t *n, struct trace_error *err)
+{
+    struct parser *p = &r->p;
+    struct trace *t = p->t;
+    r->first += t->nops;
+    t->nops = 0;
+    while (t->nops == 0 && !r->eof && !p->failed) {
+        size_t got = fread(r->buf, 1, READ_BLOCK, r->f);
+        if (got > 0 && !feed(p, r->buf, got))
+            break;
+        if (got < READ_BLOCK) {
+            if (ferror(r->f)) {
+                int e = errno;
+                const char *name = t->name;
+                fail(p, 0, name, strlen(name), "cannot read: %s", e ? strerror(e) : "I/O error");
+                p->err->line = 0;
+                break;
+            }
+            r->eof = true;
+            finish(p);
+        }
+    }
+    if (p->failed) {
+        t->nops = 0;
+        *n = 0;
+        if (err)
+            *err = r->err;
+        return false;
+    }
+    *n = t->nops;
+    return true;
+}
+
+const struct trace *trace_reader_trace(const struct trace_reader *r)
+{
+    return r->p.t;
+}
+
+uint64_t trace_reader_first(const struct trace_reader *r)
+{
+    return r->first;
+}
+
+void trace_reader_close(struct trace_reader *r)
+{
+    if (!r)
+        return;
+    if (r->p.t)
+        end(&r->p, false);
+    if (r->own_f)
+        fclose(r->f);
+    free(r->buf);
+    free(r);
 }
 
 void trace_free(struct trace *t)

@@ -145,6 +145,42 @@ struct trace *trace_load_stream(FILE *f, const char *name, struct trace_error *e
  * Lines may end in LF or CRLF; a line longer than 16 MiB is an error. */
 struct trace *trace_parse(const char *data, size_t len, const char *name, struct trace_error *err);
 
+/*
+ * Reading a trace while it is replayed (headless replay): the same parser and
+ * the same errors, but the operations arrive in batches (those of one 64 KiB
+ * block of input) and each batch is forgotten when the next is read, so a
+ * trace of any length costs memory only for its ids and texts.
+ *
+ * trace_reader_trace() is the trace read so far: its configuration is whole
+ * once the first batch has arrived (configuration lines come before the
+ * first operation), nids and the names grow as ids appear, and ops[0..nops)
+ * is the current batch, operation trace_reader_first() + i + 1 of the whole
+ * trace (1-based) being ops[i].
+ */
+struct trace_reader;
+
+/* mtrace callers ('@' parts) are checked but not kept: op.text is
+ * TRACE_NO_TEXT (for a replay that never shows them). */
+#define TRACE_READ_NO_CALLERS (1u << 0)
+
+/* Opens path ("-": stdin) for reading; flags TRACE_READ_*. Returns NULL with
+ * *err filled when the file cannot be opened or memory runs out. */
+struct trace_reader *trace_reader_open(const char *path, unsigned flags, struct trace_error *err);
+
+/* Reads on to the next batch: *n operations (0: the trace has ended, and
+ * was whole). Returns false with *err filled on any error trace_load reports
+ * (same line, column, token and message); the reader then stays failed. */
+bool trace_reader_next(struct trace_reader *r, size_t *n, struct trace_error *err);
+
+/* The trace read so far (above); valid until trace_reader_close. */
+const struct trace *trace_reader_trace(const struct trace_reader *r);
+
+/* Operations read before the current batch. */
+uint64_t trace_reader_first(const struct trace_reader *r);
+
+/* Closes the file (unless stdin) and frees everything. NULL is allowed. */
+void trace_reader_close(struct trace_reader *r);
+
 /* Frees the trace. NULL is allowed. */
 void trace_free(struct trace *t);
 

@@ -53,7 +53,7 @@ static void walk_table(struct walk *w, unsigned depth, uint64_t table, uint64_t 
                 add(w, va + ((w->pfn - first) << X86_PAGE_SHIFT), 0);
             continue;
         }
-        if (depth + 1 >= m->levels)
+        if (depth + 1 >= m->levels || depth + 1 >= sizeof m->level / sizeof m->level[0])
             continue;
         if ((addr >> X86_PAGE_SHIFT) == w->pfn)
             add(w, va, (uint8_t)(1 + m->level[depth + 1]));
