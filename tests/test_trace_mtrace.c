@@ -400,6 +400,113 @@ static void check_real_log(const char *name, size_t min_ops)
     free(text);
 }
 
+/* The same log with a blank at the end of every operation line: the fast
+ * reader of glibc's exact line shape declines such lines, so the general
+ * parser reads them; both must give the same trace. */
+static void check_fast_and_general_agree(const char *name)
+{
+    char path[4096];
+    data_path(path, sizeof path, name);
+    size_t len = 0;
+    char *text = slurp(path, &len);
+    assert_non_null(text);
+    char *padded = malloc(len * 2 + 1);
+    assert_non_null(padded);
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '\n' && i > 0 && text[i - 1] != '\n' && text[i - 1] != '\r')
+            padded[n++] = ' ';
+        padded[n++] = text[i];
+    }
+    assert_true(n > len);
+    struct trace_error e;
+    struct trace *fast = trace_parse(text, len, name, &e);
+    struct trace *gen = trace_parse(padded, n, name, &e);
+    assert_non_null(fast);
+    assert_non_null(gen);
+    assert_int_equal(fast->nops, gen->nops);
+    assert_int_equal(fast->nids, gen->nids);
+    assert_memory_equal(fast->ops, gen->ops, fast->nops * sizeof *fast->ops);
+    for (size_t i = 0; i < fast->nops; i++)
+        assert_string_equal(trace_text(fast, fast->ops[i].text), trace_text(gen, gen->ops[i].text));
+    for (uint32_t id = 0; id < fast->nids; id++)
+        assert_string_equal(trace_id_name(fast, id), trace_id_name(gen, id));
+    trace_free(fast);
+    trace_free(gen);
+    free(padded);
+    free(text);
+}
+
+static void glibc_shaped_lines_read_as_the_general_parser_reads_them(void **state)
+{
+    check_fast_and_general_agree("ls-usr.mtrace");
+    check_fast_and_general_agree("python3.mtrace");
+    check_fast_and_general_agree("sort.mtrace");
+    check_fast_and_general_agree("realloc-demo.mtrace");
+}
+
+static void near_glibc_shapes_are_read_or_refused_like_any_line(void **state)
+{
+    /* Extra blanks, 17 hex digits, upper case, decimal: still read. */
+    struct trace *t = parse("@ a[0x1]  +  0x10\t0x5\n"
+                            "@ a[0x1] + 0x00000000000000020 0X5\n"
+                            "@ a[0x1] + 0x30 5\n"
+                            "@ a[12] - 0x10\n");
+    assert_int_equal(t->nops, 4);
+    assert_int_equal(t->ops[0].a, 5);
+    assert_int_equal(t->ops[0].col, 11);
+    assert_string_equal(trace_id_name(t, t->ops[1].id), "0x20");
+    assert_int_equal(t->ops[1].a, 5);
+    assert_int_equal(t->ops[2].a, 5);
+    assert_int_equal(t->ops[3].id, t->ops[0].id);
+    assert_string_equal(trace_text(t, t->ops[3].text), "a[12]");
+    trace_free(t);
+    /* Near misses keep the general parser's errors and columns. */
+    expect_error("@ a[0x1] + 0x1g 0x5\n", 1, 12, "0x1g",
+                 "expected an address (0x... or (nil)), got '0x1g'");
+    expect_error("@ a[0x1] > 0x10 0x5\n", 1, 10, ">", "a '>' line without a '<' line before it");
+    expect_error("@ a[0x1] < 0x10\n@ a[0x1] + 0x10 0x5\n", 2, 10, "+",
+                 "a '<' line not followed by '>' (the '<' is on line 1)");
+    expect_error("@ a[0x1] - 0x10 0x5\n", 1, 17, "0x5", "unexpected '0x5', expected end of line");
+    expect_error("@ a[0x1] + 0x10\n", 1, 16, "", "expected a size, got end of line");
+}
+
+static void addresses_are_ids_by_value_in_every_table(void **state)
+{
+    /* Dense 16-aligned heap addresses (page leaves), unaligned ones and
+     * sparse ones, one per far-apart page, beyond the leaf budget (the
+     * plain table): each address keeps one id, and its name. */
+    size_t groups = 3, per = 4000, cap = groups * per * 2 * 48 + 64, n = 0;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t g = 0; g < groups; g++) {
+            for (size_t i = 0; i < per; i++) {
+                unsigned long long a = g == 0   ? 0x55d5c0a80000ull + 0x20ull * i
+                                       : g == 1 ? 0x7f0000001008ull + 0x18ull * i
+                                                : 0x100000000000ull + (0x10000ull * i) + 0x40;
+                n += (size_t)snprintf(s + n, cap - n, "@ p[0x1] %s 0x%llx%s\n", pass ? "-" : "+", a,
+                                      pass ? "" : " 0x10");
+            }
+        }
+    }
+    struct trace_error e;
+    struct trace *t = trace_parse(s, n, "ids", &e);
+    free(s);
+    assert_non_null(t);
+    size_t half = groups * per;
+    assert_int_equal(t->nops, 2 * half);
+    assert_int_equal(t->nids, half);
+    for (size_t i = 0; i < half; i++) {
+        assert_int_equal(t->ops[i].id, i);
+        assert_int_equal(t->ops[half + i].id, i);
+    }
+    assert_string_equal(trace_id_name(t, 1), "0x55d5c0a80020");
+    assert_string_equal(trace_id_name(t, (uint32_t)per + 1), "0x7f0000001020");
+    assert_string_equal(trace_id_name(t, (uint32_t)(2 * per) + 2), "0x100000020040");
+    trace_free(t);
+}
+
 static void real_log_of_ls_parses_with_matching_counts(void **state)
 {
     check_real_log("ls-usr.mtrace", 100);
@@ -478,6 +585,9 @@ int main(void)
         cmocka_unit_test(nil_free_is_harmless),
         cmocka_unit_test(bang_line_is_a_failed_realloc),
         cmocka_unit_test(realloc_pairs_survive_blank_lines_and_crlf),
+        cmocka_unit_test(glibc_shaped_lines_read_as_the_general_parser_reads_them),
+        cmocka_unit_test(near_glibc_shapes_are_read_or_refused_like_any_line),
+        cmocka_unit_test(addresses_are_ids_by_value_in_every_table),
         cmocka_unit_test(start_and_end_markers_may_repeat),
         cmocka_unit_test(lt_not_followed_by_gt_is_an_error),
         cmocka_unit_test(lt_at_the_end_is_unterminated),

@@ -53,13 +53,21 @@ struct str_table {
     size_t n;
 };
 
-/* A slot of the address table: a 32-bit tag of the key and (id + 1), 0 =
- * empty; the key itself is the id's entry in struct addr_names, so one cache
- * line holds eight slots, and nearby heap addresses land in nearby slots
- * (addr_slot). */
+/* A slot of the plain address table: a 32-bit tag of the key and (id + 1),
+ * 0 = empty; the key itself is the id's entry in struct addr_names, so one
+ * cache line holds eight slots. */
 struct addr_slot {
     uint32_t tag;
     uint32_t ref;
+};
+
+/* A slot of the table of pages: (the 4 KiB page of addresses + 1), 0 =
+ * empty, and the page's leaf, or NO_LEAF when its addresses are in the
+ * plain table. */
+struct page_slot {
+    uint64_t key;
+    uint32_t leaf;
+    uint32_t pad;
 };
 
 /* The ids of an mtrace (struct trace's intern): each id's address, and its
@@ -71,10 +79,31 @@ struct addr_names {
     char (*name)[20]; /* per id, "" until formatted; NULL until a name is asked for */
 };
 
+/*
+ * mtrace ids by address. A program's heap hands out 16-byte-aligned
+ * addresses densely, so the map is shaped like a page table: each 4 KiB page
+ * of addresses holding ids gets a leaf of 256 slots (id + 1, 0 = none), one
+ * per 16-byte-aligned address, found through a small hash of pages with the
+ * last page cached in front. Nearby blocks share a leaf, so a lookup costs a
+ * probe in a table that stays in cache plus one slot, usually cached too.
+ * Addresses that are not 16-aligned, and pages past the leaf budget (sparse
+ * addresses would cost a 1 KiB leaf per id), live in a plain hash table.
+ */
+#define LEAF_SHIFT 12
+#define LEAF_SLOTS 256
+#define NO_LEAF    UINT32_MAX
+
 struct addr_table {
-    struct addr_slot *slot;
-    size_t cap; /* a power of 2, or 0 */
+    struct addr_slot *slot; /* the plain table */
+    size_t cap;             /* a power of 2, or 0 */
     size_t n;
+    struct page_slot *page; /* the table of pages */
+    size_t pcap;            /* a power of 2, or 0 */
+    size_t pn;
+    uint32_t *leaf; /* nleaves * LEAF_SLOTS */
+    size_t nleaves, leaf_cap;
+    uint64_t last_key; /* page + 1 of the last lookup (0: none), and its leaf */
+    uint32_t last_leaf;
 };
 
 struct parser {
@@ -340,16 +369,6 @@ static bool intern_text(struct parser *p, const char *s, size_t n, uint32_t *han
     return true;
 }
 
-/* Where address a starts probing. Addresses within one 1 KiB block that
- * share their low 4 bits get consecutive slots from a random base (so a heap
- * walked in order stays in cache, and they never collide with each other);
- * other blocks and low bits get unrelated bases. */
-static size_t addr_slot(uint64_t a, size_t mask)
-{
-    uint64_t base = hash_u64((a >> 10) ^ ((a & 15) << 58));
-    return (size_t)(base + ((a >> 4) & 63)) & mask;
-}
-
 /* Records address a as the next id (*id); the names come later, on demand. */
 static bool new_addr_id(struct parser *p, uint64_t a, uint32_t *id)
 {
@@ -370,37 +389,34 @@ static bool new_addr_id(struct parser *p, uint64_t a, uint32_t *id)
     return true;
 }
 
-/* The id of mtrace address a (trace_id_name names it "0x..." in lower-case
- * hex). The table stays at most 3/4 full: a probe rarely leaves its cache
- * line, and the tag spares a look at the key of another address. */
-static bool intern_addr(struct parser *p, uint64_t a, uint32_t *id)
+/* The id of address a in the plain table, created on first sight. The table
+ * stays at most 3/4 full, and the tag spares a look at another key. */
+static bool plain_addr(struct parser *p, uint64_t a, uint32_t *id)
 {
     struct addr_table *tb = &p->addrs;
-    const struct addr_names *an = p->t->intern;
     if (tb->n + 1 > tb->cap / 4 * 3) {
-        /* Doubled in place and rebuilt from the keys (ids 0..n-1): realloc
-         * keeps the pages already touched, where a fresh table would fault
-         * in all of them again. */
         size_t nc = tb->cap ? tb->cap * 2 : 1024;
         if (nc > SIZE_MAX / 2 / sizeof *tb->slot)
             return fail_nomem(p);
-        struct addr_slot *ns = realloc(tb->slot, nc * sizeof *ns);
+        struct addr_slot *ns = calloc(nc, sizeof *ns);
         if (!ns)
             return fail_nomem(p);
-        memset(ns, 0, nc * sizeof *ns);
-        for (uint32_t i = 0; i < tb->n; i++) {
-            uint64_t k = an->addr[i];
-            size_t j = addr_slot(k, nc - 1);
+        const struct addr_names *an = p->t->intern;
+        for (size_t i = 0; i < tb->cap; i++) {
+            if (!tb->slot[i].ref)
+                continue;
+            size_t j = (size_t)hash_u64(an->addr[tb->slot[i].ref - 1]) & (nc - 1);
             while (ns[j].ref)
                 j = (j + 1) & (nc - 1);
-            ns[j].tag = (uint32_t)(k ^ (k >> 32));
-            ns[j].ref = i + 1;
+            ns[j] = tb->slot[i];
         }
+        free(tb->slot);
         tb->slot = ns;
         tb->cap = nc;
     }
+    const struct addr_names *an = p->t->intern;
     uint32_t tag = (uint32_t)(a ^ (a >> 32));
-    size_t j = addr_slot(a, tb->cap - 1);
+    size_t j = (size_t)hash_u64(a) & (tb->cap - 1);
     while (tb->slot[j].ref) {
         if (tb->slot[j].tag == tag && an->addr[tb->slot[j].ref - 1] == a) {
             *id = tb->slot[j].ref - 1;
@@ -416,12 +432,97 @@ static bool intern_addr(struct parser *p, uint64_t a, uint32_t *id)
     return true;
 }
 
+/* The leaf of page key (page + 1), NO_LEAF when its addresses go to the
+ * plain table: found, or made on first sight (a leaf while the budget
+ * allows: 64 leaves plus one per four ids, so leaves never cost more than
+ * 256 bytes per id beyond the first 64 KiB). False when memory runs out. */
+static bool page_leaf(struct parser *p, uint64_t key, uint32_t *leaf)
+{
+    struct addr_table *tb = &p->addrs;
+    if (tb->pn + 1 > tb->pcap / 2) {
+        size_t nc = tb->pcap ? tb->pcap * 2 : 256;
+        if (nc > SIZE_MAX / 2 / sizeof *tb->page)
+            return fail_nomem(p);
+        struct page_slot *ns = calloc(nc, sizeof *ns);
+        if (!ns)
+            return fail_nomem(p);
+        for (size_t i = 0; i < tb->pcap; i++) {
+            if (!tb->page[i].key)
+                continue;
+            size_t j = (size_t)hash_u64(tb->page[i].key) & (nc - 1);
+            while (ns[j].key)
+                j = (j + 1) & (nc - 1);
+            ns[j] = tb->page[i];
+        }
+        free(tb->page);
+        tb->page = ns;
+        tb->pcap = nc;
+    }
+    size_t j = (size_t)hash_u64(key) & (tb->pcap - 1);
+    while (tb->page[j].key) {
+        if (tb->page[j].key == key) {
+            *leaf = tb->page[j].leaf;
+            return true;
+        }
+        j = (j + 1) & (tb->pcap - 1);
+    }
+    uint32_t l = NO_LEAF;
+    if (tb->nleaves < 64 + (size_t)p->t->nids / 4 && tb->nleaves < NO_LEAF) {
+        if (!grow((void **)&tb->leaf, &tb->leaf_cap, (tb->nleaves + 1) * LEAF_SLOTS,
+                  sizeof *tb->leaf))
+            return fail_nomem(p);
+        l = (uint32_t)tb->nleaves++;
+        memset(tb->leaf + (size_t)l * LEAF_SLOTS, 0, LEAF_SLOTS * sizeof *tb->leaf);
+    }
+    tb->page[j].key = key;
+    tb->page[j].leaf = l;
+    tb->pn++;
+    *leaf = l;
+    return true;
+}
+
+/* The id of mtrace address a, created on first sight (trace_id_name names
+ * it "0x..." in lower-case hex). See struct addr_table. */
+static bool intern_addr(struct parser *p, uint64_t a, uint32_t *id)
+{
+    struct addr_table *tb = &p->addrs;
+    if (a & 15)
+        return plain_addr(p, a, id);
+    uint64_t key = (a >> LEAF_SHIFT) + 1; /* never 0: a >> 12 < 2^52 */
+    uint32_t leaf = tb->last_leaf;
+    if (key != tb->last_key) {
+        if (!page_leaf(p, key, &leaf))
+            return false;
+        tb->last_key = key;
+        tb->last_leaf = leaf;
+    }
+    if (leaf == NO_LEAF)
+        return plain_addr(p, a, id);
+    uint32_t *slot = tb->leaf + (size_t)leaf * LEAF_SLOTS + ((a >> 4) & (LEAF_SLOTS - 1));
+    if (*slot) {
+        *id = *slot - 1;
+        return true;
+    }
+    if (!new_addr_id(p, a, id))
+        return false;
+    /* new_addr_id does not move the leaves. */
+    *slot = *id + 1;
+    return true;
+}
+
 /* ---------- numbers ---------- */
 
 enum num_status {
     NUM_OK,
     NUM_BAD,
     NUM_RANGE,
+};
+
+/* Hex digit values + 1 (0: not a hex digit). */
+static const uint8_t hex_plus1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
 static int hex_digit(char c)
@@ -1338,8 +1439,146 @@ static bool recent_caller(struct parser *p, const char *s, size_t n, uint32_t *c
     return true;
 }
 
+/* Turns a checked mtrace line into its operation (struct op's comment in
+ * trace.h): oc is the operation character at column col, a the address (or
+ * nil), size the size of '+', '!' and '>'. The line's syntax is checked;
+ * what can still fail is memory and the id count. */
+static bool mt_emit(struct parser *p, char oc, unsigned col, uint32_t caller, uint64_t a, bool nil,
+                    uint64_t size)
+{
+    struct op op;
+    memset(&op, 0, sizeof op);
+    op.line = p->lineno;
+    op.col = col16(col);
+    op.id = TRACE_NO_ID;
+    op.id2 = TRACE_NO_ID;
+    op.text = caller;
+    switch (oc) {
+    case '+':
+        op.kind = OP_MALLOC;
+        op.a = size;
+        if (nil)
+            op.flags = OP_F_FAILED;
+        else if (intern_addr(p, a, &op.id))
+            op.flags = OP_F_TOUCH;
+        else
+            return false;
+        return push_op(p, &op);
+    case '-':
+        op.kind = OP_FREE;
+        if (nil)
+            op.flags = OP_F_NULL;
+        else if (!intern_addr(p, a, &op.id))
+            return false;
+        return push_op(p, &op);
+    case '!':
+        op.kind = OP_REALLOC;
+        op.a = size;
+        op.flags = OP_F_FAILED;
+        if (nil)
+            op.flags |= OP_F_NULL;
+        else if (!intern_addr(p, a, &op.id))
+            return false;
+        op.id2 = op.id;
+        return push_op(p, &op);
+    case '<':
+        p->pend = true;
+        p->pend_line = p->lineno;
+        p->pend_col = op.col;
+        p->pend_text = caller;
+        p->pend_flags = nil ? OP_F_NULL : 0;
+        p->pend_id = TRACE_NO_ID;
+        if (!nil && !intern_addr(p, a, &p->pend_id))
+            return false;
+        return true;
+    case '>':
+        op.kind = OP_REALLOC;
+        op.line = p->pend_line;
+        op.col = p->pend_col;
+        op.text = p->pend_text;
+        op.flags = p->pend_flags;
+        op.id = p->pend_id;
+        op.a = size;
+        if (nil) {
+            op.flags |= OP_F_FAILED;
+            op.id2 = op.id;
+        } else if (!intern_addr(p, a, &op.id2)) {
+            return false;
+        }
+        p->pend = false;
+        return push_op(p, &op);
+    default:
+        break;
+    }
+    return false;
+}
+
+/* "0x" and 1 to 16 hex digits at s[i..n), ending at n or at the character
+ * stop; returns where it ends (n or the stop), or 0 when the text is not
+ * exactly that (the general parser then looks at it). */
+static size_t fast_hex(const char *s, size_t i, size_t n, char stop, uint64_t *v)
+{
+    if (n - i < 3 || s[i] != '0' || s[i + 1] != 'x')
+        return 0;
+    i += 2;
+    size_t b = i;
+    uint64_t x = 0;
+    unsigned d;
+    while (i < n && (d = hex_plus1[(unsigned char)s[i]]) != 0) {
+        x = x << 4 | (d - 1);
+        i++;
+    }
+    if (i == b || i - b > 16 || (i < n && s[i] != stop))
+        return 0;
+    *v = x;
+    return i;
+}
+
+/* The common shape of an mtrace line, as glibc writes it, without the
+ * general tokenizer: "@ CALLER[0xADDR] OP 0xADDR[ 0xSIZE]" with single
+ * spaces. Returns 1 when the line was that (and was handled: false from
+ * mt_emit is -1), 0 when it is anything else (nothing changed: the general
+ * parser then reads it, and reports its errors). */
+static int mtrace_fast(struct parser *p, const char *s, size_t n)
+{
+    if (n < 12 || s[0] != '@' || s[1] != ' ' || is_blank(s[2]))
+        return 0;
+    const char *q = memchr(s + 2, ']', n - 2);
+    if (q == NULL || (size_t)(q - s) + 1 >= n || q[1] != ' ')
+        return 0;
+    size_t close = (size_t)(q - s);
+    size_t open = close;
+    while (open > 2 && s[open] != '[')
+        open--;
+    uint64_t where, a, size = 0;
+    if (s[open] != '[' || fast_hex(s, open + 1, close + 1, ']', &where) != close)
+        return 0;
+    size_t i = close + 2;
+    if (n - i < 5 || s[i + 1] != ' ')
+        return 0;
+    char oc = s[i];
+    unsigned col = (unsigned)(i + 1);
+    bool sized = oc == '+' || oc == '!' || oc == '>';
+    if (!sized && oc != '-' && oc != '<')
+        return 0;
+    if ((p->pend && oc != '>') || (!p->pend && oc == '>'))
+        return 0;
+    i = fast_hex(s, i + 2, n, ' ', &a);
+    if (i == 0 || (sized ? i == n : i != n))
+        return 0;
+    if (sized && fast_hex(s, i + 1, n, ' ', &size) != n)
+        return 0;
+    uint32_t caller = TRACE_NO_TEXT;
+    if (!p->no_callers && !recent_caller(p, s + 2, close - 1, &caller))
+        return -1;
+    return mt_emit(p, oc, col, caller, a, false, size) ? 1 : -1;
+}
+
 static bool mtrace_line(struct parser *p, const char *s, size_t n)
 {
+    int fast = mtrace_fast(p, s, n);
+    if (fast != 0)
+        return fast > 0;
     struct line ln = {s, n, 0};
     while (ln.pos < n && is_blank(s[ln.pos]))
         ln.pos++;
@@ -1419,86 +1658,17 @@ static bool mtrace_line(struct parser *p, const char *s, size_t n)
     if (p->pend && oc != '>')
         return mt_pending_error(p, o.col, o.s, o.n);
 
-    struct op op = {0};
-    op.line = p->lineno;
-    op.col = col16(o.col);
-    op.id = TRACE_NO_ID;
-    op.id2 = TRACE_NO_ID;
-    op.text = caller;
-    uint64_t a, size;
+    uint64_t a, size = 0;
     bool nil;
     if (!mt_addr(p, &ln, &a, &nil))
         return false;
-    switch (oc) {
-    case '+':
-        if (!mt_size(p, &ln, &size) || !mt_end(p, &ln))
-            return false;
-        op.kind = OP_MALLOC;
-        op.a = size;
-        if (nil)
-            op.flags = OP_F_FAILED;
-        else if (intern_addr(p, a, &op.id))
-            op.flags = OP_F_TOUCH;
-        else
-            return false;
-        return push_op(p, &op);
-    case '-':
-        if (!mt_end(p, &ln))
-            return false;
-        op.kind = OP_FREE;
-        if (nil)
-            op.flags = OP_F_NULL;
-        else if (!intern_addr(p, a, &op.id))
-            return false;
-        return push_op(p, &op);
-    case '!':
-        if (!mt_size(p, &ln, &size) || !mt_end(p, &ln))
-            return false;
-        op.kind = OP_REALLOC;
-        op.a = size;
-        op.flags = OP_F_FAILED;
-        if (nil)
-            op.flags |= OP_F_NULL;
-        else if (!intern_addr(p, a, &op.id))
-            return false;
-        op.id2 = op.id;
-        return push_op(p, &op);
-    case '<':
-        if (!mt_end(p, &ln))
-            return false;
-        p->pend = true;
-        p->pend_line = p->lineno;
-        p->pend_col = op.col;
-        p->pend_text = caller;
-        p->pend_flags = nil ? OP_F_NULL : 0;
-        p->pend_id = TRACE_NO_ID;
-        if (!nil && !intern_addr(p, a, &p->pend_id))
-            return false;
-        return true;
-    case '>':
-        if (!p->pend)
-            return fail(p, o.col, o.s, o.n, "a '>' line without a '<' line before it");
-        if (!mt_size(p, &ln, &size) || !mt_end(p, &ln))
-            return false;
-        op.kind = OP_REALLOC;
-        op.line = p->pend_line;
-        op.col = p->pend_col;
-        op.text = p->pend_text;
-        op.flags = p->pend_flags;
-        op.id = p->pend_id;
-        op.a = size;
-        if (nil) {
-            op.flags |= OP_F_FAILED;
-            op.id2 = op.id;
-        } else if (!intern_addr(p, a, &op.id2)) {
-            return false;
-        }
-        p->pend = false;
-        return push_op(p, &op);
-    default:
-        break;
-    }
-    return false;
+    if (oc == '>' && !p->pend)
+        return fail(p, o.col, o.s, o.n, "a '>' line without a '<' line before it");
+    if ((oc == '+' || oc == '!' || oc == '>') && !mt_size(p, &ln, &size))
+        return false;
+    if (!mt_end(p, &ln))
+        return false;
+    return mt_emit(p, oc, o.col, caller, a, nil, size);
 }
 
 /* ---------- lines, detection, streaming ---------- */
@@ -1629,6 +1799,8 @@ static struct trace *end(struct parser *p, bool ok)
     free(p->ids.slot);
     free(p->texts.slot);
     free(p->addrs.slot);
+    free(p->addrs.page);
+    free(p->addrs.leaf);
     struct trace *t = p->t;
     if (!ok || p->failed) {
         trace_free(t);
