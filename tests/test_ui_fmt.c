@@ -771,9 +771,85 @@ static void status_line_says_quiz(void **state)
     assert_null(strstr(l.text, "QUIZ"));
 }
 
+/* README.md, beside tests/ (PAGESIM_TEST_DATA is tests/data). */
+static char *read_readme(void)
+{
+    char path[4096];
+    const char *env = getenv("PAGESIM_TEST_DATA");
+    if (env && *env) {
+        snprintf(path, sizeof path, "%s/../../README.md", env);
+    } else {
+        const char *src = __FILE__;
+        const char *slash = strrchr(src, '/');
+        snprintf(path, sizeof path, "%.*s/../README.md", slash ? (int)(slash - src) : 1,
+                 slash ? src : ".");
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static char buf[1 << 17];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* A README table cell as plain text: trimmed, backticks dropped, "\|" as "|". */
+static void cell_text(const char *s, size_t n, char *out, size_t cap)
+{
+    while (n > 0 && *s == ' ') {
+        s++;
+        n--;
+    }
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap; i++) {
+        if (s[i] == '`')
+            continue;
+        if (s[i] == '\\' && i + 1 < n && s[i + 1] == '|')
+            continue;
+        out[k++] = s[i];
+    }
+    out[k] = '\0';
+}
+
+static void readme_key_table_matches_the_help_screen(void **state)
+{
+    const char *readme = read_readme();
+    assert_non_null(readme);
+    const char *row = strstr(readme, "| key | action |\n| --- | --- |\n");
+    assert_non_null(row);
+    row = strchr(strchr(row, '\n') + 1, '\n') + 1;
+    size_t i = 0;
+    struct fmt_line l;
+    for (; keys_help_line(&l, i) && l.len > 0 && l.role[0] == UI_TITLE; i++) {
+        if (row[0] != '|')
+            fprintf(stderr, "help line %zu (%s) has no README row\n", i, l.text);
+        assert_true(row[0] == '|');
+        const char *end = strchr(row, '\n');
+        /* The cell separator: the first " | " not escaped as "\|". */
+        const char *sep = row + 1;
+        while ((sep = strstr(sep, " | ")) != NULL && sep[-1] == '\\')
+            sep++;
+        assert_non_null(sep);
+        assert_true(sep < end);
+        char keys[64], action[160], want[FMT_LINE_MAX + 64];
+        cell_text(row + 1, (size_t)(sep - row - 1), keys, sizeof keys);
+        cell_text(sep + 3, (size_t)(end - sep - 3) - 1, action, sizeof action);
+        snprintf(want, sizeof want, "%-16s %s", keys, action);
+        assert_string_equal(l.text, want);
+        row = end + 1;
+    }
+    assert_true(i > 30);
+    /* The table has no row the help screen lacks. */
+    assert_true(row[0] != '|');
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(readme_key_table_matches_the_help_screen),
         cmocka_unit_test(frame_cell_glyph_and_role_follow_state_and_role),
         cmocka_unit_test(frame_group_shows_its_most_telling_frame),
         cmocka_unit_test(frames_per_cell_is_the_smallest_power_of_two_that_fits),
