@@ -930,7 +930,7 @@ static bool go_back(struct timeline *tl, uint64_t k)
 
 bool timeline_back(struct timeline *tl)
 {
-    if (tl->pos == 0)
+    if (tl->pos == 0 || tl->reader != NULL)
         return false;
     go_back(tl, tl->pos - 1);
     return true;

@@ -114,7 +114,9 @@ struct timeline *timeline_create(const struct trace *t, const struct replay_opti
  * trace_reader_next) and are forgotten once run, so memory does not grow
  * with the trace's length. It has no checkpoints (TIMELINE_NO_CHECKPOINTS is
  * implied) and runs forward only: timeline_goto and timeline_back to an
- * earlier operation return false. timeline_len() is the number of
+ * earlier operation return false. timeline_op() serves only the current
+ * batch (NULL for any other operation, and for the last one once the end has
+ * been read). timeline_len() is the number of
  * operations read so far, the whole trace's once timeline_run has stopped
  * at the end or timeline_read_all has run. An error in the trace ends the
  * operations like the end of the trace does; timeline_read_all reports it.

@@ -99,7 +99,7 @@ bool machine_reserve_ids(struct machine *m, uint32_t nids)
 {
     if (nids <= m->cfg.nids)
         return true;
-    if (nids > (UINT32_C(1) << 28))
+    if (nids > (UINT32_C(1) << 28) || m->ids->journal.save != NULL)
         return false;
     uint64_t have = m->ids->size / sizeof(struct idrec);
     if (nids > have) {

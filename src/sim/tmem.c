@@ -166,6 +166,10 @@ uint64_t tmem_hash(const struct tmem *m, uint64_t h)
         size_t n = chunk_len(m, c);
         if (all_zero(p, n))
             continue;
+        /* Trailing zeros are not hashed: the same contents in a longer
+         * buffer (tmem_grow) hash the same. */
+        while (p[n - 1] == 0)
+            n--;
         for (int i = 0; i < 8; i++) {
             h ^= (c >> (8 * i)) & 0xFF;
             h *= prime;

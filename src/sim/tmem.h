@@ -83,13 +83,26 @@ static inline void tmem_touch(struct tmem *m, uint64_t off, uint64_t len)
     tmem_touch_slow(m, off, len);
 }
 
+/* True when tmem_touch() on any range inside the chunk holding off would do
+ * nothing now (the chunk was written before and, with a journal attached,
+ * already saved in this epoch): stays true until the next tmem_epoch() or
+ * tmem_set_journal(). off must lie inside the buffer. Changes nothing. */
+static inline bool tmem_chunk_touched(const struct tmem *m, uint64_t off)
+{
+    uint64_t c = off >> TMEM_CHUNK_SHIFT;
+    uint64_t bit = UINT64_C(1) << (c & 63);
+    return (m->written[c >> 6] & bit) && (m->journal.save == NULL || (m->dirty[c >> 6] & bit));
+}
+
 /* Overwrites chunk with data (len bytes, the chunk's length), without
  * journaling: the undo path. */
 void tmem_restore_chunk(struct tmem *m, uint64_t chunk, const uint8_t *data, size_t len);
 
 /* Hashes the buffer's contents, folded into h: equal contents give equal
- * hashes, however they were reached. Reads only chunks ever written (the rest
- * are zero) and treats an all-zero chunk as never written. Allocates nothing. */
+ * hashes, however they were reached and whatever the buffers' sizes (bytes
+ * past the end of the shorter count as zeros). Reads only chunks ever
+ * written (the rest are zero) and treats an all-zero chunk as never written.
+ * Allocates nothing. */
 uint64_t tmem_hash(const struct tmem *m, uint64_t h);
 
 #endif

@@ -77,6 +77,7 @@ struct addr_names {
     uint64_t *addr; /* per id */
     size_t cap;
     char (*name)[20]; /* per id, "" until formatted; NULL until a name is asked for */
+    size_t name_cap;  /* ids name has room for (a trace being read gains ids) */
 };
 
 /*
@@ -706,8 +707,15 @@ const char *trace_id_name(const struct trace *t, uint32_t id)
     struct addr_names *an = t->intern;
     if (an) {
         /* An mtrace id: its name is formatted the first time it is asked for. */
-        if (!an->name && !(an->name = calloc(an->cap, sizeof *an->name)))
-            return "?";
+        if (id >= an->name_cap) {
+            /* First asked for, or the trace has gained ids since (a reader). */
+            char(*nn)[20] = realloc(an->name, an->cap * sizeof *an->name);
+            if (!nn)
+                return "?";
+            memset(nn + an->name_cap, 0, (an->cap - an->name_cap) * sizeof *nn);
+            an->name = nn;
+            an->name_cap = an->cap;
+        }
         if (an->name[id][0] == '\0')
             snprintf(an->name[id], sizeof an->name[id], "0x%llx", (unsigned long long)an->addr[id]);
         return an->name[id];
