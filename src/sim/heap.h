@@ -104,6 +104,10 @@ bool heap_realloc(struct heap *h, uint32_t id, uint64_t va, uint64_t old_size, b
 void heap_zero(struct heap *h, uint64_t va, uint64_t len);
 
 struct heap_stats heap_stats(const struct heap *h);
+
+/* heap_stats(h).corruptions without building the whole struct: the count
+ * the machine compares around every operation. Can't fail. */
+uint64_t heap_corruptions(const struct heap *h);
 uint64_t heap_threshold(const struct heap *h);
 
 /* Walks the small-block heap in address order with side-effect-free probes:

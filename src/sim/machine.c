@@ -360,7 +360,7 @@ static void update_peak(struct machine *m)
  * what it found overwritten meanwhile. */
 static uint64_t corruptions(const struct machine *m)
 {
-    return heap_stats(m->heap).corruptions;
+    return heap_corruptions(m->heap);
 }
 
 static void check_corruption(struct machine *m, uint64_t before, uint32_t id, uint64_t va)
@@ -502,29 +502,40 @@ static void access_range(struct machine *m, uint32_t id, uint64_t va, uint64_t l
 {
     m->st.accesses++;
     while (len > 0) {
-        struct mmu_request rq = {va, acc, user, false};
-        struct mmu_result res;
-        if (!mmu_translate(&m->mmu, &rq, &res)) {
-            if (res.fault.vector == X86_VEC_GP)
-                m->st.gp_faults++;
-            else
-                m->st.page_faults++;
-            diag(m, DIAG_PAGE_FAULT, id, va);
-            return;
+        uint64_t pa, ps;
+        unsigned flags;
+        if (!user && mmu_translate_quick(&m->mmu, va, acc, &pa, &flags)) {
+            ps = X86_PAGE_SIZE; /* a quick hit: only 4 KiB pages are cached */
+        } else {
+            struct mmu_request rq = {va, acc, user, false};
+            struct mmu_result res;
+            if (!mmu_translate(&m->mmu, &rq, &res)) {
+                if (res.fault.vector == X86_VEC_GP)
+                    m->st.gp_faults++;
+                else
+                    m->st.page_faults++;
+                diag(m, DIAG_PAGE_FAULT, id, va);
+                return;
+            }
+            pa = res.pa;
+            ps = res.page_size != 0 ? res.page_size : X86_PAGE_SIZE;
         }
-        uint64_t ps = res.page_size != 0 ? res.page_size : X86_PAGE_SIZE;
         uint64_t n = ps - (va & (ps - 1));
         if (n > len)
             n = len;
-        if (acc == MMU_WRITE)
-            phys_fill(m->phys, res.pa, pattern, n);
+        if (acc == MMU_WRITE) {
+            if (n == 1)
+                phys_store8(m->phys, pa, pattern); /* the replay's one-byte touch */
+            else
+                phys_fill(m->phys, pa, pattern, n);
+        }
         if (event_listening(&m->sink)) {
             struct event ev;
             memset(&ev, 0, sizeof ev);
             ev.kind = EV_ACCESS;
             ev.id = id;
             ev.va = va;
-            ev.pa = res.pa;
+            ev.pa = pa;
             ev.size = n;
             ev.extra = (uint64_t)acc;
             ev.code = user ? 3 : 0; /* the CPL */

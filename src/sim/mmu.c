@@ -41,7 +41,10 @@
  * The TLB-hit path is the hot one (every access of a replay): it reads the
  * mode, asks the TLB for a pointer to its entry (no copy), checks the rights
  * with two masks, and writes only the result fields the contract names
- * (never the steps array, which is valid only up to nsteps).
+ * (never the steps array, which is valid only up to nsteps). Its supervisor
+ * case also exists inline in mmu.h (mmu_translate_quick), for the heap's
+ * metadata and the replay's accesses; the two must count and change the
+ * same (tests/test_fastpath.c runs machines with and without it).
  *
  * Events (only when someone listens): EV_WALK_STEP for every step of the
  * result (the PAE PDPTE register included, with its would-be address),

@@ -32,11 +32,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpu.h"
 #include "event.h"
+#include "tlb.h"
+#include "x86.h"
 
-struct cpu;
 struct phys;
-struct tlb;
 
 enum mmu_access {
     MMU_READ,
@@ -112,6 +113,71 @@ struct mmu {
  * Unless rq->probe, sets A/D bits, fills the TLB, sets CR2 on a #PF, and
  * emits events (TLB hit/miss/fill/evict, walk steps, A/D, fault). */
 bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu_result *res);
+
+/*
+ * The TLB-hit path of mmu_translate() for a supervisor access (not a probe)
+ * that needs only the physical address (the heap's metadata loads and
+ * stores, the machine's supervisor accesses), inline so that a hit makes no
+ * call. When
+ * mmu_translate() would serve rq = {va, acc, user false, probe false} from a
+ * TLB hit without a walk (paging on, va canonical in 4-level paging, only
+ * 4 KiB pages cached, nobody listening, the entry allows the access as
+ * tlb_allows() says), does exactly what it does then -- counts one TLB hit
+ * and, when the entry was not its set's most recently used way, makes it so
+ * (tlb_promote_hit), nothing else -- stores the physical address in
+ * *pa and the entry's TLB_F_* flags in *flags, and returns true. In every
+ * other case changes nothing and returns false: then call mmu_translate(),
+ * which does the rest.
+ */
+static inline bool mmu_translate_quick(const struct mmu *m, uint64_t va, enum mmu_access acc,
+                                       uint64_t *pa, unsigned *flags_out)
+{
+    const struct cpu *c = m->cpu;
+    struct tlb *t = m->tlb;
+    uint64_t cr0 = c->cr0;
+    if (!(cr0 & X86_CR0_PG) || t == NULL || t->s.sizes != 1 || event_listening(&t->sink))
+        return false;
+    if ((c->cr4 & X86_CR4_PAE) && (c->efer & X86_EFER_LME)) {
+        if ((va + (UINT64_C(1) << 47)) >> 48 != 0)
+            return false; /* not canonical: #GP, mmu_translate reports it */
+    } else {
+        va &= UINT64_C(0xFFFFFFFF);
+    }
+    /* As tlb_lookup_quick: only 4 KiB pages are cached, so the stored va
+     * names the page, and the first way holding it is the one a lookup finds. */
+    uint64_t page_va = va & ~UINT64_C(0xFFF);
+    const struct tlb_entry *e = t->e + (size_t)((va >> 12) & t->set_mask) * t->nways;
+    const struct tlb_entry *end = e + t->nways;
+    while (e->va != page_va) {
+        if (++e == end)
+            return false; /* a miss: mmu_translate counts it and walks */
+    }
+    /* A way that matches without the MRU flag is a hit on another way (its
+     * stamp and the flag move: tlb_promote_hit), or for page 0 maybe an
+     * invalid way, all zeros: the general path sorts that out. */
+    if (!e->mru && page_va == 0)
+        return false;
+    /* tlb_allows() for a supervisor access: a write needs the cached D (and
+     * R/W with CR0.WP=1), a fetch needs XD clear, a read needs nothing. */
+    unsigned flags = e->flags;
+    if (acc == MMU_WRITE) {
+        unsigned need = TLB_F_D | ((cr0 & X86_CR0_WP) ? TLB_F_RW : 0);
+        if ((flags & need) != need)
+            return false;
+    } else if (acc == MMU_EXEC) {
+        if (flags & TLB_F_XD)
+            return false;
+    } else if (acc != MMU_READ) {
+        return false;
+    }
+    if (e->mru)
+        tlb_count_hit(t);
+    else
+        tlb_promote_hit(t, e);
+    *pa = e->pa | (va & UINT64_C(0xFFF));
+    *flags_out = flags;
+    return true;
+}
 
 /* "PML4E", "PDPTE", "PDE", "PTE". */
 const char *mmu_level_name(enum walk_level lvl);

@@ -23,7 +23,9 @@
  *
  * The scalars (LRU clock, counters, per-size counts) live in one struct that
  * replay/ saves and restores as a blob; the event sink is configuration, not
- * state, and stays out of it.
+ * state, and stays out of it. So is the generation (tlb_generation), bumped
+ * by every change a lookup's outcome depends on, which lets the heap serve
+ * repeated hits on a page without repeating the lookup.
  */
 #include "tlb.h"
 
@@ -148,6 +150,7 @@ static inline void touch_set(struct tlb *t, unsigned base)
 static void drop(struct tlb *t, unsigned k)
 {
     struct tlb_entry *e = &t->e[k];
+    t->gen++;
     count_sub(t, size_index(e->shift));
     tmem_touch(t->mem, (uint64_t)k * sizeof *e, sizeof *e);
     memset(e, 0, sizeof *e);
@@ -158,6 +161,7 @@ static void drop(struct tlb *t, unsigned k)
 static void make_mru(struct tlb *t, unsigned base, unsigned k)
 {
     touch_set(t, base);
+    t->gen++;
     struct tlb_entry *e = &t->e[base];
     for (unsigned w = 0; w < t->nways; w++)
         e[w].mru = 0;
@@ -198,6 +202,7 @@ void tlb_destroy(struct tlb *t)
 
 void tlb_set_sink(struct tlb *t, const struct event_sink *sink)
 {
+    t->gen++;
     if (sink != NULL) {
         t->sink = *sink;
     } else {
@@ -228,6 +233,13 @@ const struct tlb_entry *tlb_lookup_slow(struct tlb *t, uint64_t va)
         emit(t, EV_TLB_HIT, va, e->pa | (va & (size - 1)), size, 0, 0);
     }
     return e;
+}
+
+void tlb_promote_hit(struct tlb *t, const struct tlb_entry *e)
+{
+    unsigned k = (unsigned)(e - t->e);
+    make_mru(t, k - k % t->nways, k);
+    t->s.stats.hits++;
 }
 
 bool tlb_lookup(struct tlb *t, uint64_t va, struct tlb_entry *out)
@@ -309,6 +321,7 @@ bool tlb_fill(struct tlb *t, const struct tlb_entry *e, struct tlb_entry *evicte
     }
 
     touch_set(t, base);
+    t->gen++;
     if (mru_e != NULL)
         mru_e->mru = 0;
     slot->va = page_va;
@@ -373,6 +386,7 @@ unsigned tlb_flush(struct tlb *t, bool keep_global)
         dropped++;
     }
     t->s.stats.flushes++;
+    t->gen++;
     if (event_listening(&t->sink))
         emit(t, EV_TLB_FLUSH, 0, 0, 0, dropped, keep_global ? 1 : 0);
     return dropped;
@@ -423,4 +437,5 @@ void tlb_scalars_save(const struct tlb *t, void *dst)
 void tlb_scalars_load(struct tlb *t, const void *src)
 {
     memcpy(&t->s, src, sizeof t->s);
+    t->gen++;
 }

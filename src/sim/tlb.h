@@ -80,6 +80,7 @@ struct tlb {
     uint64_t set_mask;      /* nsets - 1 */
     struct event_sink sink; /* emit == NULL: nobody listens */
     struct tlb_scalars s;
+    uint64_t gen; /* tlb_generation(); not state: never saved or hashed */
 };
 
 /* Creates an empty TLB of entries entries in sets of ways. entries must be a
@@ -133,6 +134,35 @@ static inline const struct tlb_entry *tlb_lookup_quick(struct tlb *t, uint64_t v
     *miss = true;
     return NULL;
 }
+
+/* A number that changes whenever anything a lookup's outcome depends on may
+ * have changed: an entry (fill, drop, flush, INVLPG), a set's most recently
+ * used way, the page sizes present, the sink, a scalars load. A caller that
+ * saw tlb_lookup_quick() hit an entry may serve the same page again, with
+ * tlb_count_hit(), for as long as the generation stays the same (and the
+ * conditions outside the TLB, such as the paging mode, stay as they were):
+ * the lookup would hit the same entry and change nothing but the hit count.
+ * Changes only through tlb.c; host-side, not part of the machine's state.
+ * Note that writes to the entry array that bypass tlb.c (tmem restores by
+ * replay/) do not change it: such callers reload the scalars, which does. */
+static inline uint64_t tlb_generation(const struct tlb *t)
+{
+    return t->gen;
+}
+
+/* Counts one TLB hit: what tlb_lookup_quick() does on a hit on its set's
+ * most recently used way, for a caller that knows (tlb_generation()) that the
+ * lookup would be such a hit. Can't fail. */
+static inline void tlb_count_hit(struct tlb *t)
+{
+    t->s.stats.hits++;
+}
+
+/* What tlb_lookup_ref() does on a hit of the valid entry e (one of t's
+ * entries) that is not its set's most recently used way, when nobody
+ * listens: makes e the set's most recently used way and counts a hit. For
+ * mmu_translate_quick(), which found e as the lookup would. Can't fail. */
+void tlb_promote_hit(struct tlb *t, const struct tlb_entry *e);
 
 /* tlb_lookup without the copy: on a hit makes the entry most recently used,
  * counts a hit and returns it (valid until the next call that changes t); on

@@ -5,11 +5,47 @@
  */
 #include "tmem.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 static size_t chunk_len(const struct tmem *m, uint64_t c);
+
+/* Large buffers are touched a page at a time as the machine runs, and on a
+ * virtual machine each first touch of a host page is a costly fault: a
+ * buffer of at least HUGE_MIN bytes is aligned to HUGE_SIZE and asks for
+ * transparent huge pages, so that one fault maps 2 MiB (memory is still
+ * taken only where touched, 2 MiB at a time). Where the host has none, the
+ * advice is ignored. */
+#define HUGE_SIZE (UINT64_C(2) << 20)
+#define HUGE_MIN  (UINT64_C(2) << 20)
+
+/* An anonymous, lazily backed, zeroed mapping of len bytes (a multiple of
+ * the chunk size), or NULL. */
+static uint8_t *map_buffer(uint64_t len)
+{
+    const int prot = PROT_READ | PROT_WRITE;
+    const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+#if defined(MADV_HUGEPAGE)
+    if (len >= HUGE_MIN) {
+        void *p = mmap(NULL, (size_t)(len + HUGE_SIZE), prot, flags, -1, 0);
+        if (p != MAP_FAILED) {
+            uintptr_t a = (uintptr_t)p;
+            uintptr_t start = (a + (uintptr_t)HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1);
+            uintptr_t end = start + (uintptr_t)len;
+            if (start > a)
+                munmap(p, start - a);
+            if (a + (uintptr_t)(len + HUGE_SIZE) > end)
+                munmap((void *)end, a + (uintptr_t)(len + HUGE_SIZE) - end);
+            madvise((void *)start, (size_t)len, MADV_HUGEPAGE);
+            return (uint8_t *)start;
+        }
+    }
+#endif
+    void *p = mmap(NULL, (size_t)len, prot, flags, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
 
 static uint64_t *bitmap_new(uint64_t nbits)
 {
@@ -24,9 +60,8 @@ struct tmem *tmem_create(uint64_t size)
     struct tmem *m = calloc(1, sizeof *m);
     if (m == NULL)
         return NULL;
-    void *p = mmap(NULL, (size_t)rounded, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) {
+    uint8_t *p = map_buffer(rounded);
+    if (p == NULL) {
         free(m);
         return NULL;
     }

@@ -11,6 +11,8 @@
  *
  * The buffer is reserved with mmap(MAP_NORESERVE): a 4 GiB buffer costs no
  * memory until it is touched, and reads of untouched chunks return zeros.
+ * Buffers of 2 MiB or more ask for transparent huge pages (first touches
+ * then cost one host fault per 2 MiB instead of one per 4 KiB).
  *
  * Writers must call tmem_touch() on a range before changing it; tmem_data()
  * gives the bytes. Readers read tmem_data() directly.
