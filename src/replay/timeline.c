@@ -935,6 +935,17 @@ static bool go_back(struct timeline *tl, uint64_t k)
     return true;
 }
 
+uint64_t timeline_advance(struct timeline *tl, uint64_t target, uint64_t limit_ops)
+{
+    uint64_t done = 0;
+    while (tl->pos < target && done < limit_ops && have_op(tl)) {
+        set_capture(tl, target - tl->pos <= RECORD_TAIL, true);
+        exec_op(tl);
+        done++;
+    }
+    return done;
+}
+
 bool timeline_back(struct timeline *tl)
 {
     if (tl->pos == 0 || tl->reader != NULL)

@@ -153,6 +153,14 @@ bool timeline_back(struct timeline *tl);
  * checkpoint (the move still completes, checkpoints are then disabled). */
 bool timeline_goto(struct timeline *tl, uint64_t k);
 
+/* One step of a long forward move to target, for a caller that moves in
+ * steps to stay responsive: runs at most limit_ops operations toward target
+ * (never past it, nor past the end) and records events as timeline_goto(tl,
+ * target) would, only for the operations close to target, so the history
+ * ends up as after one timeline_goto. Returns the number of operations run
+ * (0 at target or at the end). */
+uint64_t timeline_advance(struct timeline *tl, uint64_t target, uint64_t limit_ops);
+
 /* Runs at most limit_ops operations (0: no limit), stopping early after an
  * operation that matches break_mask (TIMELINE_BREAK_*; 0: none) or at the
  * end. Returns the number of operations run; *why says why it stopped and

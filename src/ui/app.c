@@ -308,8 +308,7 @@ static void go_chunk(struct ui *ui)
             moved(ui);
             return;
         }
-        enum timeline_stop why;
-        timeline_run(ui->tl, BATCH_OPS, 0, &why, NULL);
+        timeline_advance(ui->tl, ui->go_target, BATCH_OPS);
         if (now_ns() >= deadline)
             break;
     }
@@ -320,6 +319,11 @@ static void go_chunk(struct ui *ui)
 static void go_cancel(struct ui *ui)
 {
     ui->going = false;
+    /* The move recorded no events this far from its target: run the
+     * operation the cursor stops on again, for its events (a step back from
+     * a checkpoint and one step: a fraction of a millisecond). */
+    if (timeline_back(ui->tl))
+        timeline_step(ui->tl);
     snprintf(ui->note, sizeof ui->note, "stopped at op %llu (go to op %llu cancelled)",
              (unsigned long long)timeline_pos(ui->tl), (unsigned long long)ui->go_target);
     moved(ui);

@@ -40,6 +40,22 @@ screen | grep -q "going to op"
 [ $? -ne 0 ]
 ok $? "the progress note is gone at the end"
 
+# The Log view's history is what one move to the end records: the boot's
+# events, then the last operations' only (not the tail of every chunk).
+keys 6
+for _ in $(seq 1 80); do keys PPage; done
+sleep 0.5
+first=
+for _ in 1 2 3 4 5 6; do # past the boot's events, a page at a time
+    first=$(screen | sed -nE 's/^([0-9]+) L[0-9]+ .*/\1/p' | head -n 1)
+    [ -n "$first" ] && break
+    keys NPage
+    sleep 0.3
+done
+[ -n "$first" ] && [ "$first" -ge $((nops - 64)) ]
+ok $? "after >, the Log view holds the last operations' events only (first: op ${first:-?})"
+keys 1
+
 keys '<'
 wait_for "op 0/$nops " 5
 ok $? "< goes back to the start at once"
