@@ -403,6 +403,39 @@ static void history_drops_events_after_the_cursor(void **state)
     trace_free(t);
 }
 
+static void advancing_in_steps_records_what_one_goto_records(void **state)
+{
+    (void)state;
+    char *text = random_trace(77, "pae", 3000);
+    struct trace *t = parse(text);
+    free(text);
+    struct timeline *one = make(t, NULL, NULL);
+    struct timeline *steps = make(t, NULL, NULL);
+    uint64_t target = 2500;
+    timeline_goto(one, target);
+    uint64_t runs = 0;
+    while (timeline_advance(steps, target, 97) > 0)
+        runs++;
+    assert_true(runs > 20);
+    assert_int_equal(timeline_pos(steps), target);
+    assert_int_equal(timeline_advance(steps, target, 97), 0); /* never past the target */
+    assert_hex_equal(timeline_hash(steps), timeline_hash(one));
+    size_t n1, n2;
+    const struct event *e1 = timeline_events(one, &n1);
+    const struct event *e2 = timeline_events(steps, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(e1, e2, n1 * sizeof *e1);
+    assert_int_equal(timeline_history_count(steps), timeline_history_count(one));
+    for (size_t i = 0; i < timeline_history_count(one); i++) {
+        assert_int_equal(timeline_history_at(steps, i)->op, timeline_history_at(one, i)->op);
+        assert_memory_equal(&timeline_history_at(steps, i)->ev, &timeline_history_at(one, i)->ev,
+                            sizeof(struct event));
+    }
+    timeline_destroy(one);
+    timeline_destroy(steps);
+    trace_free(t);
+}
+
 struct log_count {
     uint64_t events;
     uint64_t last_op;
@@ -598,6 +631,7 @@ int main(void)
         cmocka_unit_test(breakpoints_stop_after_matching_operation),
         cmocka_unit_test(events_of_last_operation_are_kept),
         cmocka_unit_test(history_drops_events_after_the_cursor),
+        cmocka_unit_test(advancing_in_steps_records_what_one_goto_records),
         cmocka_unit_test(log_callback_sees_each_operation_once),
         cmocka_unit_test(translate_probe_changes_nothing),
         cmocka_unit_test(shared_options_parse_and_reject),
