@@ -567,6 +567,24 @@ static void print_text_summary(const struct args *a, const struct timeline *tl)
             (unsigned long long)cpu->efer, cpu_mode_name(cpu_paging_mode(cpu)), cpu->maxphyaddr);
 }
 
+/* The end of a replay that reached its target: --save-ram, then the summary
+ * (JSON or text), flushed. Returns the exit status. */
+static int finish_replay(const struct args *a, const struct timeline *tl)
+{
+    int rc = 0;
+    if (a->save_ram != NULL && !save_ram(a->save_ram, timeline_machine(tl)))
+        rc = 1;
+    if (rc == 0) {
+        if (a->json)
+            print_json_summary(a, tl);
+        else
+            print_text_summary(a, tl);
+    }
+    if (fflush(stdout) != 0)
+        rc = 1;
+    return rc;
+}
+
 int cli_replay(int argc, char **argv)
 {
     struct args a;
@@ -599,13 +617,10 @@ int cli_replay(int argc, char **argv)
             return 1;
         }
         if (!a.log && a.save_ram == NULL) {
-            if (a.json)
-                print_json_summary(&a, tl);
-            else
-                print_text_summary(&a, tl);
+            int rc = finish_replay(&a, tl);
             timeline_destroy(tl);
             trace_free(t);
-            return fflush(stdout) == 0 ? 0 : 1;
+            return rc;
         }
         timeline_destroy(tl);
         trace_free(t);
@@ -617,50 +632,28 @@ int cli_replay(int argc, char **argv)
         struct timeline *tl = run_streamed(&a, &r);
         if (tl == NULL)
             return 1;
-        int rc = 0;
-        if (a.save_ram != NULL && !save_ram(a.save_ram, timeline_machine(tl)))
-            rc = 1;
-        if (rc == 0) {
-            if (a.json)
-                print_json_summary(&a, tl);
-            else
-                print_text_summary(&a, tl);
-        }
+        int rc = finish_replay(&a, tl);
         timeline_destroy(tl);
         trace_reader_close(r);
-        if (fflush(stdout) != 0)
-            rc = 1;
         return rc;
     }
 
+    /* --log: the whole trace is loaded (and so known valid) before a line is
+     * printed. */
     struct log_ctx lc;
     lc.tl = NULL;
-    if (a.log) {
-        p.log = log_event;
-        p.log_ctx = &lc;
-        p.flags = TIMELINE_NO_CHECKPOINTS; /* keep the boot's events for log_boot */
-    }
+    p.log = log_event;
+    p.log_ctx = &lc;
+    p.flags = TIMELINE_NO_CHECKPOINTS; /* keep the boot's events for log_boot */
     struct timeline *tl = open_timeline(&a, &p, &t);
     if (tl == NULL)
         return 1;
-    if (a.log) {
-        lc.tl = tl;
-        log_boot(&lc, tl);
-    }
+    lc.tl = tl;
+    log_boot(&lc, tl);
     run_to(tl, target_of(&a, tl), false);
-    int rc = 0;
-    if (a.save_ram != NULL && !save_ram(a.save_ram, timeline_machine(tl)))
-        rc = 1;
-    if (rc == 0) {
-        if (a.json)
-            print_json_summary(&a, tl);
-        else
-            print_text_summary(&a, tl);
-    }
+    int rc = finish_replay(&a, tl);
     timeline_destroy(tl);
     trace_free(t);
-    if (fflush(stdout) != 0)
-        rc = 1;
     return rc;
 }
 
