@@ -526,15 +526,10 @@ static const uint8_t hex_plus1[256] = {
     ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
+/* The value of hex digit c, or -1. */
 static int hex_digit(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return (int)hex_plus1[(unsigned char)c] - 1;
 }
 
 /* Decimal or 0x hex, with a K/M/G suffix when suffix is true. */
@@ -1832,6 +1827,27 @@ struct trace *trace_parse(const char *data, size_t len, const char *name, struct
     return end(&p, ok);
 }
 
+/* Reads the next block of f (buf: READ_BLOCK bytes) and parses it; at the
+ * end of the input finishes the parse and sets *eof. False on any error (a
+ * read error is reported against the trace's name, line 0). */
+static bool read_block(struct parser *p, FILE *f, char *buf, bool *eof)
+{
+    size_t got = fread(buf, 1, READ_BLOCK, f);
+    if (got > 0 && !feed(p, buf, got))
+        return false;
+    if (got == READ_BLOCK)
+        return true;
+    if (ferror(f)) {
+        int e = errno;
+        const char *name = p->t->name;
+        fail(p, 0, name, strlen(name), "cannot read: %s", e ? strerror(e) : "I/O error");
+        p->err->line = 0;
+        return false;
+    }
+    *eof = true;
+    return finish(p);
+}
+
 struct trace *trace_load_stream(FILE *f, const char *name, struct trace_error *err)
 {
     struct parser p;
@@ -1842,26 +1858,10 @@ struct trace *trace_load_stream(FILE *f, const char *name, struct trace_error *e
         fail_nomem(&p);
         return end(&p, false);
     }
-    bool ok = true;
-    for (;;) {
-        size_t got = fread(buf, 1, READ_BLOCK, f);
-        if (got > 0 && !feed(&p, buf, got)) {
-            ok = false;
-            break;
-        }
-        if (got < READ_BLOCK) {
-            if (ferror(f)) {
-                int e = errno;
-                fail(&p, 0, name ? name : "-", name ? strlen(name) : 1, "cannot read: %s",
-                     e ? strerror(e) : "I/O error");
-                p.err->line = 0;
-                ok = false;
-            }
-            break;
-        }
-    }
+    bool eof = false, ok = true;
+    while (ok && !eof)
+        ok = read_block(&p, f, buf, &eof);
     free(buf);
-    ok = ok && finish(&p);
     return end(&p, ok);
 }
 
@@ -1950,20 +1950,8 @@ bool trace_reader_next(struct trace_reader *r, size_t *n, struct trace_error *er
     r->first += t->nops;
     t->nops = 0;
     while (t->nops == 0 && !r->eof && !p->failed) {
-        size_t got = fread(r->buf, 1, READ_BLOCK, r->f);
-        if (got > 0 && !feed(p, r->buf, got))
+        if (!read_block(p, r->f, r->buf, &r->eof))
             break;
-        if (got < READ_BLOCK) {
-            if (ferror(r->f)) {
-                int e = errno;
-                const char *name = t->name;
-                fail(p, 0, name, strlen(name), "cannot read: %s", e ? strerror(e) : "I/O error");
-                p->err->line = 0;
-                break;
-            }
-            r->eof = true;
-            finish(p);
-        }
     }
     if (p->failed) {
         t->nops = 0;
