@@ -677,21 +677,27 @@ struct timeline *timeline_create_reader(struct trace_reader *r, const struct rep
     return tl;
 }
 
+/* Streaming: forgets the current batch and reads the next one. Returns its
+ * size; 0 at the end of the trace or on an error (then read_end is set, and
+ * read_failed with read_err for an error). */
+static size_t next_batch(struct timeline *tl)
+{
+    size_t n = 0;
+    if (!trace_reader_next(tl->reader, &n, &tl->read_err))
+        tl->read_failed = true;
+    tl->base = trace_reader_first(tl->reader);
+    if (n == 0)
+        tl->read_end = true;
+    return n;
+}
+
 bool timeline_read_all(struct timeline *tl, struct trace_error *err)
 {
     if (tl->reader == NULL)
         return true;
     /* Skip what is left of the batch, then read on without running. */
-    while (!tl->read_end) {
-        size_t n;
-        if (!trace_reader_next(tl->reader, &n, &tl->read_err)) {
-            tl->read_failed = true;
-            tl->read_end = true;
-        } else if (n == 0) {
-            tl->read_end = true;
-        }
-        tl->base = trace_reader_first(tl->reader);
-    }
+    while (!tl->read_end)
+        next_batch(tl);
     if (tl->read_failed) {
         if (err != NULL)
             *err = tl->read_err;
@@ -725,17 +731,9 @@ static bool have_op(struct timeline *tl)
         return true;
     if (tl->reader == NULL || tl->read_end)
         return false;
-    size_t n;
-    if (!trace_reader_next(tl->reader, &n, &tl->read_err)) {
-        tl->read_failed = true;
-        tl->read_end = true;
+    size_t n = next_batch(tl);
+    if (n == 0)
         return false;
-    }
-    tl->base = trace_reader_first(tl->reader);
-    if (n == 0) {
-        tl->read_end = true;
-        return false;
-    }
     if (!machine_reserve_ids(tl->m, tl->t->nids)) {
         set_error(&tl->read_err, 0, 0, "", "out of memory (block ids)");
         tl->read_failed = true;
