@@ -11,10 +11,12 @@
  * named by $PAGESIM_MTRACE_PID, set here to the pid of the process we start,
  * and keeps every other process away from the log (see mtrace-on.c).
  *
- * This file finds the two libraries, creates the log, runs the command with
- * the environment set, and passes its exit status on, as env(1) and
- * nohup(1) do: the status itself, 128+N after signal N, 127 when the
- * command cannot be run. Nothing goes to stdout: it belongs to the command.
+ * This file finds the two libraries, opens FILE, runs the command with the
+ * environment set (its log going to a temporary file, copied into FILE
+ * afterwards with every write checked: see create_tmp_log), and passes its
+ * exit status on, as env(1) and nohup(1) do: the status itself, 128+N after
+ * signal N, 127 when the command cannot be run; 1 when the log could not be
+ * written to FILE. Nothing goes to stdout: it belongs to the command.
  */
 #include "cli/record.h"
 
@@ -70,7 +72,7 @@ static void print_help(void)
           "Environment: PAGESIM_MALLOC_DEBUG names the tracer library, PAGESIM_MTRACE_HELPER\n"
           "pagesim's helper library, instead of searching for them.\n"
           "Exit status: COMMAND's, 128+N if signal N killed it, 127 if it could not be run,\n"
-          "1 if recording is impossible, 2 bad command line.\n",
+          "1 if recording is impossible or the log could not be written, 2 bad command line.\n",
           stdout);
 }
 
@@ -225,22 +227,92 @@ static int parse_args(int argc, char **argv, struct record_args *a)
     return -1;
 }
 
-/* Creates or truncates the log, so that a FILE we cannot write is reported
- * before the command runs. Returns its absolute path (caller frees; the
- * traced program may change directory before an exec), or NULL after a
- * message on stderr. */
-static char *create_log(const char *out)
+/* Opens FILE (created or truncated), so that a FILE we cannot write is
+ * reported before the command runs. Returns its descriptor (close-on-exec:
+ * the command never sees it), or -1 after a message on stderr. */
+static int create_out(const char *out)
 {
     int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
+    if (fd < 0)
         fprintf(stderr, "pagesim: cannot create %s: %s\n", out, strerror(errno));
+    return fd;
+}
+
+/* The traced program writes its log through glibc's tracer, which ignores
+ * every write error: a log written straight into FILE could be lost without
+ * a word (a full disk, /dev/full). So the tracer writes a temporary file in
+ * $TMPDIR (else /tmp), and pagesim copies it into FILE afterwards, checking
+ * every write and the close. Returns the temporary file's absolute path
+ * (caller frees and unlinks), or NULL after a message on stderr. */
+static char *create_tmp_log(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (dir == NULL || dir[0] != '/')
+        dir = "/tmp";
+    size_t n = strlen(dir) + sizeof "/pagesim-record.XXXXXX";
+    char *path = malloc(n);
+    if (path == NULL) {
+        fputs("pagesim: out of memory\n", stderr);
+        return NULL;
+    }
+    snprintf(path, n, "%s/pagesim-record.XXXXXX", dir);
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        fprintf(stderr, "pagesim: cannot create a temporary log in %s: %s\n", dir, strerror(errno));
+        free(path);
         return NULL;
     }
     close(fd);
-    char *abs = absolute(out);
-    if (abs == NULL)
-        fprintf(stderr, "pagesim: cannot resolve %s: %s\n", out, strerror(errno));
-    return abs;
+    return path;
+}
+
+/* Copies the log at tmp into out_fd and closes out_fd. Returns false after a
+ * message naming out on stderr when a read, a write or the close failed. */
+static bool copy_log(const char *tmp, int out_fd, const char *out)
+{
+    bool ok = true;
+    const char *what = "cannot write the log to";
+    int e = 0;
+    int in = open(tmp, O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+        ok = false;
+        e = errno;
+        what = "cannot read the recorded log for";
+    }
+    static char buf[1 << 16];
+    while (ok) {
+        ssize_t r = read(in, buf, sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            ok = false;
+            e = errno;
+            what = "cannot read the recorded log for";
+            break;
+        }
+        if (r == 0)
+            break;
+        for (ssize_t done = 0; ok && done < r;) {
+            ssize_t w = write(out_fd, buf + done, (size_t)(r - done));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                ok = false;
+                e = w == 0 ? ENOSPC : errno;
+                break;
+            }
+            done += w;
+        }
+    }
+    if (in >= 0)
+        close(in);
+    if (close(out_fd) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok)
+        fprintf(stderr, "pagesim: %s %s: %s (the recording is lost)\n", what, out, strerror(e));
+    return ok;
 }
 
 /* The child between fork and exec: restore the signals the parent ignores
@@ -355,7 +427,7 @@ static bool is_realloc_start(const char *line, size_t n)
  * realloc's '<' without its '>'. Cuts the log back to its last whole
  * operation, with a warning, so that it replays. Looks at the last 16 KiB,
  * far more than one line. */
-static void trim_log(const char *log)
+static void trim_log(const char *log, const char *out)
 {
     int fd = open(log, O_RDWR | O_CLOEXEC);
     if (fd < 0)
@@ -392,21 +464,22 @@ static void trim_log(const char *log)
         fprintf(stderr,
                 "pagesim: warning: cut the unfinished last %lld bytes of %s (the program ended"
                 " before its tracer wrote them out)\n",
-                (long long)cut, log);
+                (long long)cut, out);
     }
     close(fd);
 }
 
-/* After the run: an empty log means the tracer never started in the
- * command, which is worth a warning (the command's status stays). */
-static void check_log(const char *log, const char *cmd)
+/* After the run: an empty log (at path, written out as out) means the
+ * tracer never started in the command, which is worth a warning (the
+ * command's status stays). */
+static void check_log(const char *log, const char *out, const char *cmd)
 {
     struct stat st;
     if (stat(log, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
         fprintf(stderr,
                 "pagesim: warning: %s is empty: '%s' was not traced (a static or set-user-ID"
                 " program, or one not built for this glibc?)\n",
-                log, cmd);
+                out, cmd);
     }
 }
 
@@ -428,6 +501,7 @@ int cli_record_main(int argc, char **argv)
     char *helper = find_helper();
     char *preload = NULL;
     char *log = NULL;
+    int out_fd = -1;
     int status = 1;
     if (helper == NULL || !preloadable(tracer) || !preloadable(helper))
         goto done;
@@ -436,16 +510,29 @@ int cli_record_main(int argc, char **argv)
         fputs("pagesim: out of memory\n", stderr);
         goto done;
     }
-    log = create_log(a.out);
+    out_fd = create_out(a.out);
+    if (out_fd < 0)
+        goto done;
+    log = create_tmp_log();
     if (log == NULL)
         goto done;
     bool ran = false;
     status = run_traced(a.cmd, log, preload, &ran);
     if (ran) {
-        trim_log(log);
-        check_log(log, a.cmd[0]);
+        trim_log(log, a.out);
+        check_log(log, a.out, a.cmd[0]);
     }
+    /* Whatever the command's status, a log that did not reach FILE fails
+     * the recording. */
+    bool copied = copy_log(log, out_fd, a.out);
+    out_fd = -1;
+    if (!copied)
+        status = 1;
 done:
+    if (out_fd >= 0)
+        close(out_fd);
+    if (log != NULL)
+        unlink(log);
     free(log);
     free(preload);
     free(helper);

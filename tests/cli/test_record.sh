@@ -243,6 +243,21 @@ else
     not_ok "an uncreatable log: said before running anything" "$(cat nofile.err)"
 fi
 
+# --- the log cannot be written (glibc's tracer ignores write errors) ---
+rec full record -o /dev/full -- true
+expect_eq "a log that cannot be written (/dev/full): exit 1" "$RC" 1
+if grep -q "cannot write the log to /dev/full: No space left on device" full.err; then
+    ok "a log that cannot be written: the message says so"
+else
+    not_ok "a log that cannot be written: the message says so" "$(cat full.err)"
+fi
+mkdir -p "$WORK/tmp"
+TMPDIR=$WORK/tmp rec full2 record -o /dev/full -- sh -c 'exit 3'
+expect_eq "a lost log fails the recording whatever the command's status" "$RC" 1
+TMPDIR=$WORK/tmp rec tmpok record -o tmpok.mtrace -- sh -c 'exit 3'
+expect_eq "a log written: the command's status and the log" "$RC:$(head -c 7 tmpok.mtrace)" "3:= Start"
+expect_eq "no temporary log is left behind" "$(ls -A "$WORK/tmp")" ""
+
 # --- usage errors ---
 usage_case() { # WHAT ARGS...
     local what=$1
