@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/json.h"
@@ -215,13 +216,18 @@ int cli_interactive_args(int argc, char **argv, const char **path, struct replay
 }
 
 /* Loads the trace and builds the timeline; on failure prints the error and
- * returns NULL (exit 1). The shared options' --at is left to the caller. */
+ * returns NULL (exit 1). When *tp already holds the loaded trace (a second
+ * run of the same trace: standard input can be read only once), the
+ * timeline runs it and nothing is read. The shared options' --at is left to
+ * the caller. */
 static struct timeline *open_timeline(const struct args *a, const struct timeline_params *p,
                                       struct trace **tp)
 {
     struct trace_error err;
     memset(&err, 0, sizeof err);
-    struct trace *t = trace_load(a->trace, &err);
+    struct trace *t = *tp;
+    if (t == NULL)
+        t = trace_load(a->trace, &err);
     if (t == NULL) {
         print_trace_error(a->trace, &err);
         return NULL;
@@ -232,7 +238,8 @@ static struct timeline *open_timeline(const struct args *a, const struct timelin
     struct timeline *tl = timeline_create(t, &o, p, &err);
     if (tl == NULL) {
         print_trace_error(a->trace, &err);
-        trace_free(t);
+        if (t != *tp)
+            trace_free(t);
         return NULL;
     }
     *tp = t;
@@ -356,21 +363,112 @@ static void print_strict_error(const struct args *a, const struct timeline *tl, 
             op->col ? (unsigned)op->col : 1u, w, token);
 }
 
+/* --save-ram never writes over an input: when FILE already exists and is
+ * the trace being replayed (the same file by st_dev and st_ino, so a symlink
+ * or a hard link to it counts, and so does a trace redirected to standard
+ * input from it), the command line is refused before anything is read or
+ * written. Returns -1 when fine, else 2 after the usage error. */
+static int check_save_ram_target(const struct args *a)
+{
+    if (a->save_ram == NULL)
+        return -1;
+    struct stat in, out;
+    bool from_stdin = strcmp(a->trace, "-") == 0;
+    if ((from_stdin ? fstat(STDIN_FILENO, &in) : stat(a->trace, &in)) != 0 ||
+        !S_ISREG(in.st_mode) || stat(a->save_ram, &out) != 0)
+        return -1;
+    if (in.st_dev != out.st_dev || in.st_ino != out.st_ino)
+        return -1;
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "--save-ram '%.100s' is the trace being replayed%s; not overwriting it", a->save_ram,
+             from_stdin ? " (on standard input)" : "");
+    return cli_usage_error(msg);
+}
+
+/* Where save_ram writes: to a new temporary file beside the target, renamed
+ * over it once every byte is written, so that a failed write (a full disk)
+ * never leaves a truncated image nor destroys what the file held. A target
+ * that exists and is not a regular file (/dev/null, a pipe, a terminal) is
+ * written in place. A symbolic link is followed: the file it names is
+ * replaced, not the link. */
+struct ram_out {
+    int fd;
+    char *target; /* the file renamed over, or NULL when written in place */
+    char *tmp;    /* the temporary file's name, or NULL */
+};
+
+static bool ram_out_open(const char *path, struct ram_out *o)
+{
+    o->fd = -1;
+    o->target = NULL;
+    o->tmp = NULL;
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        return o->fd >= 0;
+    }
+    o->target = realpath(path, NULL); /* NULL when it does not exist yet */
+    if (o->target == NULL && (o->target = strdup(path)) == NULL)
+        return false;
+    size_t n = strlen(o->target) + sizeof ".XXXXXX";
+    o->tmp = malloc(n);
+    if (o->tmp == NULL)
+        return false;
+    snprintf(o->tmp, n, "%s.XXXXXX", o->target);
+    o->fd = mkstemp(o->tmp);
+    if (o->fd < 0) {
+        free(o->tmp);
+        o->tmp = NULL;
+        return false;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(o->fd, 0644 & ~mask) != 0)
+        return false;
+    return true;
+}
+
+/* Closes the output; renames the temporary file over the target when ok,
+ * else removes it. Returns false (errno set) when anything failed. */
+static bool ram_out_close(struct ram_out *o, bool ok)
+{
+    int e = ok ? 0 : errno;
+    if (o->fd >= 0 && close(o->fd) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (o->tmp != NULL) {
+        if (ok && rename(o->tmp, o->target) != 0) {
+            ok = false;
+            e = errno;
+        }
+        if (!ok)
+            unlink(o->tmp);
+    }
+    free(o->tmp);
+    free(o->target);
+    errno = e;
+    return ok;
+}
+
 /* Writes the whole RAM to path: exactly RAM-size bytes, address 0 at offset
- * 0. Chunks never written are left as holes (ftruncate) or, on a file that
- * cannot be truncated, written as zeros from a small buffer: no host memory
- * in proportion to the RAM. */
+ * 0, through a temporary file (struct ram_out). Chunks never written are
+ * left as holes (ftruncate) or, on a file that cannot be truncated, written
+ * as zeros from a small buffer: no host memory in proportion to the RAM. */
 static bool save_ram(const char *path, const struct machine *m)
 {
     const struct phys *p = machine_phys(m);
     const struct tmem *mem = p->mem;
     uint64_t size = phys_size(p);
     static const uint8_t zeros[1 << 16];
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
+    struct ram_out out;
+    if (!ram_out_open(path, &out)) {
+        ram_out_close(&out, false);
         fprintf(stderr, "pagesim: %s: cannot write: %s\n", path, strerror(errno));
         return false;
     }
+    int fd = out.fd;
     bool sparse = ftruncate(fd, (off_t)size) == 0;
     uint64_t off = 0;
     bool ok = true;
@@ -417,6 +515,8 @@ static bool save_ram(const char *path, const struct machine *m)
             if (w < 0 && errno == EINTR)
                 continue;
             if (w <= 0) {
+                if (w == 0)
+                    errno = ENOSPC;
                 ok = false;
                 break;
             }
@@ -424,8 +524,7 @@ static bool save_ram(const char *path, const struct machine *m)
         }
         off += run;
     }
-    if (close(fd) != 0)
-        ok = false;
+    ok = ram_out_close(&out, ok);
     if (!ok)
         fprintf(stderr, "pagesim: %s: cannot write: %s\n", path, strerror(errno));
     return ok;
@@ -601,8 +700,14 @@ int cli_replay(int argc, char **argv)
     memset(&p, 0, sizeof p);
     p.flags = TIMELINE_NO_CHECKPOINTS | TIMELINE_NO_EVENTS;
 
+    st = check_save_ram_target(&a);
+    if (st >= 0)
+        return st;
+
     /* --strict: a silent first run finds the first diagnostic, so that an
-     * error never leaves --log lines on stdout. */
+     * error never leaves --log lines on stdout. The trace is loaded once and
+     * kept for the --log run: a second read of standard input would find it
+     * empty. */
     if (a.strict) {
         struct timeline_params sp = p;
         sp.flags = TIMELINE_NO_CHECKPOINTS; /* events on: the message needs them */
@@ -616,15 +721,13 @@ int cli_replay(int argc, char **argv)
             trace_free(t);
             return 1;
         }
-        if (!a.log && a.save_ram == NULL) {
+        if (!a.log) {
             int rc = finish_replay(&a, tl);
             timeline_destroy(tl);
             trace_free(t);
             return rc;
         }
         timeline_destroy(tl);
-        trace_free(t);
-        t = NULL;
     }
 
     if (!a.log) {
@@ -646,8 +749,10 @@ int cli_replay(int argc, char **argv)
     p.log_ctx = &lc;
     p.flags = TIMELINE_NO_CHECKPOINTS; /* keep the boot's events for log_boot */
     struct timeline *tl = open_timeline(&a, &p, &t);
-    if (tl == NULL)
+    if (tl == NULL) {
+        trace_free(t); /* the strict run's trace, if any */
         return 1;
+    }
     lc.tl = tl;
     log_boot(&lc, tl);
     run_to(tl, target_of(&a, tl), false);
