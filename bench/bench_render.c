@@ -49,7 +49,10 @@ static double measure(const char *text, const char *name)
     }
     timeline_goto(tl, timeline_len(tl));
     struct ui ui;
-    ui_state_init(&ui, tl, name);
+    if (!ui_state_init(&ui, tl, name)) {
+        fprintf(stderr, "bench_render: %s: out of memory\n", name);
+        exit(1);
+    }
     ui.fr_cursor = 0x107; /* a heap frame: its reverse map walks the tables */
     struct ui_rect r = {0, 0, ROWS, COLS};
     double ms[RUNS];

@@ -848,11 +848,23 @@ int ui_main(const char *path, const struct replay_options *opts)
         return 1;
     }
 
+    /* Before curses starts: a failure leaves the terminal untouched. */
+    struct ui ui;
+    if (!ui_state_init(&ui, tl, path)) {
+        fprintf(stderr, "pagesim: out of memory (the heap view's list of %u blocks)\n",
+                (unsigned)t->nids);
+        ui_state_free(&ui);
+        timeline_destroy(tl);
+        trace_free(t);
+        return 1;
+    }
+
     setlocale(LC_ALL, "");
     SCREEN *scr = newterm(NULL, stdout, stdin);
     if (scr == NULL) {
         const char *term = getenv("TERM");
         fprintf(stderr, "pagesim: cannot drive this terminal (TERM=%s)\n", term ? term : "");
+        ui_state_free(&ui);
         timeline_destroy(tl);
         trace_free(t);
         return 2;
@@ -871,8 +883,6 @@ int ui_main(const char *path, const struct replay_options *opts)
     mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED, NULL);
     theme_init(!theme_no_color_env());
 
-    struct ui ui;
-    ui_state_init(&ui, tl, path);
     run(&ui);
 
     end_curses();

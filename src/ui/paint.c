@@ -27,6 +27,13 @@ bool ui_state_init(struct ui *ui, struct timeline *tl, const char *name)
     ui->speed = 10;
     ui->fr_fit = true;
     ui->focus = VIEW_FRAMES;
+    /* The heap view lists at most one block per id of the trace: room for
+     * all of them now, so that drawing never allocates (nor fails). */
+    size_t cap = ui->trace->nids > 0 ? ui->trace->nids : 1;
+    ui->blocks = calloc(cap, sizeof *ui->blocks);
+    if (ui->blocks == NULL)
+        return false;
+    ui->blocks_cap = cap;
     ui_after_move(ui);
     return true;
 }

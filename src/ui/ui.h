@@ -151,7 +151,9 @@ struct ui {
     const char *prompt_text;
 };
 
-/* Sets up ui for tl (not owned). Returns false when memory runs out. */
+/* Sets up ui for tl (not owned), with room for the heap view's list of
+ * blocks (one per id of the trace). Returns false when that allocation
+ * fails; ui then holds nothing to free (ui_state_free is still allowed). */
 bool ui_state_init(struct ui *ui, struct timeline *tl, const char *name);
 
 /* Frees what ui_state_init and the views allocated. */

@@ -32,14 +32,8 @@ static void collect(struct ui *ui)
         struct machine_block b;
         if (!machine_block(m, id, &b))
             continue;
-        if (ui->nblocks == ui->blocks_cap) {
-            size_t cap = ui->blocks_cap ? ui->blocks_cap * 2 : 64;
-            struct ui_block *nb = realloc(ui->blocks, cap * sizeof *nb);
-            if (nb == NULL)
-                break;
-            ui->blocks = nb;
-            ui->blocks_cap = cap;
-        }
+        if (ui->nblocks == ui->blocks_cap)
+            break; /* cannot happen: ui_state_init made room for every id */
         ui->blocks[ui->nblocks++] = (struct ui_block){id, b.va, b.size, b.live};
     }
     if (ui->nblocks > 1)
