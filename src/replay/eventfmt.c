@@ -18,31 +18,6 @@
 #include "sim/x86.h"
 #include "trace/trace.h"
 
-static const char *const kind_names[EV_KIND_COUNT] = {
-    [EV_FRAME_ALLOC] = "frame alloc", [EV_FRAME_FREE] = "frame free",
-    [EV_FRAME_CLAIM] = "frame claim", [EV_TABLE_ALLOC] = "table alloc",
-    [EV_TABLE_FREE] = "table free",   [EV_ENTRY_WRITE] = "entry write",
-    [EV_CR_WRITE] = "CR write",       [EV_TLB_HIT] = "TLB hit",
-    [EV_TLB_MISS] = "TLB miss",       [EV_TLB_FILL] = "TLB fill",
-    [EV_TLB_EVICT] = "TLB evict",     [EV_TLB_FLUSH] = "TLB flush",
-    [EV_TLB_INVLPG] = "INVLPG",       [EV_WALK_STEP] = "walk step",
-    [EV_AD_SET] = "A/D set",          [EV_FAULT] = "fault",
-    [EV_ACCESS] = "access",           [EV_PAGE_MAP] = "page map",
-    [EV_PAGE_UNMAP] = "page unmap",   [EV_BLOCK_ALLOC] = "block alloc",
-    [EV_BLOCK_SPLIT] = "block split", [EV_BLOCK_COALESCE] = "block coalesce",
-    [EV_BLOCK_FREE] = "block free",   [EV_BLOCK_MOVE] = "block move",
-    [EV_HEAP_GROW] = "heap grow",     [EV_HEAP_SHRINK] = "heap shrink",
-    [EV_DIAG] = "diagnostic",         [EV_ALLOC_FAIL] = "alloc fail",
-    [EV_CAPTION] = "caption",
-};
-
-const char *eventfmt_kind_name(enum event_kind k)
-{
-    if ((unsigned)k >= EV_KIND_COUNT || kind_names[k] == NULL)
-        return "?";
-    return kind_names[k];
-}
-
 /* A bounded appender: keeps counting past the end, as snprintf does. */
 struct out {
     char *buf;

@@ -30,8 +30,4 @@ size_t eventfmt_format(const struct timeline *tl, const struct event *ev, char *
 size_t eventfmt_line(const struct timeline *tl, uint64_t op, uint32_t line, const struct event *ev,
                      char *buf, size_t len);
 
-/* A short name for the kind ("frame alloc", "entry write", "TLB miss"...),
- * for filters and legends. "?" for an unknown kind. */
-const char *eventfmt_kind_name(enum event_kind k);
-
 #endif

@@ -498,11 +498,6 @@ const char *quiz_kind_name(enum quiz_kind k)
     return "?";
 }
 
-const char *quiz_table_name(enum walk_level lvl)
-{
-    return mmu_table_name(lvl);
-}
-
 /* --- text ------------------------------------------------------------------ */
 
 /* A bounded string builder: pos counts the full length, as snprintf does. */
@@ -845,7 +840,7 @@ size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
         index_bits(q, lvl, &hi, &lo);
         if (k == 0) {
             sb_printf(&s, "    CR3 = 0x%08" PRIx64 " -> %s at 0x%08" PRIx64, c->cr3,
-                      quiz_table_name(lvl), st->table);
+                      mmu_table_name(lvl), st->table);
             if (pae_pdpte(q, lvl))
                 sb_printf(&s, " (its 4 entries were loaded into the PDPTE registers at the"
                               " CR3 load)");
@@ -869,8 +864,8 @@ size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
         }
         if (!last) {
             const struct walk_step *nx = &r->steps[k + 1];
-            sb_printf(&s, " -> %s at 0x%08" PRIx64 "\n",
-                      quiz_table_name((enum walk_level)nx->level), nx->table);
+            sb_printf(&s, " -> %s at 0x%08" PRIx64 "\n", mmu_table_name((enum walk_level)nx->level),
+                      nx->table);
             continue;
         }
         /* The leaf: a 4 KiB frame or a large page. */

@@ -105,10 +105,6 @@ uint64_t quiz_table_entry(const struct quiz *q, const struct quiz_table *t, unsi
 /* "heap", "kernel", "identity", "large page", "not present (PTE)", ... */
 const char *quiz_kind_name(enum quiz_kind k);
 
-/* "page directory", "page table", "PML4", "PDPT": the table holding entries
- * of level lvl. */
-const char *quiz_table_name(enum walk_level lvl);
-
 /* The flags of entry e at level lvl, in the machine's format, as words:
  * "P RW S A D G" (RW or RO, U or S, then PWT PCD A D PS/PAT G XD where set).
  * Writes at most len-1 bytes and a NUL (len 0: nothing); returns the full

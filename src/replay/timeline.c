@@ -86,10 +86,8 @@ struct timeline {
     uint32_t cur_line;
     struct event *ev;
     size_t nev, capev;
-    uint64_t dropped;
     struct event *boot;
     size_t nboot;
-    uint64_t boot_dropped;
     struct timeline_logged *hist;
     size_t hstart, hcount;
 
@@ -109,16 +107,12 @@ struct timeline {
 static void push_event(struct timeline *tl, const struct event *ev)
 {
     if (tl->nev == tl->capev) {
-        if (tl->capev >= TIMELINE_MAX_OP_EVENTS) {
-            tl->dropped++;
+        if (tl->capev >= TIMELINE_MAX_OP_EVENTS)
             goto history;
-        }
         size_t cap = tl->capev ? tl->capev * 2 : 64;
         struct event *n = realloc(tl->ev, cap * sizeof *n);
-        if (n == NULL) {
-            tl->dropped++;
+        if (n == NULL)
             goto history;
-        }
         tl->ev = n;
         tl->capev = cap;
     }
@@ -642,7 +636,6 @@ static struct timeline *create(const struct trace *t, struct trace_reader *r,
         if (tl->boot != NULL) {
             memcpy(tl->boot, tl->ev, tl->nev * sizeof *tl->boot);
             tl->nboot = tl->nev;
-            tl->boot_dropped = tl->dropped;
         }
     }
     if (!(tl->flags & TIMELINE_NO_CHECKPOINTS))
@@ -759,7 +752,6 @@ static void exec_op(struct timeline *tl)
     tl->cur_op = tl->pos + 1;
     tl->cur_line = op->line;
     tl->nev = 0;
-    tl->dropped = 0;
     bool ok;
     switch ((enum op_kind)op->kind) {
     case OP_MALLOC:
@@ -925,7 +917,6 @@ static bool go_back(struct timeline *tl, uint64_t k)
         return false;
     }
     tl->nev = 0;
-    tl->dropped = 0;
     if (tl->hist != NULL)
         history_truncate(tl, tl->pos);
     run_until(tl, k, false);
@@ -1053,13 +1044,6 @@ const struct event *timeline_events(const struct timeline *tl, size_t *n)
     }
     *n = tl->nev;
     return tl->ev;
-}
-
-uint64_t timeline_events_dropped(const struct timeline *tl)
-{
-    if (tl->pos == 0 && tl->nev == 0)
-        return tl->boot_dropped;
-    return tl->dropped;
 }
 
 size_t timeline_history_count(const struct timeline *tl)

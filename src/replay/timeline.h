@@ -179,11 +179,10 @@ const struct op *timeline_op(const struct timeline *tl, uint64_t k);
 
 /* Events of the last operation executed (op timeline_pos(); the boot's at
  * 0), in order. *n receives the count. At most TIMELINE_MAX_OP_EVENTS are
- * kept; timeline_events_dropped() says how many more there were. Empty with
- * TIMELINE_NO_EVENTS. The pointer is valid until the cursor moves. */
+ * kept (the rest still reach the log callback and the history ring). Empty
+ * with TIMELINE_NO_EVENTS. The pointer is valid until the cursor moves. */
 #define TIMELINE_MAX_OP_EVENTS 65536
 const struct event *timeline_events(const struct timeline *tl, size_t *n);
-uint64_t timeline_events_dropped(const struct timeline *tl);
 
 /* The ring of recent events (at most TIMELINE_HISTORY entries), oldest
  * first: i in 0..timeline_history_count()-1. Entries of operations after the

@@ -851,11 +851,6 @@ uint64_t heap_corruptions(const struct heap *h)
     return h->s.corruptions;
 }
 
-uint64_t heap_threshold(const struct heap *h)
-{
-    return h->threshold;
-}
-
 size_t heap_scalars_size(void)
 {
     return sizeof(struct heap_scalars);

@@ -108,7 +108,6 @@ struct heap_stats heap_stats(const struct heap *h);
 /* heap_stats(h).corruptions without building the whole struct: the count
  * the machine compares around every operation. Can't fail. */
 uint64_t heap_corruptions(const struct heap *h);
-uint64_t heap_threshold(const struct heap *h);
 
 /* Walks the small-block heap in address order with side-effect-free probes:
  * addr = 0 gives the first chunk, a chunk's address gives the one after it.

@@ -734,11 +734,6 @@ const struct heap *machine_heap(const struct machine *m)
     return m->heap;
 }
 
-const struct mmu *machine_mmu(const struct machine *m)
-{
-    return &m->mmu;
-}
-
 bool machine_block(const struct machine *m, uint32_t id, struct machine_block *out)
 {
     if (id >= m->cfg.nids)

@@ -219,10 +219,6 @@ const struct heap *machine_heap(const struct machine *m);
 /* Block id's record, false when the id was never allocated. */
 bool machine_block(const struct machine *m, uint32_t id, struct machine_block *out);
 
-/* The MMU the machine translates with (phys, cpu, tlb and its sink), for
- * side-effect-free probes by the views. */
-const struct mmu *machine_mmu(const struct machine *m);
-
 /* For replay/ (checkpoints): every tracked array of the machine, and its
  * scalar state as an opaque buffer of machine_scalars_size() bytes. Restoring
  * the arrays' chunks and the scalars gives back the machine bit for bit. */

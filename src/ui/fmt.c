@@ -228,7 +228,8 @@ struct fmt_mode fmt_mode_of(enum machine_paging p)
     return m;
 }
 
-int fmt_mode_depth(const struct fmt_mode *m, enum walk_level lvl)
+/* Where an entry's level sits in m (0 = top), or -1 when m has no such level. */
+static int fmt_mode_depth(const struct fmt_mode *m, enum walk_level lvl)
 {
     for (unsigned i = 0; i < m->levels; i++) {
         if (m->level[i] == lvl)

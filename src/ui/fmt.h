@@ -127,9 +127,6 @@ struct fmt_mode {
 /* The shape of paging mode p. Can't fail (an unknown p gives 32-bit). */
 struct fmt_mode fmt_mode_of(enum machine_paging p);
 
-/* Where an entry's level sits in m (0 = top), or -1 when m has no such level. */
-int fmt_mode_depth(const struct fmt_mode *m, enum walk_level lvl);
-
 /* True when entry e at level lvl maps a page (leaf) rather than a table:
  * always for a PTE, for a PDE or PDPTE with PS=1 where the mode allows large
  * pages there (PDE: pse, pae, long; PDPTE: long only). */

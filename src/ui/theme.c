@@ -90,8 +90,3 @@ attr_t theme_attr(enum ui_role role)
         return A_NORMAL;
     return role_attr[role];
 }
-
-bool theme_has_colors(void)
-{
-    return colors_on;
-}

@@ -27,7 +27,4 @@ bool theme_init(bool color);
  * role. Valid after theme_init. Can't fail. */
 attr_t theme_attr(enum ui_role role);
 
-/* True when theme_init chose colours. */
-bool theme_has_colors(void);
-
 #endif
