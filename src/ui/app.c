@@ -15,8 +15,13 @@
  * move where it is); going back is fast already (checkpoints) and stays one
  * call. pace.c does the timing; this file reads keys and draws.
  *
- * The terminal is restored on every way out: quit, errors, SIGINT, SIGTERM
- * (the handler ends curses and re-raises), and exit() through atexit.
+ * The terminal is restored on every way out: quit, errors, SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT (the handler ends curses and re-raises with the
+ * default action), and exit() through atexit. Ctrl-Z (SIGTSTP) leaves
+ * curses, stops, and on `fg` comes back with keypad and mouse modes on and
+ * the screen redrawn: the handler only sets a flag, which interrupts the
+ * wait for a key (no SA_RESTART), and read_key() does the rest outside the
+ * handler.
  *
  * Test hooks (docs/architecture.md, "Test hooks"): PAGESIM_TEST_CLOCK=tick
  * stops the clock, and then F12 moves it by one second (playback) and runs
@@ -53,6 +58,7 @@
 /* The curses lifecycle is one per process: the signal handlers and atexit
  * need to know whether curses is on. */
 static volatile sig_atomic_t curses_on;
+static volatile sig_atomic_t stop_asked; /* SIGTSTP came: stop at the next key read */
 
 static void end_curses(void)
 {
@@ -69,6 +75,23 @@ static void on_signal(int sig)
     end_curses();
     signal(sig, SIG_DFL);
     raise(sig);
+}
+
+static void on_tstp(int sig)
+{
+    (void)sig;
+    stop_asked = 1;
+}
+
+/* Sets how sig is handled. No SA_RESTART: a signal interrupts the wait for
+ * a key, so that read_key() sees a SIGTSTP at once. */
+static void catch_signal(int sig, void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
 }
 
 static const unsigned speeds[] = {1,     2,      5,      10,     20,     50,    100,
@@ -347,13 +370,37 @@ static void play(struct ui *ui)
         moved(ui);
 }
 
-/* --- keys -------------------------------------------------------------------- */
+/* --- keys and signals ------------------------------------------------------- */
 
-/* getch(). With the test clock, TICK_KEY moves the clock and reads as ERR:
- * the time the caller waited for has passed. */
+/* Ctrl-Z: leave curses (the terminal as the shell had it), stop, and on
+ * `fg` come back: program modes, the alternate screen, keypad transmit
+ * mode (else the arrows arrive as ESC [ C), mouse reporting, everything
+ * redrawn. */
+static void suspend(void)
+{
+    stop_asked = 0;
+    end_curses();
+    catch_signal(SIGTSTP, SIG_DFL);
+    raise(SIGTSTP); /* stops here until SIGCONT */
+    catch_signal(SIGTSTP, on_tstp);
+    curses_on = 1;
+    keypad(stdscr, TRUE); /* before the first redraw shows that we are back */
+    mousemask(MOUSE_MASK, NULL);
+    clearok(curscr, TRUE);
+    refresh();
+}
+
+/* getch(), and a stop asked by SIGTSTP, which returns KEY_RESIZE (redraw
+ * everything) unless a key came. With the test clock, TICK_KEY moves the
+ * clock and reads as ERR: the time the caller waited for has passed. */
 static int read_key(struct ui *ui)
 {
     int ch = getch();
+    if (stop_asked) {
+        suspend();
+        if (ch == ERR)
+            ch = KEY_RESIZE;
+    }
     if (ui->clock.manual && ch == TICK_KEY) {
         pace_tick(&ui->clock, ui->tick_ns);
         ch = ERR;
@@ -854,9 +901,10 @@ int ui_main(const char *path, const struct replay_options *opts)
     }
     curses_on = 1;
     atexit(end_curses);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
+    static const int fatal[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        catch_signal(fatal[i], on_signal);
+    catch_signal(SIGTSTP, on_tstp); /* in place of ncurses's own handler */
     cbreak();
     noecho();
     nonl();
@@ -871,6 +919,7 @@ int ui_main(const char *path, const struct replay_options *opts)
     set_pace(&ui);
     run(&ui);
 
+    catch_signal(SIGTSTP, SIG_DFL); /* nobody reads keys any more to see the flag */
     end_curses();
     delscreen(scr);
     ui_state_free(&ui);
