@@ -13,10 +13,21 @@
  * 20 ms of operations toward the target, redraws the status line with the
  * progress and reads keys between chunks (q quits, any other key stops the
  * move where it is); going back is fast already (checkpoints) and stays one
- * call.
+ * call. pace.c does the timing; this file reads keys and draws.
  *
- * The terminal is restored on every way out: quit, errors, SIGINT, SIGTERM
- * (the handler ends curses and re-raises), and exit() through atexit.
+ * The terminal is restored on every way out: quit, errors, SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT (the handler ends curses and re-raises with the
+ * default action), and exit() through atexit. Ctrl-Z (SIGTSTP) leaves
+ * curses, stops, and on `fg` comes back with keypad and mouse modes on and
+ * the screen redrawn: the handler only sets a flag, which interrupts the
+ * wait for a key (no SA_RESTART), and read_key() does the rest outside the
+ * handler.
+ *
+ * Test hooks (docs/architecture.md, "Test hooks"): PAGESIM_TEST_CLOCK=tick
+ * stops the clock, and then F12 moves it by one second (playback) and runs
+ * the next chunk of a long move; PAGESIM_TEST_CHUNK=N makes a chunk N
+ * operations. The terminal tests use them to see a move under way, or
+ * playback, without racing the machine's speed.
  */
 #include "app.h"
 
@@ -25,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curses.h>
@@ -41,12 +51,14 @@
 #define MIN_COLS    50
 #define MIN_ROWS    14
 #define FRAME_NS    33000000.0 /* a screen frame while playing: ~30 per second */
-#define BATCH_OPS   4096       /* operations between two looks at the clock */
 #define GO_CHUNK_NS 20000000.0 /* a long move's work between two looks at the keys */
+#define TICK_KEY    KEY_F(12)  /* PAGESIM_TEST_CLOCK=tick: one tick of the clock */
+#define MOUSE_MASK  (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED)
 
-/* The curses lifecycle is one per process: the signal handler and atexit
+/* The curses lifecycle is one per process: the signal handlers and atexit
  * need to know whether curses is on. */
 static volatile sig_atomic_t curses_on;
+static volatile sig_atomic_t stop_asked; /* SIGTSTP came: stop at the next key read */
 
 static void end_curses(void)
 {
@@ -56,6 +68,8 @@ static void end_curses(void)
     }
 }
 
+/* A fatal signal: restore the terminal, then die of the signal as if we
+ * had not caught it (the shell sees the real cause). */
 static void on_signal(int sig)
 {
     end_curses();
@@ -63,11 +77,21 @@ static void on_signal(int sig)
     raise(sig);
 }
 
-static double now_ns(void)
+static void on_tstp(int sig)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+    (void)sig;
+    stop_asked = 1;
+}
+
+/* Sets how sig is handled. No SA_RESTART: a signal interrupts the wait for
+ * a key, so that read_key() sees a SIGTSTP at once. */
+static void catch_signal(int sig, void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
 }
 
 static const unsigned speeds[] = {1,     2,      5,      10,     20,     50,    100,
@@ -107,9 +131,9 @@ static void draw_status(struct ui *ui)
         .cr0 = c->cr0,
         .cr3 = c->cr3,
         .cr4 = c->cr4,
-        .playing = ui->playing,
+        .playing = ui->play.playing,
         .quiz = ui->quiz,
-        .speed = ui->speed,
+        .speed = ui->play.speed,
         .note = ui->note,
     };
     struct fmt_line l;
@@ -285,47 +309,35 @@ static void do_micro(struct ui *ui)
 /* Shows how far the long move under way has come. */
 static void go_note(struct ui *ui)
 {
-    uint64_t done = timeline_pos(ui->tl) - ui->go_from;
-    uint64_t all = ui->go_target - ui->go_from;
     snprintf(ui->note, sizeof ui->note, "going to op %llu... %u%% (any key stops, q quits)",
-             (unsigned long long)ui->go_target, (unsigned)(done * 100 / (all ? all : 1)));
+             (unsigned long long)ui->move.target, pace_move_percent(&ui->move, ui->tl));
 }
 
-/* Runs the long move under way for about GO_CHUNK_NS. The last stretch
- * (at most BATCH_OPS operations) is one timeline_goto, so the move ends
- * exactly as a single timeline_goto to the target would, with the events of
- * the target operation; then the move is over and the views follow. */
+/* After a move's step: the note, and the views follow when it is over. */
+static void go_result(struct ui *ui, enum pace_move_result r)
+{
+    if (r == PACE_MOVE_GOING) {
+        go_note(ui);
+        return;
+    }
+    ui->note[0] = '\0';
+    if (r == PACE_MOVE_OOM)
+        snprintf(ui->note, sizeof ui->note, "out of memory for checkpoints");
+    moved(ui);
+}
+
+/* Runs the next chunk of the long move under way. */
 static void go_chunk(struct ui *ui)
 {
-    double deadline = now_ns() + GO_CHUNK_NS;
-    for (;;) {
-        if (ui->go_target - timeline_pos(ui->tl) <= BATCH_OPS) {
-            bool ok = timeline_goto(ui->tl, ui->go_target);
-            ui->going = false;
-            ui->note[0] = '\0';
-            if (!ok || (ui->go_ckpts > 0 && timeline_checkpoint_count(ui->tl) == 0))
-                snprintf(ui->note, sizeof ui->note, "out of memory for checkpoints");
-            moved(ui);
-            return;
-        }
-        timeline_advance(ui->tl, ui->go_target, BATCH_OPS);
-        if (now_ns() >= deadline)
-            break;
-    }
-    go_note(ui);
+    go_result(ui, pace_move_chunk(&ui->move, ui->tl, &ui->clock));
 }
 
 /* Stops the long move under way where it is. */
 static void go_cancel(struct ui *ui)
 {
-    ui->going = false;
-    /* The move recorded no events this far from its target: run the
-     * operation the cursor stops on again, for its events (a step back from
-     * a checkpoint and one step: a fraction of a millisecond). */
-    if (timeline_back(ui->tl))
-        timeline_step(ui->tl);
+    pace_move_cancel(&ui->move, ui->tl);
     snprintf(ui->note, sizeof ui->note, "stopped at op %llu (go to op %llu cancelled)",
-             (unsigned long long)timeline_pos(ui->tl), (unsigned long long)ui->go_target);
+             (unsigned long long)timeline_pos(ui->tl), (unsigned long long)ui->move.target);
     moved(ui);
 }
 
@@ -335,61 +347,65 @@ static void go_cancel(struct ui *ui)
 static void do_goto(struct ui *ui, uint64_t k)
 {
     ui->micro = false;
-    ui->going = false;
-    uint64_t pos = timeline_pos(ui->tl);
-    if (k > timeline_len(ui->tl))
-        k = timeline_len(ui->tl);
-    if (k <= pos || k - pos <= BATCH_OPS) {
-        if (!timeline_goto(ui->tl, k))
-            snprintf(ui->note, sizeof ui->note, "out of memory for checkpoints");
-        moved(ui);
-        return;
-    }
-    ui->playing = false;
-    ui->going = true;
-    ui->go_from = pos;
-    ui->go_target = k;
-    ui->go_ckpts = timeline_checkpoint_count(ui->tl);
-    go_chunk(ui); /* a move shorter than a chunk ends here */
+    enum pace_move_result r = pace_move_start(&ui->move, ui->tl, k, &ui->clock);
+    if (r == PACE_MOVE_GOING)
+        ui->play.playing = false; /* a long move stops playback; a short one does not */
+    go_result(ui, r);
 }
 
 /* Runs the operations due since the last call, at the speed asked. */
 static void play(struct ui *ui)
 {
-    double t = now_ns();
-    ui->credit += (t - ui->last_ns) * (double)ui->speed / 1e9;
-    ui->last_ns = t;
-    double deadline = t + FRAME_NS;
-    bool ran = false;
-    while (ui->credit >= 1.0) {
-        uint64_t due = ui->credit > BATCH_OPS ? BATCH_OPS : (uint64_t)ui->credit;
-        enum timeline_stop why;
-        unsigned mask = 0;
-        uint64_t n = timeline_run(ui->tl, due, ui->breaks, &why, &mask);
-        ui->credit -= (double)n;
-        ran |= n > 0;
-        if (why == TIMELINE_STOP_END) {
-            ui->playing = false;
-            snprintf(ui->note, sizeof ui->note, "end of trace");
-            break;
-        }
-        if (why == TIMELINE_STOP_BREAK) {
-            ui->playing = false;
-            snprintf(ui->note, sizeof ui->note, "breakpoint: %s",
-                     (mask & TIMELINE_BREAK_FAULT)     ? "fault"
-                     : (mask & TIMELINE_BREAK_CAPTION) ? "caption"
-                                                       : "diagnostic");
-            break;
-        }
-        if (now_ns() > deadline) {
-            ui->credit = 0; /* the machine cannot keep up: drop what is due */
-            break;
-        }
-    }
-    if (!ui->playing)
-        ui->credit = 0;
-    if (ran)
+    enum pace_stop why;
+    unsigned mask = 0;
+    uint64_t n = pace_play_run(&ui->play, ui->tl, &ui->clock, ui->breaks, &why, &mask);
+    if (why == PACE_END)
+        snprintf(ui->note, sizeof ui->note, "end of trace");
+    else if (why == PACE_BREAK)
+        snprintf(ui->note, sizeof ui->note, "breakpoint: %s",
+                 (mask & TIMELINE_BREAK_FAULT)     ? "fault"
+                 : (mask & TIMELINE_BREAK_CAPTION) ? "caption"
+                                                   : "diagnostic");
+    if (n > 0)
         moved(ui);
+}
+
+/* --- keys and signals ------------------------------------------------------- */
+
+/* Ctrl-Z: leave curses (the terminal as the shell had it), stop, and on
+ * `fg` come back: program modes, the alternate screen, keypad transmit
+ * mode (else the arrows arrive as ESC [ C), mouse reporting, everything
+ * redrawn. */
+static void suspend(void)
+{
+    stop_asked = 0;
+    end_curses();
+    catch_signal(SIGTSTP, SIG_DFL);
+    raise(SIGTSTP); /* stops here until SIGCONT */
+    catch_signal(SIGTSTP, on_tstp);
+    curses_on = 1;
+    keypad(stdscr, TRUE); /* before the first redraw shows that we are back */
+    mousemask(MOUSE_MASK, NULL);
+    clearok(curscr, TRUE);
+    refresh();
+}
+
+/* getch(), and a stop asked by SIGTSTP, which returns KEY_RESIZE (redraw
+ * everything) unless a key came. With the test clock, TICK_KEY moves the
+ * clock and reads as ERR: the time the caller waited for has passed. */
+static int read_key(struct ui *ui)
+{
+    int ch = getch();
+    if (stop_asked) {
+        suspend();
+        if (ch == ERR)
+            ch = KEY_RESIZE;
+    }
+    if (ui->clock.manual && ch == TICK_KEY) {
+        pace_tick(&ui->clock, ui->tick_ns);
+        ch = ERR;
+    }
+    return ch;
 }
 
 /* --- prompts ----------------------------------------------------------------- */
@@ -406,7 +422,7 @@ static bool prompt(struct ui *ui, const char *label, char *buf, size_t len)
     bool ok = false;
     for (;;) {
         draw(ui);
-        int ch = getch();
+        int ch = read_key(ui);
         if (ch == KEY_RESIZE || ch == ERR)
             continue;
         if (ch == 27 || ch == 7)
@@ -606,13 +622,13 @@ static void change_speed(struct ui *ui, int dir)
 {
     size_t n = sizeof speeds / sizeof speeds[0];
     size_t i = 0;
-    while (i + 1 < n && speeds[i] < ui->speed)
+    while (i + 1 < n && speeds[i] < ui->play.speed)
         i++;
     if (dir > 0 && i + 1 < n)
         i++;
     else if (dir < 0 && i > 0)
         i--;
-    ui->speed = speeds[i];
+    ui->play.speed = speeds[i];
 }
 
 /* Handles one key. Returns false to quit. */
@@ -648,15 +664,14 @@ static bool handle_key(struct ui *ui, int ch)
         ui->help_top = 0;
         break;
     case ACT_PLAY:
-        ui->playing = !ui->playing;
-        if (ui->playing && timeline_pos(ui->tl) >= timeline_len(ui->tl)) {
-            ui->playing = false;
+        if (ui->play.playing) {
+            ui->play.playing = false;
+        } else if (timeline_pos(ui->tl) >= timeline_len(ui->tl)) {
             snprintf(ui->note, sizeof ui->note, "end of trace");
-        }
-        if (ui->playing) {
+        } else {
             ui->micro = false;
-            ui->credit = 1.0; /* the first operation runs at once */
-            ui->last_ns = now_ns();
+            pace_play_start(&ui->play, &ui->clock);
+            play(ui); /* the first operation runs at once */
         }
         break;
     case ACT_STEP: {
@@ -687,11 +702,11 @@ static bool handle_key(struct ui *ui, int ch)
         change_speed(ui, -1);
         break;
     case ACT_GOTO:
-        ui->playing = false;
+        ui->play.playing = false;
         ask_goto(ui);
         break;
     case ACT_TRANSLATE:
-        ui->playing = false;
+        ui->play.playing = false;
         ask_translate(ui);
         break;
     case ACT_QUIZ:
@@ -765,6 +780,31 @@ static bool handle_key(struct ui *ui, int ch)
 
 /* --- entry ---------------------------------------------------------------------- */
 
+/* A positive count from the environment, 0 when unset or not one. */
+static uint64_t env_count(const char *name)
+{
+    const char *v = getenv(name);
+    uint64_t n;
+    if (v == NULL || !trace_number_parse(v, false, &n))
+        return 0;
+    return n;
+}
+
+/* The clock and the chunks of long moves: real, or the tests' (test hooks
+ * in docs/architecture.md). */
+static void set_pace(struct ui *ui)
+{
+    const char *clk = getenv("PAGESIM_TEST_CLOCK");
+    ui->clock.manual = clk != NULL && strcmp(clk, "tick") == 0;
+    ui->clock.ns = 0;
+    ui->tick_ns = 1e9;
+    ui->play.frame_ns = FRAME_NS;
+    ui->move.chunk_ns = GO_CHUNK_NS;
+    ui->move.chunk_ops = env_count("PAGESIM_TEST_CHUNK");
+    if (ui->clock.manual && ui->move.chunk_ops == 0)
+        ui->move.chunk_ops = PACE_BATCH_OPS; /* a stopped clock cannot end a chunk */
+}
+
 static void print_error(const char *path, const struct trace_error *e)
 {
     if (e->line > 0)
@@ -780,34 +820,36 @@ static void run(struct ui *ui)
         if (dirty) {
             /* During a long move only the status lines change (the views
              * follow when it ends); a resize redraws everything. */
-            if (ui->going && !full)
+            if (ui->move.going && !full)
                 draw_progress(ui);
             else
                 draw(ui);
             dirty = full = false;
         }
-        if (ui->going) {
+        if (ui->clock.manual && (ui->move.going || ui->play.playing)) {
+            timeout(-1); /* the test's clock: nothing is due before a tick */
+        } else if (ui->move.going) {
             timeout(0);
-        } else if (ui->playing) {
-            double per_op = 1e9 / (double)ui->speed;
+        } else if (ui->play.playing) {
+            double per_op = 1e9 / (double)ui->play.speed;
             double wait = per_op < FRAME_NS ? FRAME_NS : per_op;
             timeout((int)(wait / 1e6));
         } else {
             timeout(-1);
         }
-        int ch = getch();
+        int ch = read_key(ui);
         if (ch == ERR) {
-            if (ui->going) {
+            if (ui->move.going) {
                 go_chunk(ui);
-                full = !ui->going;
+                full = !ui->move.going;
                 dirty = true;
-            } else if (ui->playing) {
+            } else if (ui->play.playing) {
                 play(ui);
                 dirty = true;
             }
             continue;
         }
-        if (ui->going && ch != KEY_RESIZE) {
+        if (ui->move.going && ch != KEY_RESIZE) {
             if (keys_action(ch) == ACT_QUIT)
                 return;    /* q quits at once, even in the middle of a long move */
             go_cancel(ui); /* any other key stops the move where it is */
@@ -871,20 +913,23 @@ int ui_main(const char *path, const struct replay_options *opts)
     }
     curses_on = 1;
     atexit(end_curses);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
+    static const int fatal[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        catch_signal(fatal[i], on_signal);
+    catch_signal(SIGTSTP, on_tstp); /* in place of ncurses's own handler */
     cbreak();
     noecho();
     nonl();
     keypad(stdscr, TRUE);
     curs_set(0);
     set_escdelay(25);
-    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED, NULL);
+    mousemask(MOUSE_MASK, NULL);
     theme_init(!theme_no_color_env());
 
+    set_pace(&ui);
     run(&ui);
 
+    catch_signal(SIGTSTP, SIG_DFL); /* nobody reads keys any more to see the flag */
     end_curses();
     delscreen(scr);
     ui_state_free(&ui);

@@ -24,7 +24,7 @@ bool ui_state_init(struct ui *ui, struct timeline *tl, const char *name)
     const struct machine_config *cfg = machine_config(m);
     ui->mode = fmt_mode_of(cfg->paging);
     ui->maxphyaddr = machine_cpu(m)->maxphyaddr;
-    ui->speed = 10;
+    ui->play.speed = 10;
     ui->fr_fit = true;
     ui->focus = VIEW_FRAMES;
     /* The heap view lists at most one block per id of the trace: room for

@@ -19,6 +19,7 @@
 
 #include "fmt.h"
 #include "keys.h"
+#include "pace.h"
 #include "replay/timeline.h"
 
 enum ui_view {
@@ -79,19 +80,15 @@ struct ui {
     enum ui_view pane_view[3];
     struct ui_rect pane[3];
 
-    /* Playback. */
-    bool playing;
-    unsigned speed; /* operations per second */
-    double credit;  /* operations due but not yet run */
-    double last_ns;
+    /* Time (pace.h): the clock, playback and a long forward move (> or g)
+     * under way, which the main loop runs in chunks, reading keys between
+     * them. tick_ns: what one test tick adds to a manual clock. */
+    struct pace_clock clock;
+    double tick_ns;
+    struct pace_play play;
+    struct pace_move move;
     unsigned breaks; /* TIMELINE_BREAK_* */
     char note[160];  /* one message for the status line */
-
-    /* A long forward move (> or g) under way: the main loop runs it toward
-     * go_target in bounded chunks, reading keys between them. */
-    bool going;
-    uint64_t go_from, go_target; /* operation indices */
-    size_t go_ckpts;             /* checkpoints when it started (0 after: out of memory) */
 
     /* Stepping into an operation: events of the op revealed so far (micro),
      * or all of them. */

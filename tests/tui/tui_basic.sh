@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
 # Terminal test: the status line of CONTRACT 4, step, back, step into, help,
-# the go-to and translate prompts, playback to the end, quit restoring the
-# terminal, and the exit status 2 without a terminal or with `-`.
+# the go-to and translate prompts, playback (paced by the test's clock, so
+# its every step is seen), quit restoring the terminal, the exit status 2
+# without a terminal or with `-`, and the signals: SIGINT, SIGTERM and
+# SIGQUIT (Ctrl-\) restore the terminal and end the program; Ctrl-Z and `fg`
+# leave and re-enter the visualizer with keypad and mouse modes back on.
 . "$(dirname "$0")/lib.sh"
 trace="$PAGESIM_SRC/traces/01-first-allocation.trace"
 nops=$(grep -cvE '^[[:space:]]*(#|$)|^(ram|paging|tlb|reserve|identity) ' "$trace")
+tmp=$(mktemp -d)
+cleanup_basic() {
+    cleanup
+    rm -rf "$tmp"
+}
+trap cleanup_basic EXIT
 
-"$PAGESIM" - </dev/null >/dev/null 2>/tmp/pagesim-tui-$$.err
+"$PAGESIM" - </dev/null >/dev/null 2>"$tmp/err"
 st=$?
-[ $st -eq 2 ] && grep -q 'standard input' /tmp/pagesim-tui-$$.err
+[ $st -eq 2 ] && grep -q 'standard input' "$tmp/err"
 ok $? "'-' as the trace: a message and exit 2"
-"$PAGESIM" "$trace" </dev/null >/dev/null 2>/tmp/pagesim-tui-$$.err
+"$PAGESIM" "$trace" </dev/null >/dev/null 2>"$tmp/err"
 st=$?
-[ $st -eq 2 ] && grep -q 'terminal' /tmp/pagesim-tui-$$.err
+[ $st -eq 2 ] && grep -q 'terminal' "$tmp/err"
 ok $? "no terminal: a message and exit 2"
-rm -f /tmp/pagesim-tui-$$.err
 
-start_shell 100 30
+# The test's clock: playback moves only when the test ticks (F12).
+start_shell 100 30 PAGESIM_TEST_CLOCK=tick
 run_pagesim "$trace"
 wait_for "01-first-allocation.trace +op 0/$nops \| 32 \| CR0=0x[0-9a-f]+ CR3=0x[0-9a-f]+ CR4=0x[0-9a-f]+ \| PAUSED"
 ok $? "status line: trace, op 0/$nops, mode, CR0, CR3, CR4, paused"
@@ -55,8 +64,7 @@ wait_for "op 2/$nops \|"
 ok $? "n finishes the operation being stepped into"
 
 keys '?'
-wait_for "play / pause the replay" && screen | grep -q "step one micro-event" &&
-    screen | grep -q "translate an address"
+wait_for "play / pause the replay" && shows "step one micro-event" && shows "translate an address"
 ok $? "? shows the help listing the keys"
 keys x
 wait_for "1 Frames"
@@ -72,40 +80,102 @@ ok $? "the translation view shows the typed address and its walk"
 keys '>'
 wait_for "op $nops/$nops "
 ok $? "> goes to the end"
-keys '<' + + + ' '
-wait_for "PLAYING" 5
-ok $? "space plays"
-wait_for "op $nops/$nops .*PAUSED" 20 && wait_for "end of trace"
+
+# Playback, one second of the clock at a time.
+keys '<'
+wait_for "op 0/$nops "
+keys - - - -
+wait_for "op 0/$nops .*PAUSED 1 op/s"
+ok $? "- slows down to 1 op/s"
+keys ' '
+wait_for "op 1/$nops .*PLAYING 1 op/s"
+ok $? "space plays: PLAYING, and the first operation runs at once"
+tick
+wait_for "op 2/$nops .*PLAYING"
+ok $? "one second at 1 op/s runs one operation"
+keys +
+wait_for "PLAYING 2 op/s"
+tick
+wait_for "op 4/$nops .*PLAYING"
+ok $? "one second at 2 op/s runs two operations"
+keys ' '
+wait_for "op 4/$nops .*PAUSED"
+ok $? "space pauses"
+tick
+keys 4 # orders after the tick: when the TLB view shows, the tick was read
+wait_for "4 TLB \*" && [ "$(op_now)" = 4 ]
+ok $? "paused, the clock runs and the cursor stays"
+keys 1 ' ' + + +
+wait_for "PLAYING 20 op/s"
+tick
+wait_for "op $nops/$nops .*PAUSED" && wait_for "end of trace"
 ok $? "playback runs to the end and pauses"
 
 keys q
 wait_for "EXIT=0"
 ok $? "q quits with status 0"
-[ "$(tmux_ display-message -p -t main '#{alternate_on}')" = 0 ]
+[ "$(pane '#{alternate_on}')" = 0 ]
 ok $? "quit leaves the alternate screen"
-keys "clear; stty -a | tr ' ;' '\n\n' | grep -xE 'icanon|echo' | sort | tr '\n' ' '; echo" Enter
-wait_for "^echo icanon *$"
+check_modes
 ok $? "quit restores the terminal modes (echo, icanon)"
 
-# Signals go to pagesim itself (its pid, a child of the pane's shell).
+# SIGINT and SIGTERM, sent to pagesim itself (its pid from a file).
 for sig in INT TERM; do
-    run_pagesim "$trace"
+    run_pagesim_pid "$tmp/pid" "$trace"
     wait_for "op 0/$nops "
-    pid=$(ps -o pid= --ppid "$(tmux_ display-message -p -t main '#{pane_pid}')" | head -n 1)
-    [ -n "$pid" ] && kill -s "$sig" "$pid"
-    gone=1
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || { gone=0; break; }
-        sleep 0.05
-    done
+    pid=$(cat "$tmp/pid")
+    kill -s "$sig" "$pid"
     # (An interactive bash drops the rest of a command list whose command
     # died of SIGINT, so only SIGTERM's status can be read on the screen.)
-    [ $gone -eq 0 ] && { [ "$sig" = INT ] || wait_for "EXIT=143"; }
+    if [ "$sig" = INT ]; then wait_for '^\$ *$'; else wait_for "EXIT=143"; fi &&
+        ! kill -0 "$pid" 2>/dev/null
     ok $? "SIG$sig ends the program"
-    [ "$(tmux_ display-message -p -t main '#{alternate_on}')" = 0 ]
-    ok $? "SIG$sig leaves the alternate screen"
-    keys "clear; stty -a | tr ' ;' '\n\n' | grep -xE 'icanon|echo' | sort | tr '\n' ' '; echo" Enter
-    wait_for "^echo icanon *$"
+    [ "$(pane '#{alternate_on} #{keypad_cursor_flag} #{mouse_any_flag}')" = "0 0 0" ]
+    ok $? "SIG$sig leaves the alternate screen, keypad and mouse modes"
+    check_modes
     ok $? "SIG$sig restores the terminal modes"
 done
+
+# Ctrl-\ (SIGQUIT): the terminal restored, then the default action.
+run_pagesim "$trace"
+wait_for "op 0/$nops "
+keys 'C-\'
+wait_for "EXIT=131"
+ok $? "Ctrl-\\ (SIGQUIT) ends the program by SIGQUIT (status 131)"
+[ "$(pane '#{alternate_on} #{keypad_cursor_flag} #{keypad_flag} #{cursor_flag}')" = "0 0 0 1" ]
+ok $? "SIGQUIT leaves the alternate screen and keypad mode, shows the cursor"
+[ "$(pane '#{mouse_any_flag} #{mouse_standard_flag} #{mouse_button_flag} #{mouse_all_flag}')" = "0 0 0 0" ]
+ok $? "SIGQUIT turns mouse reporting off"
+check_modes
+ok $? "SIGQUIT restores the terminal modes"
+
+# Ctrl-Z (SIGTSTP), then fg. (No "; echo" after pagesim: bash would run it
+# at the stop.)
+keys "clear; $PAGESIM $trace" Enter
+wait_for "op 0/$nops "
+keys C-z
+wait_for "Stopped"
+ok $? "Ctrl-Z stops the program"
+[ "$(pane '#{alternate_on} #{keypad_cursor_flag} #{mouse_any_flag} #{cursor_flag}')" = "0 0 0 1" ]
+ok $? "stopped: the shell's screen, keypad and mouse modes off, the cursor shown"
+check_modes
+ok $? "stopped: the shell's terminal modes (echo, icanon)"
+keys "clear; fg" Enter
+wait_for "op 0/$nops .*PAUSED" && wait_for "brk:---"
+ok $? "fg: the visualizer is back, redrawn"
+poll pane_is '#{alternate_on} #{keypad_cursor_flag} #{mouse_any_flag}' "1 1 1"
+ok $? "fg: alternate screen, keypad and mouse modes on again"
+keys Right
+wait_for "op 1/$nops "
+ok $? "after fg, right steps one operation"
+shows "brk:---"
+ok $? "after fg, right toggles no breakpoint"
+keys q
+poll pane_is '#{alternate_on}' 0
+ok $? "q after fg leaves the alternate screen"
+keys "clear; echo DONE=\$?" Enter
+wait_for "DONE=0"
+ok $? "q after fg: status 0"
+check_modes
+ok $? "q after fg restores the terminal modes"
 finish

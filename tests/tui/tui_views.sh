@@ -35,9 +35,7 @@ ok $? "Tab cycles to the next view"
 
 keys 2
 wait_for "2 Tables \*"
-keys j
-sleep 0.2
-keys Enter
+keys j Enter # read in order: Enter opens the entry j moved to
 wait_for "page table at 0x" && wait_for "CR3 > \[832\]"
 ok $? "Enter opens the page table a PDE points to"
 keys BSpace
