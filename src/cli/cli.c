@@ -79,15 +79,20 @@ int cli_usage_error(const char *what)
     return 2;
 }
 
-/* "FILE:LINE:COL: error: WHAT", naming the offending token. */
+/* The exit status of the last error print_trace_error reported: 1 (the
+ * trace), or 2 (a command-line option's value, CONTRACT 1). */
+static int load_status = 1;
+
+/* "FILE:LINE:COL: error: WHAT", naming the offending token, escaped for the
+ * terminal; or a usage error naming the option at fault. */
 static void print_trace_error(const char *file, const struct trace_error *e)
 {
-    unsigned line = e->line ? e->line : 1;
-    unsigned col = e->col ? e->col : 1;
-    fprintf(stderr, "%s:%u:%u: error: %s", file, line, col, e->msg[0] ? e->msg : "error");
-    if (e->token[0] != '\0' && strstr(e->msg, e->token) == NULL)
-        fprintf(stderr, " '%s'", e->token);
-    fputc('\n', stderr);
+    char line[2048];
+    load_status = replay_error_format(file, e, line, sizeof line);
+    if (load_status == 2)
+        cli_usage_error(line);
+    else
+        fprintf(stderr, "%s\n", line);
 }
 
 static bool is_opt(const char *w, const char *name)
@@ -608,7 +613,7 @@ int cli_replay(int argc, char **argv)
         sp.flags = TIMELINE_NO_CHECKPOINTS; /* events on: the message needs them */
         struct timeline *tl = open_timeline(&a, &sp, &t);
         if (tl == NULL)
-            return 1;
+            return load_status;
         uint64_t bad = run_to(tl, target_of(&a, tl), true);
         if (bad != 0) {
             print_strict_error(&a, tl, bad);
@@ -631,7 +636,7 @@ int cli_replay(int argc, char **argv)
         struct trace_reader *r = NULL;
         struct timeline *tl = run_streamed(&a, &r);
         if (tl == NULL)
-            return 1;
+            return load_status;
         int rc = finish_replay(&a, tl);
         timeline_destroy(tl);
         trace_reader_close(r);
@@ -647,7 +652,7 @@ int cli_replay(int argc, char **argv)
     p.flags = TIMELINE_NO_CHECKPOINTS; /* keep the boot's events for log_boot */
     struct timeline *tl = open_timeline(&a, &p, &t);
     if (tl == NULL)
-        return 1;
+        return load_status;
     lc.tl = tl;
     log_boot(&lc, tl);
     run_to(tl, target_of(&a, tl), false);
@@ -873,7 +878,7 @@ int cli_translate(int argc, char **argv)
     struct timeline *tl = run_streamed(&a, &r);
     if (tl == NULL) {
         free(addrs.v);
-        return 1;
+        return load_status;
     }
     if (from_stdin && !read_stdin_addrs(&addrs)) {
         timeline_destroy(tl);
