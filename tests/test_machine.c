@@ -408,7 +408,7 @@ static void live_and_peak_bytes_follow_the_requests(void **state)
     assert_int_equal(st.live_bytes, 700);
     assert_int_equal(st.peak_live_bytes, 700); /* the realloc counts once */
     machine_free(m, 0);
-    machine_failed_alloc(m, 64);
+    machine_failed_alloc(m, UINT32_MAX, 64);
     st = machine_stats(m);
     assert_int_equal(st.live_bytes, 200);
     assert_int_equal(st.peak_live_bytes, 700);

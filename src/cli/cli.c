@@ -73,8 +73,12 @@ void cli_help(FILE *f)
 
 int cli_usage_error(const char *what)
 {
-    if (what != NULL)
-        fprintf(stderr, "pagesim: %s\n", what);
+    if (what != NULL) {
+        /* It may quote a word of the command line: escaped for the terminal. */
+        char esc[2048];
+        trace_escape(esc, sizeof esc, what, strlen(what));
+        fprintf(stderr, "pagesim: %s\n", esc);
+    }
     fputs(usage_line, stderr);
     return 2;
 }
@@ -357,8 +361,11 @@ static void print_strict_error(const struct args *a, const struct timeline *tl, 
                  trace_id_name(t, op->id));
     else
         snprintf(token, sizeof token, "%s", trace_op_name((enum op_kind)op->kind));
-    fprintf(stderr, "%s:%u:%u: error: %s in '%s' (--strict)\n", a->trace, (unsigned)op->line,
-            op->col ? (unsigned)op->col : 1u, w, token);
+    char name[768], tok[640];
+    trace_escape(name, sizeof name, a->trace, strlen(a->trace));
+    trace_escape(tok, sizeof tok, token, strlen(token));
+    fprintf(stderr, "%s:%u:%u: error: %s in '%s' (--strict)\n", name, (unsigned)op->line,
+            op->col ? (unsigned)op->col : 1u, w, tok);
 }
 
 /* Writes the whole RAM to path: exactly RAM-size bytes, address 0 at offset
@@ -523,9 +530,10 @@ static void print_text_summary(const struct args *a, const struct timeline *tl)
     timeline_op_counts(tl, counts);
     FILE *f = stdout;
 
-    fprintf(f, "trace        %s (%s), operation %llu of %llu\n", a->trace,
-            trace_format_name(t->format), (unsigned long long)timeline_pos(tl),
-            (unsigned long long)timeline_len(tl));
+    char name[768];
+    trace_escape(name, sizeof name, a->trace, strlen(a->trace));
+    fprintf(f, "trace        %s (%s), operation %llu of %llu\n", name, trace_format_name(t->format),
+            (unsigned long long)timeline_pos(tl), (unsigned long long)timeline_len(tl));
     fprintf(f, "machine      paging %s, RAM %llu bytes (%llu frames), TLB %u entries x %u ways\n",
             machine_paging_name(cfg->paging), (unsigned long long)cfg->ram_bytes,
             (unsigned long long)fs.total, tlb_nentries(tlb), tlb_nways(tlb));
@@ -708,8 +716,8 @@ static bool read_stdin_addrs(struct addr_list *l)
         *end = '\0';
         uint64_t v;
         if (memchr(s, '\0', (size_t)(end - s)) != NULL || !trace_number_parse(s, false, &v)) {
-            char tok[64];
-            snprintf(tok, sizeof tok, "%s", s);
+            char tok[256];
+            trace_escape(tok, sizeof tok, s, strnlen(s, 60));
             fprintf(stderr, "-:%u:%u: error: bad address '%s' (want hex with 0x or decimal)\n",
                     lineno, (unsigned)(s - line) + 1, tok);
             ok = false;

@@ -883,7 +883,7 @@ static void exec_op(struct timeline *tl)
     switch ((enum op_kind)op->kind) {
     case OP_MALLOC:
         if (op->flags & OP_F_FAILED) {
-            machine_failed_alloc(m, op->a);
+            machine_failed_alloc(m, op->id, op->a); /* "+ (nil)": no block */
             break;
         }
         ok = machine_malloc(m, op->id, op->a);
@@ -892,7 +892,8 @@ static void exec_op(struct timeline *tl)
         break;
     case OP_CALLOC:
         if (op->flags & OP_F_FAILED) {
-            machine_failed_alloc(m, op->a * op->b);
+            machine_failed_alloc(
+                m, op->id, op->b != 0 && op->a > UINT64_MAX / op->b ? UINT64_MAX : op->a * op->b);
             break;
         }
         ok = machine_calloc(m, op->id, op->a, op->b);
@@ -901,7 +902,7 @@ static void exec_op(struct timeline *tl)
         break;
     case OP_REALLOC:
         if (op->flags & OP_F_FAILED) {
-            machine_failed_alloc(m, op->a);
+            machine_failed_alloc(m, op->id, op->a); /* "!": the block asked to grow */
             break;
         }
         if (op->flags & OP_F_NULL)

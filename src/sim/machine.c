@@ -588,10 +588,10 @@ bool machine_realloc(struct machine *m, uint32_t id, uint32_t new_id, uint64_t s
     return true;
 }
 
-void machine_failed_alloc(struct machine *m, uint64_t size)
+void machine_failed_alloc(struct machine *m, uint32_t id, uint64_t size)
 {
     m->st.failed_allocs++;
-    emit(m, EV_ALLOC_FAIL, 0, 0, 0, size, 0);
+    emit(m, EV_ALLOC_FAIL, id, 0, 0, size, 0);
 }
 
 /* Loads or stores [va, va+len) one page piece at a time through the MMU;

@@ -184,8 +184,11 @@ bool machine_calloc(struct machine *m, uint32_t id, uint64_t count, uint64_t siz
  * (mtrace: the address realloc returned; native: new_id == id). */
 bool machine_realloc(struct machine *m, uint32_t id, uint32_t new_id, uint64_t size);
 void machine_free(struct machine *m, uint32_t id);
-/* Records an allocation the traced program saw fail (mtrace "(nil)"). */
-void machine_failed_alloc(struct machine *m, uint64_t size);
+/* Records an allocation the traced program saw fail (mtrace "(nil)", "!"):
+ * counts it and emits EV_ALLOC_FAIL with id, the block a failed realloc was
+ * asked to resize, or UINT32_MAX when no block was involved (a malloc that
+ * returned null has none). Changes nothing else. */
+void machine_failed_alloc(struct machine *m, uint32_t id, uint64_t size);
 /* Loads or stores len bytes at offset off of block id, through the MMU. */
 void machine_access(struct machine *m, uint32_t id, uint64_t off, uint64_t len,
                     enum mmu_access acc);
