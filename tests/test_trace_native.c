@@ -454,6 +454,38 @@ static void columns_past_65535_are_exact(void **state)
     free(s);
 }
 
+static void escape_makes_trace_text_safe_for_a_terminal(void **state)
+{
+    char out[128];
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"plain text, \\ kept", "plain text, \\ kept"},
+        {"\x1b]0;title\x07", "\\x1b]0;title\\x07"},
+        {"a\rb\nc\td\x0b\x7f", "a\\rb\\nc\\td\\x0b\\x7f"},
+        {"csi \xc2\x9b nbsp \xc2\xa0", "csi \\xc2\\x9b nbsp \xc2\xa0"}, /* C1 vs U+00A0 */
+        {"caf\xe9 \xff \xc3", "caf\\xe9 \\xff \\xc3"},                  /* not UTF-8 */
+        {"\xf0\x9f\x98\x80 \xe2\x82\xac", "\xf0\x9f\x98\x80 \xe2\x82\xac"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = trace_escape(out, sizeof out, cases[i].in, strlen(cases[i].in));
+        assert_string_equal(out, cases[i].want);
+        assert_int_equal(n, strlen(cases[i].want));
+    }
+    /* Never cuts an escape or a character in two. */
+    assert_int_equal(trace_escape(out, 6,
+                                  "ab\x1b"
+                                  "cd",
+                                  5),
+                     2);
+    assert_string_equal(out, "ab");
+    assert_int_equal(trace_escape(out, 4, "a\xe2\x82\xac", 4), 1);
+    assert_string_equal(out, "a");
+    assert_int_equal(trace_escape(out, 1, "abc", 3), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(trace_escape(NULL, 0, "abc", 3), 0);
+}
+
 static void nul_byte_is_an_error(void **state)
 {
     static const char s[] = "malloc a 1\nfree\0 a\n";
@@ -866,6 +898,7 @@ int main(void)
         cmocka_unit_test(numbers_beyond_64_bits_are_errors),
         cmocka_unit_test(sizes_any_allocator_refuses_are_requests_not_errors),
         cmocka_unit_test(columns_past_65535_are_exact),
+        cmocka_unit_test(escape_makes_trace_text_safe_for_a_terminal),
         cmocka_unit_test(nul_byte_is_an_error),
         cmocka_unit_test(invalid_utf8_is_an_error_and_valid_utf8_is_kept),
         cmocka_unit_test(byte_order_mark_is_skipped),
