@@ -772,6 +772,8 @@ static int print_error(const char *path, const struct trace_error *e)
     char line[2048];
     int st = replay_error_format(path, e, line, sizeof line);
     fprintf(stderr, st == 2 ? "pagesim: %s\n" : "%s\n", line);
+    if (st == 2)
+        fputs("usage: pagesim [OPTIONS] TRACE (see pagesim --help)\n", stderr);
     return st;
 }
 

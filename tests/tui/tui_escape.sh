@@ -30,4 +30,6 @@ wait_for "EXIT=2"
 ok $? "--ram 1M: a command-line error (exit 2)"
 screen | grep -qE -- '^pagesim: --ram 1M: RAM of 1M is too small'
 ok $? "--ram 1M: the message names the option"
+screen | grep -qE -- '^usage: pagesim'
+ok $? "--ram 1M: a usage line"
 finish
