@@ -187,6 +187,59 @@ static void bad_configuration_is_refused(void **state)
     assert_int_equal(st, MACHINE_ERR_CONFIG);
 }
 
+/* machine_create_why names the reason and the range, so that the caller can
+ * blame the line or option that set it. */
+static void a_refused_boot_says_why_and_which_range(void **state)
+{
+    (void)state;
+    struct machine_config c;
+    struct machine_failure f;
+    machine_config_default(&c);
+    c.ram_bytes = 1 << 20;
+    assert_null(machine_create_why(&c, NULL, &f));
+    assert_int_equal(f.status, MACHINE_ERR_BOOT);
+    assert_int_equal(f.why, MACHINE_WHY_RAM_SMALL);
+    c.ram_bytes = machine_min_ram();
+    struct machine *m = machine_create_why(&c, NULL, &f);
+    assert_non_null(m); /* the smallest RAM that boots does boot */
+    machine_destroy(m);
+    machine_config_default(&c);
+    c.ram_bytes = UINT64_C(8) << 30;
+    assert_null(machine_create_why(&c, NULL, &f));
+    assert_int_equal(f.why, MACHINE_WHY_RAM_32BIT);
+    /* Ranges: reserve[0], reserve[1], identity[0] = range 2. */
+    machine_config_default(&c);
+    struct machine_range rs[2] = {{0xA0000, 0x20000, NULL}, {0x0, 0x1000000, NULL}};
+    c.reserve = rs;
+    c.nreserve = 2;
+    assert_null(machine_create_why(&c, NULL, &f));
+    assert_int_equal(f.status, MACHINE_ERR_BOOT);
+    assert_int_equal(f.why, MACHINE_WHY_RESERVE_KERNEL);
+    assert_int_equal(f.range, 1);
+    rs[1].start = 0x106000;
+    rs[1].len = 0x1000000 - 0x106000;
+    assert_null(machine_create_why(&c, NULL, &f));
+    assert_int_equal(f.why, MACHINE_WHY_NO_FRAMES);
+    assert_int_equal(f.range, 1);
+    rs[1].start = 0x800000; /* half the RAM stays free: boots */
+    rs[1].len = 0x100000;
+    struct machine_range id = {0x0, 0x1000000, NULL};
+    c.identity = &id;
+    c.nidentity = 1;
+    assert_null(machine_create_why(&c, NULL, &f));
+    assert_int_equal(f.why, MACHINE_WHY_NO_FRAMES);
+    assert_int_equal(f.range, 2);
+    c.paging = MACHINE_PAGING_LONG;
+    id.start = UINT64_C(1) << 41; /* past MAXPHYADDR 40, inside 47 bits */
+    id.len = 0x1000;
+    assert_null(machine_create_why(&c, NULL, &f));
+    assert_int_equal(f.status, MACHINE_ERR_CONFIG);
+    assert_int_equal(f.why, MACHINE_WHY_IDENTITY_RANGE);
+    assert_int_equal(f.range, 2);
+    assert_hex_equal(machine_identity_limit(MACHINE_PAGING_LONG, 0), UINT64_C(1) << 40);
+    assert_hex_equal(machine_identity_limit(MACHINE_PAGING_PAE, 0), UINT64_C(1) << 32);
+}
+
 static void double_free_is_diagnosed_and_changes_nothing(void **state)
 {
     (void)state;
@@ -408,7 +461,7 @@ static void live_and_peak_bytes_follow_the_requests(void **state)
     assert_int_equal(st.live_bytes, 700);
     assert_int_equal(st.peak_live_bytes, 700); /* the realloc counts once */
     machine_free(m, 0);
-    machine_failed_alloc(m, 64);
+    machine_failed_alloc(m, UINT32_MAX, 64);
     st = machine_stats(m);
     assert_int_equal(st.live_bytes, 200);
     assert_int_equal(st.peak_live_bytes, 700);
@@ -853,6 +906,7 @@ int main(void)
         cmocka_unit_test(protect_of_unmapped_pages_is_one_diagnostic_and_cheap),
         cmocka_unit_test(heap_on_a_read_only_page_with_wp_does_not_crash),
         cmocka_unit_test(a_refused_cr3_reload_is_gp_and_changes_nothing),
+        cmocka_unit_test(a_refused_boot_says_why_and_which_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

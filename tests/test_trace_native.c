@@ -416,13 +416,74 @@ static void numbers_beyond_64_bits_are_errors(void **state)
     trace_free(t);
 }
 
-static void sizes_out_of_range_are_errors(void **state)
+/* A size no RAM can give is what a real allocator refuses (NULL): the
+ * program's request, parsed as it is, failed at replay, never bad input. */
+static void sizes_any_allocator_refuses_are_requests_not_errors(void **state)
 {
-    expect_error("malloc a 0x2000000000000\n", 1, 10, "0x2000000000000", "size out of range");
-    expect_error("calloc a 0x1000000 0x1000001\n", 1, 20, "0x1000001", "size out of range");
-    struct trace *t = parse("malloc z 0\ncalloc y 0 0\n");
-    assert_int_equal(t->ops[0].a, 0);
+    struct trace *t = parse("malloc a 0xffffffffffffffff\ncalloc b 0x100000000 0x100000000\n"
+                            "realloc a 0x2000000000000\nread a 0xffffffffffffffff 8\n"
+                            "invlpg a 0x1000000000000\nmalloc z 0\ncalloc y 0 0\n");
+    assert_int_equal(t->nops, 7);
+    assert_hex_equal(t->ops[0].a, UINT64_MAX);
+    assert_hex_equal(t->ops[1].a, UINT64_C(0x100000000));
+    assert_hex_equal(t->ops[1].b, UINT64_C(0x100000000));
+    assert_hex_equal(t->ops[2].a, UINT64_C(0x2000000000000));
+    assert_hex_equal(t->ops[3].a, UINT64_MAX);
+    assert_hex_equal(t->ops[4].a, UINT64_C(0x1000000000000));
+    assert_int_equal(t->ops[5].a, 0);
     trace_free(t);
+    /* What no program can write stays an error: more than 64 bits, bytes
+     * past the end of the address space, a copy longer than any RAM. */
+    expect_error("malloc a 0x10000000000000000\n", 1, 10, "0x10000000000000000", "64 bits");
+    expect_error("read 0xfffffffffffff000 0x2000\n", 1, 25, "0x2000", "past 2^64");
+    expect_error("malloc a 1\nread a 0 0x1000000001\n", 2, 10, "0x1000000001", "size out of range");
+}
+
+/* Columns are exact however long the line: an operation past column 65535
+ * keeps its column (it was cut to 65535). */
+static void columns_past_65535_are_exact(void **state)
+{
+    size_t pad = 70000;
+    char *s = malloc(pad + 64);
+    assert_non_null(s);
+    memset(s, ' ', pad);
+    strcpy(s + pad, "malloc a 1\n");
+    struct trace *t = parse(s);
+    assert_int_equal(t->ops[0].col, pad + 1);
+    trace_free(t);
+    free(s);
+}
+
+static void escape_makes_trace_text_safe_for_a_terminal(void **state)
+{
+    char out[128];
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"plain text, \\ kept", "plain text, \\ kept"},
+        {"\x1b]0;title\x07", "\\x1b]0;title\\x07"},
+        {"a\rb\nc\td\x0b\x7f", "a\\rb\\nc\\td\\x0b\\x7f"},
+        {"csi \xc2\x9b nbsp \xc2\xa0", "csi \\xc2\\x9b nbsp \xc2\xa0"}, /* C1 vs U+00A0 */
+        {"caf\xe9 \xff \xc3", "caf\\xe9 \\xff \\xc3"},                  /* not UTF-8 */
+        {"\xf0\x9f\x98\x80 \xe2\x82\xac", "\xf0\x9f\x98\x80 \xe2\x82\xac"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = trace_escape(out, sizeof out, cases[i].in, strlen(cases[i].in));
+        assert_string_equal(out, cases[i].want);
+        assert_int_equal(n, strlen(cases[i].want));
+    }
+    /* Never cuts an escape or a character in two. */
+    assert_int_equal(trace_escape(out, 6,
+                                  "ab\x1b"
+                                  "cd",
+                                  5),
+                     2);
+    assert_string_equal(out, "ab");
+    assert_int_equal(trace_escape(out, 4, "a\xe2\x82\xac", 4), 1);
+    assert_string_equal(out, "a");
+    assert_int_equal(trace_escape(out, 1, "abc", 3), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(trace_escape(NULL, 0, "abc", 3), 0);
 }
 
 static void nul_byte_is_an_error(void **state)
@@ -835,7 +896,9 @@ int main(void)
         cmocka_unit_test(missing_or_extra_arguments_are_errors),
         cmocka_unit_test(a_size_that_is_not_a_number_is_an_error),
         cmocka_unit_test(numbers_beyond_64_bits_are_errors),
-        cmocka_unit_test(sizes_out_of_range_are_errors),
+        cmocka_unit_test(sizes_any_allocator_refuses_are_requests_not_errors),
+        cmocka_unit_test(columns_past_65535_are_exact),
+        cmocka_unit_test(escape_makes_trace_text_safe_for_a_terminal),
         cmocka_unit_test(nul_byte_is_an_error),
         cmocka_unit_test(invalid_utf8_is_an_error_and_valid_utf8_is_kept),
         cmocka_unit_test(byte_order_mark_is_skipped),

@@ -352,6 +352,20 @@ static void put_clips_at_the_line_limit(void **state)
     assert_int_equal(l.len, FMT_LINE_MAX);
 }
 
+/* Control bytes from a trace (a caption, a caller) are never painted raw:
+ * curses would act on a CR or a tab, and a terminal on an ESC. */
+static void put_escapes_control_bytes(void **state)
+{
+    (void)state;
+    struct fmt_line l;
+    fmt_line_clear(&l);
+    fmt_put(&l, UI_CAPTION, ">> %s", "\x1b]0;pwned\x07 a\rb\tc \xc2\x9b caf\xe9 caf\xc3\xa9");
+    assert_string_equal(l.text, ">> \\x1b]0;pwned\\x07 a\\rb\\tc \\xc2\\x9b caf\\xe9 caf\xc3\xa9");
+    assert_int_equal(l.len, (int)strlen(l.text));
+    for (int i = 0; i < l.len; i++)
+        assert_int_equal(l.role[i], UI_CAPTION);
+}
+
 static void contract_keys_are_bound(void **state)
 {
     (void)state;
@@ -882,6 +896,7 @@ int main(void)
         cmocka_unit_test(quiz_garbage_asks_again_without_revealing),
         cmocka_unit_test(quiz_notes_a_stale_tlb_entry),
         cmocka_unit_test(status_line_says_quiz),
+        cmocka_unit_test(put_escapes_control_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,21 +74,30 @@ void cli_help(FILE *f)
 
 int cli_usage_error(const char *what)
 {
-    if (what != NULL)
-        fprintf(stderr, "pagesim: %s\n", what);
+    if (what != NULL) {
+        /* It may quote a word of the command line: escaped for the terminal. */
+        char esc[2048];
+        trace_escape(esc, sizeof esc, what, strlen(what));
+        fprintf(stderr, "pagesim: %s\n", esc);
+    }
     fputs(usage_line, stderr);
     return 2;
 }
 
-/* "FILE:LINE:COL: error: WHAT", naming the offending token. */
+/* The exit status of the last error print_trace_error reported: 1 (the
+ * trace), or 2 (a command-line option's value, CONTRACT 1). */
+static int load_status = 1;
+
+/* "FILE:LINE:COL: error: WHAT", naming the offending token, escaped for the
+ * terminal; or a usage error naming the option at fault. */
 static void print_trace_error(const char *file, const struct trace_error *e)
 {
-    unsigned line = e->line ? e->line : 1;
-    unsigned col = e->col ? e->col : 1;
-    fprintf(stderr, "%s:%u:%u: error: %s", file, line, col, e->msg[0] ? e->msg : "error");
-    if (e->token[0] != '\0' && strstr(e->msg, e->token) == NULL)
-        fprintf(stderr, " '%s'", e->token);
-    fputc('\n', stderr);
+    char line[2048];
+    load_status = replay_error_format(file, e, line, sizeof line);
+    if (load_status == 2)
+        cli_usage_error(line);
+    else
+        fprintf(stderr, "%s\n", line);
 }
 
 static bool is_opt(const char *w, const char *name)
@@ -359,8 +368,11 @@ static void print_strict_error(const struct args *a, const struct timeline *tl, 
                  trace_id_name(t, op->id));
     else
         snprintf(token, sizeof token, "%s", trace_op_name((enum op_kind)op->kind));
-    fprintf(stderr, "%s:%u:%u: error: %s in '%s' (--strict)\n", a->trace, (unsigned)op->line,
-            op->col ? (unsigned)op->col : 1u, w, token);
+    char name[768], tok[640];
+    trace_escape(name, sizeof name, a->trace, strlen(a->trace));
+    trace_escape(tok, sizeof tok, token, strlen(token));
+    fprintf(stderr, "%s:%u:%u: error: %s in '%s' (--strict)\n", name, (unsigned)op->line,
+            op->col ? (unsigned)op->col : 1u, w, tok);
 }
 
 /* --save-ram never writes over an input: when FILE already exists and is
@@ -617,9 +629,10 @@ static void print_text_summary(const struct args *a, const struct timeline *tl)
     timeline_op_counts(tl, counts);
     FILE *f = stdout;
 
-    fprintf(f, "trace        %s (%s), operation %llu of %llu\n", a->trace,
-            trace_format_name(t->format), (unsigned long long)timeline_pos(tl),
-            (unsigned long long)timeline_len(tl));
+    char name[768];
+    trace_escape(name, sizeof name, a->trace, strlen(a->trace));
+    fprintf(f, "trace        %s (%s), operation %llu of %llu\n", name, trace_format_name(t->format),
+            (unsigned long long)timeline_pos(tl), (unsigned long long)timeline_len(tl));
     fprintf(f, "machine      paging %s, RAM %llu bytes (%llu frames), TLB %u entries x %u ways\n",
             machine_paging_name(cfg->paging), (unsigned long long)cfg->ram_bytes,
             (unsigned long long)fs.total, tlb_nentries(tlb), tlb_nways(tlb));
@@ -713,7 +726,7 @@ int cli_replay(int argc, char **argv)
         sp.flags = TIMELINE_NO_CHECKPOINTS; /* events on: the message needs them */
         struct timeline *tl = open_timeline(&a, &sp, &t);
         if (tl == NULL)
-            return 1;
+            return load_status;
         uint64_t bad = run_to(tl, target_of(&a, tl), true);
         if (bad != 0) {
             print_strict_error(&a, tl, bad);
@@ -734,7 +747,7 @@ int cli_replay(int argc, char **argv)
         struct trace_reader *r = NULL;
         struct timeline *tl = run_streamed(&a, &r);
         if (tl == NULL)
-            return 1;
+            return load_status;
         int rc = finish_replay(&a, tl);
         timeline_destroy(tl);
         trace_reader_close(r);
@@ -751,7 +764,7 @@ int cli_replay(int argc, char **argv)
     struct timeline *tl = open_timeline(&a, &p, &t);
     if (tl == NULL) {
         trace_free(t); /* the strict run's trace, if any */
-        return 1;
+        return load_status;
     }
     lc.tl = tl;
     log_boot(&lc, tl);
@@ -808,8 +821,8 @@ static bool read_stdin_addrs(struct addr_list *l)
         *end = '\0';
         uint64_t v;
         if (memchr(s, '\0', (size_t)(end - s)) != NULL || !trace_number_parse(s, false, &v)) {
-            char tok[64];
-            snprintf(tok, sizeof tok, "%s", s);
+            char tok[256];
+            trace_escape(tok, sizeof tok, s, strnlen(s, 60));
             fprintf(stderr, "-:%u:%u: error: bad address '%s' (want hex with 0x or decimal)\n",
                     lineno, (unsigned)(s - line) + 1, tok);
             ok = false;
@@ -978,7 +991,7 @@ int cli_translate(int argc, char **argv)
     struct timeline *tl = run_streamed(&a, &r);
     if (tl == NULL) {
         free(addrs.v);
-        return 1;
+        return load_status;
     }
     if (from_stdin && !read_stdin_addrs(&addrs)) {
         timeline_destroy(tl);

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "replay/timeline.h"
 #include "sim/cpu.h"
@@ -38,6 +39,18 @@ put(struct out *o, const char *fmt, ...)
     va_end(ap);
     if (w > 0)
         o->n += (size_t)w;
+}
+
+/* Text from the trace (a caption), escaped for the terminal (trace_escape).
+ * When it does not fit, the length counts at least the whole buffer. */
+static void put_escaped(struct out *o, const char *s)
+{
+    size_t room = o->n < o->len ? o->len - o->n : 0;
+    size_t n = strlen(s);
+    size_t w = trace_escape(room ? o->buf + o->n : NULL, room, s, n);
+    o->n += w;
+    if (n > 0 && o->n + 1 >= o->len)
+        o->n = o->len + n; /* (maybe) cut short: say so, as snprintf would */
 }
 
 static unsigned long long ull(uint64_t v)
@@ -255,11 +268,16 @@ static void format(const struct timeline *tl, const struct event *ev, struct out
         break;
     case EV_ALLOC_FAIL:
         put(o, "allocation of %llu bytes failed", ull(ev->size));
+        /* A failed realloc names its block; a malloc that returned null
+         * had none. */
         if (ev->id != TRACE_NO_ID)
             put(o, " (block %s)", id_name(tl, ev->id));
+        else
+            put(o, " (returned (nil))");
         break;
     case EV_CAPTION:
-        put(o, "say: %s", timeline_caption_text(tl, ev));
+        put(o, "say: ");
+        put_escaped(o, timeline_caption_text(tl, ev));
         break;
     case EV_KIND_COUNT:
     default:

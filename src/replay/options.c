@@ -28,6 +28,26 @@ bool replay_check_ram(uint64_t bytes, char *msg, size_t msglen)
     return true;
 }
 
+int replay_error_format(const char *file, const struct trace_error *e, char *buf, size_t len)
+{
+    char f[768], msg[4 * sizeof e->msg], tok[4 * sizeof e->token];
+    if (len == 0)
+        return e->option[0] != '\0' ? 2 : 1;
+    trace_escape(f, sizeof f, file, strlen(file));
+    trace_escape(msg, sizeof msg, e->msg[0] ? e->msg : "error",
+                 strlen(e->msg[0] ? e->msg : "error"));
+    trace_escape(tok, sizeof tok, e->token, strlen(e->token));
+    if (e->option[0] != '\0') {
+        snprintf(buf, len, "%s %s: %s", e->option, tok, msg);
+        return 2;
+    }
+    int n = snprintf(buf, len, "%s:%u:%u: error: %s", f, e->line ? e->line : 1u,
+                     e->col ? e->col : 1u, msg);
+    if (n >= 0 && (size_t)n < len && tok[0] != '\0' && strstr(msg, tok) == NULL)
+        snprintf(buf + n, len - (size_t)n, " '%s'", tok);
+    return 1;
+}
+
 static bool power_of_two(uint64_t v)
 {
     return v != 0 && (v & (v - 1)) == 0;

@@ -43,4 +43,12 @@ bool replay_check_ram(uint64_t bytes, char *msg, size_t msglen);
  * writes the reason to msg and returns false. */
 bool replay_check_tlb(uint64_t entries, uint64_t ways, char *msg, size_t msglen);
 
+/* Formats an input error for stderr, every part escaped for the terminal
+ * (trace_escape): "FILE:LINE:COL: error: WHAT 'TOKEN'" (the token only when
+ * WHAT does not quote it already; line and column 1 when unknown), or, when
+ * a command-line option's value is at fault (e->option), "OPTION VALUE:
+ * WHAT". Writes at most len - 1 bytes and a NUL into buf. Returns the exit
+ * status that goes with it: 1 (the trace), 2 (the command line). */
+int replay_error_format(const char *file, const struct trace_error *e, char *buf, size_t len);
+
 #endif

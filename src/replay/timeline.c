@@ -57,6 +57,7 @@ struct epoch {
 
 struct timeline {
     const struct trace *t;
+    struct replay_options opts; /* the command line's (for boot errors) */
     /* Streaming (timeline_create_reader): t->ops[0..nops) is the batch
      * being run, op base + i + 1 being t->ops[i]. Otherwise base is 0 and
      * t->ops is the whole trace. */
@@ -425,8 +426,11 @@ static void set_error(struct trace_error *err, unsigned line, unsigned col, cons
     memset(err, 0, sizeof *err);
     err->line = line;
     err->col = col;
-    snprintf(err->token, sizeof err->token, "%s", token);
-    snprintf(err->msg, sizeof err->msg, "%s", msg);
+    size_t n = strlen(token), m = strlen(msg);
+    n = n < sizeof err->token ? n : sizeof err->token - 1;
+    m = m < sizeof err->msg ? m : sizeof err->msg - 1;
+    memcpy(err->token, token, n);
+    memcpy(err->msg, msg, m);
 }
 
 static void fmt_size(uint64_t v, char *buf, size_t len)
@@ -502,87 +506,200 @@ static bool build_config(struct timeline *tl, const struct replay_options *o,
     return true;
 }
 
-/* The trace line to blame for a configuration the machine refused: the
- * first range line, else line 1. */
-static unsigned config_line(const struct trace *t)
+/* The option whose value, given on the command line, made the machine
+ * refuse to boot for reason why, or NULL when the trace is to blame: an
+ * option is to blame when going back to the trace's own value for it (alone)
+ * boots or fails otherwise; failing that, the first option that takes part
+ * in the reason. */
+static const char *blame_option(const struct timeline *tl, const struct machine_failure *f)
 {
-    unsigned line = 0;
-    for (size_t i = 0; i < t->cfg.nreserve; i++) {
-        if (line == 0 || t->cfg.reserve[i].line < line)
-            line = t->cfg.reserve[i].line;
+    const struct replay_options *o = &tl->opts;
+    const struct trace_config *tc = &tl->t->cfg;
+    bool ram = false, paging = false, tlb = false;
+    switch (f->why) {
+    case MACHINE_WHY_RAM_SIZE:
+    case MACHINE_WHY_RAM_WIDTH:
+    case MACHINE_WHY_RAM_SMALL:
+        ram = true;
+        break;
+    case MACHINE_WHY_RAM_32BIT:
+    case MACHINE_WHY_NO_FRAMES:
+        ram = paging = true;
+        break;
+    case MACHINE_WHY_IDENTITY_RANGE:
+        paging = true;
+        break;
+    case MACHINE_WHY_TLB:
+        tlb = true;
+        break;
+    case MACHINE_WHY_NONE:
+    case MACHINE_WHY_RESERVE_KERNEL:
+    case MACHINE_WHY_OTHER:
+        break;
     }
-    for (size_t i = 0; i < t->cfg.nidentity; i++) {
-        if (line == 0 || t->cfg.identity[i].line < line)
-            line = t->cfg.identity[i].line;
+    ram = ram && o->has_ram;
+    paging = paging && o->has_paging;
+    tlb = tlb && o->has_tlb;
+    const char *names[3] = {"--ram", "--paging", "--tlb"};
+    bool given[3] = {ram, paging, tlb};
+    for (int k = 0; k < 3; k++) {
+        if (!given[k])
+            continue;
+        struct machine_config c = tl->cfg;
+        struct machine_config d;
+        machine_config_default(&d);
+        if (k == 0)
+            c.ram_bytes = tc->has_ram ? tc->ram : d.ram_bytes;
+        else if (k == 1)
+            c.paging = tc->has_paging ? (enum machine_paging)tc->paging : d.paging;
+        else
+            c.tlb_entries = tc->has_tlb ? tc->tlb_entries : d.tlb_entries,
+            c.tlb_ways = tc->has_tlb ? tc->tlb_ways : d.tlb_ways;
+        struct machine_failure g;
+        struct machine *m = machine_create_why(&c, NULL, &g);
+        machine_destroy(m);
+        if (m != NULL || g.why != f->why || g.range != f->range)
+            return names[k];
     }
-    return line ? line : 1;
+    for (int k = 0; k < 3; k++) {
+        if (given[k])
+            return names[k];
+    }
+    return NULL;
 }
 
-/* Says precisely why the machine refused a configuration, where the common
- * cases allow it: RAM that 32-bit entries cannot address, and identity ranges
- * outside the linear address space of the mode. False when none applies. */
-static bool explain_config(const struct timeline *tl, struct trace_error *err)
+static const char *mode_name(enum machine_paging p)
+{
+    static const char *const modes[] = {"32-bit", "PSE", "PAE", "4-level"};
+    return modes[p <= MACHINE_PAGING_LONG ? p : 0];
+}
+
+/* Says why the machine refused to boot, blaming the value that caused it:
+ * a command-line option (err->option), or the trace line that set it. */
+static void explain_boot(const struct timeline *tl, const struct machine_failure *f,
+                         struct trace_error *err)
 {
     const struct machine_config *c = &tl->cfg;
     const struct trace_config *tc = &tl->t->cfg;
-    static const char *const modes[] = {"32-bit", "PSE", "PAE", "4-level"};
-    const char *mode = modes[c->paging <= MACHINE_PAGING_LONG ? c->paging : 0];
-    char tok[32], msg[192];
-    bool narrow = c->paging != MACHINE_PAGING_LONG;
-    if ((c->paging == MACHINE_PAGING_32 || c->paging == MACHINE_PAGING_PSE) &&
-        c->ram_bytes > (UINT64_C(1) << 32)) {
-        fmt_size(c->ram_bytes, tok, sizeof tok);
+    char ram[32], tok[64], msg[320];
+    fmt_size(c->ram_bytes, ram, sizeof ram);
+    const struct trace_range *r = NULL;
+    bool identity = false;
+    if (f->range != SIZE_MAX && f->range < tc->nreserve + tc->nidentity) {
+        identity = f->range >= tc->nreserve;
+        r = identity ? &tc->identity[f->range - tc->nreserve] : &tc->reserve[f->range];
+    }
+    /* By default the value that takes part: the ram line, else line 1. */
+    unsigned line = tc->ram_line ? tc->ram_line : 1, col = tc->ram_line ? tc->ram_col : 1;
+    snprintf(tok, sizeof tok, "%s", ram);
+    switch (f->why) {
+    case MACHINE_WHY_RAM_SIZE:
+        snprintf(msg, sizeof msg, "RAM of %s is not a size the machine can have", ram);
+        break;
+    case MACHINE_WHY_RAM_WIDTH:
+        snprintf(msg, sizeof msg, "RAM of %s is more than MAXPHYADDR %u bits can address", ram,
+                 c->maxphyaddr ? c->maxphyaddr : 40u);
+        break;
+    case MACHINE_WHY_RAM_32BIT:
         snprintf(msg, sizeof msg,
                  "RAM of %s is more than %s paging's 32-bit entries can address (4G); "
                  "use paging pae or long",
-                 tok, mode);
-        /* Blame the ram line, unless --ram (or the default) set the size. */
-        bool from_trace = tc->has_ram && tc->ram == c->ram_bytes && tc->ram_line != 0;
-        set_error(err, from_trace ? tc->ram_line : 0, from_trace ? 1 : 0, tok, msg);
-        return true;
-    }
-    /* Linear addresses are 32 bits wide except in 4-level paging, where an
-     * identity map must stay in the lower canonical half. */
-    uint64_t limit = narrow ? UINT64_C(1) << 32 : UINT64_C(1) << 47;
-    for (size_t i = 0; i < tc->nidentity; i++) {
-        const struct trace_range *r = &tc->identity[i];
-        if (r->start < limit && r->len <= limit - r->start)
-            continue;
-        snprintf(tok, sizeof tok, "0x%" PRIx64, r->start);
+                 ram, mode_name(c->paging));
+        if (!(tc->has_ram && tc->ram == c->ram_bytes) && tc->paging_line) {
+            line = tc->paging_line; /* the ram is the default: the paging line asks too much */
+            col = tc->paging_col;
+            snprintf(tok, sizeof tok, "%s", trace_paging_name(tc->paging));
+        }
+        break;
+    case MACHINE_WHY_RAM_SMALL: {
+        char min[32];
+        fmt_size(machine_min_ram(), min, sizeof min);
         snprintf(msg, sizeof msg,
-                 "identity range reaches past the %s linear address space of %s paging: "
-                 "virtual = physical is impossible there",
-                 narrow ? "4 GiB" : "lower-half (47-bit)", mode);
-        set_error(err, r->line, 1, tok, msg);
-        return true;
+                 "RAM of %s is too small to boot: the first MiB, the kernel image at 1M and its "
+                 "first page tables need at least %s",
+                 ram, min);
+        break;
     }
-    return false;
+    case MACHINE_WHY_TLB:
+        snprintf(tok, sizeof tok, "%u:%u", c->tlb_entries, c->tlb_ways);
+        snprintf(msg, sizeof msg, "the TLB refuses the geometry %s", tok);
+        line = tc->tlb_line ? tc->tlb_line : 1;
+        col = tc->tlb_line ? tc->tlb_col : 1;
+        break;
+    case MACHINE_WHY_RESERVE_KERNEL:
+    case MACHINE_WHY_IDENTITY_RANGE:
+    case MACHINE_WHY_NO_FRAMES:
+        if (r == NULL) {
+            snprintf(msg, sizeof msg, "RAM of %s leaves no frame for the kernel's page tables",
+                     ram);
+            break;
+        }
+        line = r->line;
+        col = r->col ? r->col : 1;
+        snprintf(tok, sizeof tok, "0x%" PRIx64, r->start);
+        if (f->why == MACHINE_WHY_RESERVE_KERNEL) {
+            snprintf(msg, sizeof msg,
+                     "reserved range [0x%" PRIx64 ", 0x%" PRIx64 ") covers the kernel image at "
+                     "[0x%" PRIx64 ", 0x%" PRIx64 "): the machine cannot boot",
+                     r->start, r->start + r->len, (uint64_t)MACHINE_KERNEL_PA,
+                     (uint64_t)(MACHINE_KERNEL_PA + MACHINE_KERNEL_SIZE));
+        } else if (f->why == MACHINE_WHY_NO_FRAMES) {
+            snprintf(msg, sizeof msg,
+                     "%s range [0x%" PRIx64 ", 0x%" PRIx64 ") takes the free frames: none is "
+                     "left for the kernel's page tables in %s of RAM",
+                     identity ? "identity" : "reserved", r->start, r->start + r->len, ram);
+        } else {
+            uint64_t limit = machine_identity_limit(c->paging, c->maxphyaddr);
+            bool longm = c->paging == MACHINE_PAGING_LONG;
+            uint64_t linear = longm ? UINT64_C(1) << 47 : UINT64_C(1) << 32;
+            char why[96];
+            if (limit < linear && longm)
+                snprintf(why, sizeof why, "physical addresses have %u bits (MAXPHYADDR)",
+                         c->maxphyaddr ? c->maxphyaddr : 40u);
+            else if (limit < linear)
+                snprintf(why, sizeof why, "32-bit entries address 4 GiB");
+            else
+                snprintf(why, sizeof why, "the %s linear address space ends there",
+                         longm ? "lower-half (47-bit)" : "4 GiB");
+            snprintf(msg, sizeof msg,
+                     "identity range [0x%" PRIx64 ", 0x%" PRIx64 ") reaches past 0x%" PRIx64
+                     ": in %s paging %s",
+                     r->start, r->start + r->len, limit, mode_name(c->paging), why);
+        }
+        break;
+    case MACHINE_WHY_NONE:
+    case MACHINE_WHY_OTHER:
+    default:
+        snprintf(msg, sizeof msg, "configuration rejected by the machine");
+        break;
+    }
+    const char *opt = blame_option(tl, f);
+    if (opt == NULL) {
+        set_error(err, line, col, tok, msg);
+        return;
+    }
+    /* The option's value, as the machine has it. */
+    if (strcmp(opt, "--ram") == 0)
+        snprintf(tok, sizeof tok, "%s", ram);
+    else if (strcmp(opt, "--paging") == 0)
+        snprintf(tok, sizeof tok, "%s", trace_paging_name((enum trace_paging)c->paging));
+    else
+        snprintf(tok, sizeof tok, "%u:%u", c->tlb_entries, c->tlb_ways);
+    set_error(err, 0, 0, tok, msg);
+    if (err != NULL)
+        snprintf(err->option, sizeof err->option, "%s", opt);
 }
 
 static bool boot(struct timeline *tl, const struct event_sink *sink, struct trace_error *err)
 {
-    enum machine_status st = MACHINE_OK;
-    tl->m = machine_create(&tl->cfg, sink, &st);
+    struct machine_failure f;
+    tl->m = machine_create_why(&tl->cfg, sink, &f);
     if (tl->m != NULL)
         return true;
-    char tok[32];
-    fmt_size(tl->cfg.ram_bytes, tok, sizeof tok);
-    switch (st) {
-    case MACHINE_ERR_NO_MEMORY:
+    if (f.status == MACHINE_ERR_NO_MEMORY)
         set_error(err, 0, 0, "", "out of memory");
-        break;
-    case MACHINE_ERR_BOOT:
-        set_error(err, 1, 1, tok, "the kernel does not fit in this much RAM");
-        break;
-    case MACHINE_ERR_CONFIG:
-    case MACHINE_OK:
-    default:
-        if (explain_config(tl, err))
-            break;
-        set_error(err, config_line(tl->t), 1, tok,
-                  "configuration rejected by the machine (RAM size, ranges or TLB geometry)");
-        break;
-    }
+    else
+        explain_boot(tl, &f, err);
     return false;
 }
 
@@ -611,6 +728,8 @@ static struct timeline *create(const struct trace *t, struct trace_reader *r,
         tl->budget = DEFAULT_BUDGET;
     tl->sink.emit = on_event;
     tl->sink.ctx = tl;
+    if (o != NULL)
+        tl->opts = *o;
     if (!build_config(tl, o, err)) {
         timeline_destroy(tl);
         return NULL;
@@ -756,7 +875,7 @@ static void exec_op(struct timeline *tl)
     switch ((enum op_kind)op->kind) {
     case OP_MALLOC:
         if (op->flags & OP_F_FAILED) {
-            machine_failed_alloc(m, op->a);
+            machine_failed_alloc(m, op->id, op->a); /* "+ (nil)": no block */
             break;
         }
         ok = machine_malloc(m, op->id, op->a);
@@ -765,7 +884,8 @@ static void exec_op(struct timeline *tl)
         break;
     case OP_CALLOC:
         if (op->flags & OP_F_FAILED) {
-            machine_failed_alloc(m, op->a * op->b);
+            machine_failed_alloc(
+                m, op->id, op->b != 0 && op->a > UINT64_MAX / op->b ? UINT64_MAX : op->a * op->b);
             break;
         }
         ok = machine_calloc(m, op->id, op->a, op->b);
@@ -774,7 +894,7 @@ static void exec_op(struct timeline *tl)
         break;
     case OP_REALLOC:
         if (op->flags & OP_F_FAILED) {
-            machine_failed_alloc(m, op->a);
+            machine_failed_alloc(m, op->id, op->a); /* "!": the block asked to grow */
             break;
         }
         if (op->flags & OP_F_NULL)

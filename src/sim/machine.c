@@ -152,24 +152,100 @@ static enum vmm_mode vmm_mode_of(enum machine_paging p)
     return VMM_MODE_32;
 }
 
-static bool config_ok(const struct machine_config *c)
+uint64_t machine_min_ram(void)
 {
-    if (c->ram_bytes == 0 || c->ram_bytes % X86_PAGE_SIZE != 0 || c->ram_bytes > PHYS_MAX_SIZE)
-        return false;
+    return MACHINE_KERNEL_PA + MACHINE_KERNEL_SIZE + 2 * X86_PAGE_SIZE;
+}
+
+uint64_t machine_identity_limit(enum machine_paging p, unsigned maxphyaddr)
+{
+    /* As vmm's map_identity decides (VMM_ERR_RANGE). */
+    unsigned mpa = maxphyaddr != 0 ? maxphyaddr : X86_MAXPHYADDR_DEFAULT;
+    uint64_t linear = p == MACHINE_PAGING_LONG ? UINT64_C(1) << 47 : UINT64_C(1) << 32;
+    uint64_t phys = (p == MACHINE_PAGING_32 || p == MACHINE_PAGING_PSE) ? UINT64_C(1) << 32
+                    : mpa < 64                                          ? UINT64_C(1) << mpa
+                                                                        : UINT64_MAX;
+    return phys < linear ? phys : linear;
+}
+
+static uint64_t range_end(const struct machine_range *r);
+
+/* Checks a configuration before anything is built; fills f->why (and
+ * f->range) and returns false when it cannot boot. */
+static bool config_ok(const struct machine_config *c, struct machine_failure *f)
+{
+    f->range = SIZE_MAX;
+    f->why = MACHINE_WHY_OTHER;
     if ((unsigned)c->paging > MACHINE_PAGING_LONG)
-        return false;
-    unsigned mpa = c->maxphyaddr != 0 ? c->maxphyaddr : X86_MAXPHYADDR_DEFAULT;
-    if (mpa < 36 || mpa > 52 || c->ram_bytes > (UINT64_C(1) << mpa))
-        return false;
-    /* 32-bit entries hold 32-bit frame addresses. */
-    if ((c->paging == MACHINE_PAGING_32 || c->paging == MACHINE_PAGING_PSE) &&
-        c->ram_bytes > (UINT64_C(1) << 32))
         return false;
     if ((c->nreserve != 0 && c->reserve == NULL) || (c->nidentity != 0 && c->identity == NULL))
         return false;
     if (c->nids > (UINT32_C(1) << 28))
         return false;
+    f->why = MACHINE_WHY_RAM_SIZE;
+    if (c->ram_bytes == 0 || c->ram_bytes % X86_PAGE_SIZE != 0 || c->ram_bytes > PHYS_MAX_SIZE)
+        return false;
+    f->why = MACHINE_WHY_RAM_WIDTH;
+    unsigned mpa = c->maxphyaddr != 0 ? c->maxphyaddr : X86_MAXPHYADDR_DEFAULT;
+    if (mpa < 36 || mpa > 52 || c->ram_bytes > (UINT64_C(1) << mpa))
+        return false;
+    /* 32-bit entries hold 32-bit frame addresses. */
+    f->why = MACHINE_WHY_RAM_32BIT;
+    if ((c->paging == MACHINE_PAGING_32 || c->paging == MACHINE_PAGING_PSE) &&
+        c->ram_bytes > (UINT64_C(1) << 32))
+        return false;
+    f->why = MACHINE_WHY_RAM_SMALL;
+    if (c->ram_bytes < machine_min_ram())
+        return false;
+    f->why = MACHINE_WHY_TLB;
+    unsigned e = c->tlb_entries != 0 ? c->tlb_entries : 64, w = c->tlb_ways != 0 ? c->tlb_ways : 4;
+    if (e > TLB_MAX_ENTRIES || w > e || e % w != 0 || ((e / w) & (e / w - 1)) != 0)
+        return false;
+    /* A frame is reserved whole when any byte of it is (pfa_reserve). */
+    f->why = MACHINE_WHY_RESERVE_KERNEL;
+    for (size_t i = 0; i < c->nreserve; i++) {
+        const struct machine_range *r = &c->reserve[i];
+        if (r->len != 0 && r->start < MACHINE_KERNEL_PA + MACHINE_KERNEL_SIZE &&
+            range_end(r) > MACHINE_KERNEL_PA) {
+            f->range = i;
+            return false;
+        }
+    }
+    f->why = MACHINE_WHY_IDENTITY_RANGE;
+    uint64_t limit = machine_identity_limit(c->paging, c->maxphyaddr);
+    for (size_t i = 0; i < c->nidentity; i++) {
+        const struct machine_range *r = &c->identity[i];
+        if (r->len != 0 && (r->start >= limit || r->len > limit - r->start)) {
+            f->range = c->nreserve + i;
+            return false;
+        }
+    }
+    f->why = MACHINE_WHY_NONE;
     return true;
+}
+
+/* The range that took the most of the RAM's frames (SIZE_MAX: none took
+ * any): the one to blame when the boot finds no frame for its tables. */
+static size_t greediest_range(const struct machine_config *c)
+{
+    size_t best = SIZE_MAX;
+    uint64_t most = 0;
+    for (size_t i = 0; i < c->nreserve + c->nidentity; i++) {
+        const struct machine_range *r =
+            i < c->nreserve ? &c->reserve[i] : &c->identity[i - c->nreserve];
+        uint64_t lo = r->start & ~(X86_PAGE_SIZE - 1);
+        uint64_t hi = range_end(r);
+        if (hi > c->ram_bytes)
+            hi = c->ram_bytes;
+        if (lo < MACHINE_LOW_MEMORY_END)
+            lo = MACHINE_LOW_MEMORY_END; /* the firmware's anyway */
+        uint64_t n = hi > lo ? hi - lo : 0;
+        if (n > most) {
+            most = n;
+            best = i;
+        }
+    }
+    return best;
 }
 
 /* Copies the ranges and their labels so the caller's may go away. */
@@ -242,11 +318,26 @@ static bool memory_map(struct machine *m)
 struct machine *machine_create(const struct machine_config *cfg, const struct event_sink *sink,
                                enum machine_status *status)
 {
-    enum machine_status dummy;
-    if (status == NULL)
-        status = &dummy;
-    if (cfg == NULL || !config_ok(cfg)) {
-        *status = MACHINE_ERR_CONFIG;
+    struct machine_failure f;
+    struct machine *m = machine_create_why(cfg, sink, &f);
+    if (status != NULL)
+        *status = f.status;
+    return m;
+}
+
+struct machine *machine_create_why(const struct machine_config *cfg, const struct event_sink *sink,
+                                   struct machine_failure *f)
+{
+    struct machine_failure dummyf;
+    if (f == NULL)
+        f = &dummyf;
+    f->why = MACHINE_WHY_OTHER;
+    f->range = SIZE_MAX;
+    enum machine_status *status = &f->status;
+    if (cfg == NULL || !config_ok(cfg, f)) {
+        *status = f->why == MACHINE_WHY_RAM_SMALL || f->why == MACHINE_WHY_RESERVE_KERNEL
+                      ? MACHINE_ERR_BOOT
+                      : MACHINE_ERR_CONFIG;
         return NULL;
     }
     struct machine *m = calloc(1, sizeof *m);
@@ -275,6 +366,7 @@ struct machine *machine_create(const struct machine_config *cfg, const struct ev
     m->scratch = calloc(1, machine_scalars_size(m));
     if (m->tlb == NULL && m->phys != NULL && m->pfa != NULL) {
         *status = MACHINE_ERR_CONFIG; /* a TLB geometry tlb_create refuses */
+        f->why = MACHINE_WHY_TLB;
         goto fail;
     }
     if (m->phys == NULL || m->pfa == NULL || m->ids == NULL || m->scratch == NULL)
@@ -293,9 +385,11 @@ struct machine *machine_create(const struct machine_config *cfg, const struct ev
     m->heap = heap_create(&hp, m->cfg.large_threshold);
     if (m->heap == NULL)
         goto fail;
-    if (m->cfg.ram_bytes < MACHINE_KERNEL_PA + MACHINE_KERNEL_SIZE + 2 * X86_PAGE_SIZE ||
-        !memory_map(m)) {
+    if (!memory_map(m)) {
+        /* config_ok ruled out a reserve over the kernel: this is a frame
+         * the RAM does not have. */
         *status = MACHINE_ERR_BOOT;
+        f->why = MACHINE_WHY_RAM_SMALL;
         goto fail;
     }
     size_t nid = m->cfg.nidentity;
@@ -312,6 +406,11 @@ struct machine *machine_create(const struct machine_config *cfg, const struct ev
     free(idr);
     if (vs != VMM_OK) {
         *status = vs == VMM_ERR_RANGE ? MACHINE_ERR_CONFIG : MACHINE_ERR_BOOT;
+        f->why = vs == VMM_ERR_RANGE ? MACHINE_WHY_IDENTITY_RANGE : MACHINE_WHY_NO_FRAMES;
+        if (vs != VMM_ERR_RANGE)
+            f->range = greediest_range(cfg);
+        if (f->why == MACHINE_WHY_NO_FRAMES && f->range == SIZE_MAX)
+            f->why = MACHINE_WHY_RAM_SMALL;
         goto fail;
     }
     *status = MACHINE_OK;
@@ -489,10 +588,10 @@ bool machine_realloc(struct machine *m, uint32_t id, uint32_t new_id, uint64_t s
     return true;
 }
 
-void machine_failed_alloc(struct machine *m, uint64_t size)
+void machine_failed_alloc(struct machine *m, uint32_t id, uint64_t size)
 {
     m->st.failed_allocs++;
-    emit(m, EV_ALLOC_FAIL, 0, 0, 0, size, 0);
+    emit(m, EV_ALLOC_FAIL, id, 0, 0, size, 0);
 }
 
 /* Loads or stores [va, va+len) one page piece at a time through the MMU;

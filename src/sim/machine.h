@@ -79,6 +79,32 @@ enum machine_status {
     MACHINE_ERR_BOOT,      /* the kernel did not fit in the simulated RAM */
 };
 
+/* Why machine_create_why could not build a machine: the precise reason, so
+ * that the caller can blame the value that caused it (a trace line, an
+ * option). The machine knows nothing of lines: it names a range by index. */
+enum machine_why {
+    MACHINE_WHY_NONE,           /* built, or the host ran out of memory */
+    MACHINE_WHY_RAM_SIZE,       /* RAM 0, not a multiple of 4 KiB, or above PHYS_MAX_SIZE */
+    MACHINE_WHY_RAM_WIDTH,      /* RAM above 2^MAXPHYADDR (or MAXPHYADDR not 36..52) */
+    MACHINE_WHY_RAM_32BIT,      /* RAM above 4 GiB with 32-bit entries (paging 32 or pse) */
+    MACHINE_WHY_RAM_SMALL,      /* RAM too small for the first MiB, the kernel image and
+                                   its first tables (machine_min_ram) */
+    MACHINE_WHY_TLB,            /* a TLB geometry the TLB refuses */
+    MACHINE_WHY_RESERVE_KERNEL, /* range: a reserved range covers the kernel image */
+    MACHINE_WHY_IDENTITY_RANGE, /* range: an identity range reaches past the linear
+                                   address space or the physical-address width of the
+                                   mode (machine_identity_limit) */
+    MACHINE_WHY_NO_FRAMES,      /* the boot found no free frame for its tables; range:
+                                   the range that took the most of the RAM's frames */
+    MACHINE_WHY_OTHER,          /* another value out of range (paging, nids, NULL ranges) */
+};
+
+struct machine_failure {
+    enum machine_status status;
+    enum machine_why why;
+    size_t range; /* reserve[range], or identity[range - nreserve]; SIZE_MAX: none */
+};
+
 enum diag_kind {
     DIAG_DOUBLE_FREE,     /* free (or realloc) of a block already freed */
     DIAG_UNKNOWN_ID,      /* free, realloc or access of an id never allocated */
@@ -123,6 +149,20 @@ void machine_config_default(struct machine_config *c);
 struct machine *machine_create(const struct machine_config *cfg, const struct event_sink *sink,
                                enum machine_status *status);
 
+/* machine_create, saying on failure why in *f (may be NULL): status as
+ * machine_create's, and the reason (enum machine_why). */
+struct machine *machine_create_why(const struct machine_config *cfg, const struct event_sink *sink,
+                                   struct machine_failure *f);
+
+/* The smallest RAM that boots: the first MiB, the kernel image, two frames. */
+uint64_t machine_min_ram(void);
+
+/* The first physical address an identity range of paging mode p may not
+ * reach, with the given MAXPHYADDR (0: the default): the end of the linear
+ * address space (4 GiB; 2^47 in 4-level paging) or of what the entries can
+ * address (4 GiB with 32-bit entries; 2^MAXPHYADDR), whichever is lower. */
+uint64_t machine_identity_limit(enum machine_paging p, unsigned maxphyaddr);
+
 /* Frees everything. NULL is allowed. */
 void machine_destroy(struct machine *m);
 
@@ -144,8 +184,11 @@ bool machine_calloc(struct machine *m, uint32_t id, uint64_t count, uint64_t siz
  * (mtrace: the address realloc returned; native: new_id == id). */
 bool machine_realloc(struct machine *m, uint32_t id, uint32_t new_id, uint64_t size);
 void machine_free(struct machine *m, uint32_t id);
-/* Records an allocation the traced program saw fail (mtrace "(nil)"). */
-void machine_failed_alloc(struct machine *m, uint64_t size);
+/* Records an allocation the traced program saw fail (mtrace "(nil)", "!"):
+ * counts it and emits EV_ALLOC_FAIL with id, the block a failed realloc was
+ * asked to resize, or UINT32_MAX when no block was involved (a malloc that
+ * returned null has none). Changes nothing else. */
+void machine_failed_alloc(struct machine *m, uint32_t id, uint64_t size);
 /* Loads or stores len bytes at offset off of block id, through the MMU. */
 void machine_access(struct machine *m, uint32_t id, uint64_t off, uint64_t len,
                     enum mmu_access acc);

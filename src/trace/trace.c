@@ -27,9 +27,10 @@
 
 /* The longest line accepted; longer ones are a clean error. */
 #define MAX_LINE   (16u << 20)
-/* Sizes (malloc, calloc's product, realloc, offsets) above this are errors. */
-#define MAX_SIZE   (UINT64_C(1) << 48)
-/* read/write lengths above this are errors (the largest RAM). */
+/* read/write/protect lengths above this are errors: longer than the largest
+ * RAM, a copy no simulated machine could hold (and a walk of billions of
+ * pages). Sizes and offsets have no limit but 64 bits: docs/trace-format.md,
+ * "Bad input or a refused request". */
 #define MAX_LEN    TRACE_RAM_MAX
 #define READ_BLOCK 65536
 /* Callers an mtrace parse remembers, most recent first (recent_caller). */
@@ -129,7 +130,7 @@ struct parser {
     /* mtrace: a '<' line waiting for its '>' */
     bool pend;
     uint32_t pend_line;
-    uint16_t pend_col;
+    uint32_t pend_col;
     uint32_t pend_id;
     uint32_t pend_text;
     uint8_t pend_flags;
@@ -776,11 +777,6 @@ static bool tok_is(const struct tok *t, const char *word)
     return t->n == n && memcmp(t->s, word, n) == 0;
 }
 
-static uint16_t col16(unsigned col)
-{
-    return col > UINT16_MAX ? UINT16_MAX : (uint16_t)col;
-}
-
 /* ---------- UTF-8 and NUL ---------- */
 
 static bool check_text(struct parser *p, const char *s, size_t n)
@@ -840,6 +836,71 @@ static bool check_text(struct parser *p, const char *s, size_t n)
         i += need + 1;
     }
     return true;
+}
+
+/* ---------- escaping for terminals ---------- */
+
+/* The length of the valid UTF-8 character at u[0..n) (2..4), or 0. */
+static size_t utf8_len(const unsigned char *u, size_t n)
+{
+    unsigned char c = u[0], lo = 0x80, hi = 0xBF;
+    size_t need;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        return 0;
+    }
+    if (need >= n)
+        return 0;
+    for (size_t k = 1; k <= need; k++) {
+        unsigned char l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
+        if (u[k] < l || u[k] > h)
+            return 0;
+    }
+    return need + 1;
+}
+
+size_t trace_escape(char *dst, size_t dstlen, const char *s, size_t n)
+{
+    if (dstlen == 0)
+        return 0;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        char piece[16];
+        size_t pn = 0, used = 1;
+        unsigned char c = u[i];
+        size_t ul;
+        if (c >= 0x20 && c < 0x7F) {
+            piece[pn++] = (char)c;
+        } else if (c == '\t' || c == '\n' || c == '\r') {
+            piece[pn++] = '\\';
+            piece[pn++] = c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+        } else if (c >= 0x80 && (ul = utf8_len(u + i, n - i)) != 0) {
+            used = ul;
+            if (c == 0xC2 && u[i + 1] < 0xA0) /* U+0080..U+009F: C1 controls */
+                pn = (size_t)snprintf(piece, sizeof piece, "\\x%02x\\x%02x", c, u[i + 1]);
+            else
+                memcpy(piece, u + i, (pn = ul));
+        } else {
+            pn = (size_t)snprintf(piece, sizeof piece, "\\x%02x", c);
+        }
+        if (o + pn > dstlen - 1)
+            break;
+        memcpy(dst + o, piece, pn);
+        o += pn;
+        i += used;
+    }
+    dst[o] = '\0';
+    return o;
 }
 
 /* ---------- the native format ---------- */
@@ -1005,6 +1066,7 @@ static bool native_config(struct parser *p, enum directive d, struct line *ln, c
         cfg->ram = v;
         cfg->has_ram = true;
         cfg->ram_line = p->lineno;
+        cfg->ram_col = t.col;
         return want_end(p, ln);
     case D_PAGING: {
         if (!want(p, ln, &t, "a paging mode (32, pse, pae or long)"))
@@ -1024,6 +1086,7 @@ static bool native_config(struct parser *p, enum directive d, struct line *ln, c
         cfg->paging = pg;
         cfg->has_paging = true;
         cfg->paging_line = p->lineno;
+        cfg->paging_col = t.col;
         return want_end(p, ln);
     }
     case D_TLB:
@@ -1045,6 +1108,7 @@ static bool native_config(struct parser *p, enum directive d, struct line *ln, c
         cfg->tlb_ways = (unsigned)v2;
         cfg->has_tlb = true;
         cfg->tlb_line = p->lineno;
+        cfg->tlb_col = t.col;
         return want_end(p, ln);
     case D_RESERVE:
         if (!want_num(p, ln, "a start address", &v, &t) ||
@@ -1057,6 +1121,7 @@ static bool native_config(struct parser *p, enum directive d, struct line *ln, c
         r.start = v;
         r.len = v2 - v;
         r.line = p->lineno;
+        r.col = t.col;
         return range_label(p, ln, &r.label) && push_range(p, &cfg->reserve, &cfg->nreserve, &r);
     case D_IDENTITY:
         if (!want_num(p, ln, "a start address", &v, &t) || !want_num(p, ln, "a length", &v2, &t2))
@@ -1070,6 +1135,7 @@ static bool native_config(struct parser *p, enum directive d, struct line *ln, c
         r.start = v;
         r.len = v2;
         r.line = p->lineno;
+        r.col = t.col;
         return range_label(p, ln, &r.label) && push_range(p, &cfg->identity, &cfg->nidentity, &r);
     case D_MALLOC:
     case D_CALLOC:
@@ -1120,7 +1186,7 @@ static bool access_target(struct parser *p, struct line *ln, struct op *op, stru
                     t->s);
     if (!id_tok(p, t, &op->id))
         return false;
-    return want_size(p, ln, "an offset", 0, MAX_SIZE, &op->a);
+    return want_num(p, ln, "an offset", &op->a, t);
 }
 
 /* read/write: ID OFFSET [LEN] [user] or ADDR [LEN] [user]; exec (has_len
@@ -1145,7 +1211,9 @@ static bool native_access(struct parser *p, struct line *ln, struct op *op, bool
         op->b = v;
         more = false;
     }
-    if (op->b > 0 && op->b - 1 > UINT64_MAX - op->a)
+    /* An id's offset and length are the program's (out of bounds is a
+     * diagnostic); raw bytes past 2^64 - 1 are in no address space. */
+    if ((op->flags & OP_F_RAW) && op->b > 0 && op->b - 1 > UINT64_MAX - op->a)
         return fail(p, lt.col, lt.s, lt.n, "size out of range: the access runs past 2^64");
     return access_modifier(p, ln, op, more ? &lt : NULL);
 }
@@ -1226,7 +1294,8 @@ static bool native_invlpg(struct parser *p, struct line *ln, struct op *op)
     size_t save = ln->pos;
     if (optional(ln, &o)) {
         ln->pos = save;
-        if (!want_size(p, ln, "an offset", 0, MAX_SIZE, &op->a))
+        struct tok ot;
+        if (!want_num(p, ln, "an offset", &op->a, &ot))
             return false;
     }
     return want_end(p, ln);
@@ -1272,7 +1341,8 @@ static bool native_line(struct parser *p, const char *s, size_t n)
                     qlen(w.n), w.s);
     enum directive d = directives[k].d;
     struct op op = {0};
-    op.col = col16(w.col);
+    struct tok vt;
+    op.col = w.col;
     op.line = p->lineno;
     op.id = TRACE_NO_ID;
     op.id2 = TRACE_NO_ID;
@@ -1286,29 +1356,19 @@ static bool native_line(struct parser *p, const char *s, size_t n)
         return native_config(p, d, &ln, &w);
     case D_MALLOC:
         op.kind = OP_MALLOC;
-        if (!want_id(p, &ln, &op.id) || !want_size(p, &ln, "a size", 0, MAX_SIZE, &op.a))
+        if (!want_id(p, &ln, &op.id) || !want_num(p, &ln, "a size", &op.a, &vt))
             return false;
         break;
     case D_CALLOC:
         op.kind = OP_CALLOC;
-        if (!want_id(p, &ln, &op.id) || !want_size(p, &ln, "a count", 0, MAX_SIZE, &op.a))
+        /* A product past 2^64 is calloc's failure (NULL), not bad input. */
+        if (!want_id(p, &ln, &op.id) || !want_num(p, &ln, "a count", &op.a, &vt) ||
+            !want_num(p, &ln, "a size", &op.b, &vt))
             return false;
-        {
-            size_t before = ln.pos;
-            struct tok t = {0};
-            if (!want_size(p, &ln, "a size", 0, MAX_SIZE, &op.b))
-                return false;
-            if (op.a && op.b > MAX_SIZE / op.a) {
-                ln.pos = before;
-                next_tok(s, n, &ln.pos, true, &t);
-                return fail(p, t.col, t.s, t.n,
-                            "size out of range: count * size is more than 2^48 bytes");
-            }
-        }
         break;
     case D_REALLOC:
         op.kind = OP_REALLOC;
-        if (!want_id(p, &ln, &op.id) || !want_size(p, &ln, "a size", 0, MAX_SIZE, &op.a))
+        if (!want_id(p, &ln, &op.id) || !want_num(p, &ln, "a size", &op.a, &vt))
             return false;
         op.id2 = op.id;
         break;
@@ -1452,7 +1512,7 @@ static bool mt_emit(struct parser *p, char oc, unsigned col, uint32_t caller, ui
     struct op op;
     memset(&op, 0, sizeof op);
     op.line = p->lineno;
-    op.col = col16(col);
+    op.col = col;
     op.id = TRACE_NO_ID;
     op.id2 = TRACE_NO_ID;
     op.text = caller;
@@ -1704,16 +1764,24 @@ static bool parse_line(struct parser *p, const char *s, size_t n)
     }
     if (n > MAX_LINE)
         return fail(p, 1, s, 16, "line too long: more than 16 MiB");
-    if (!check_text(p, s, n))
-        return false;
     if (p->mode == MODE_UNKNOWN) {
-        p->mode = detect(s, n);
-        if (p->mode == MODE_UNKNOWN)
-            return true;
+        enum mode m = detect(s, n);
+        if (m == MODE_UNKNOWN)
+            return check_text(p, s, n);
+        p->mode = m;
         p->t->format = p->mode == MODE_MTRACE ? TRACE_MTRACE : TRACE_NATIVE;
     }
-    if (p->mode == MODE_MTRACE)
+    if (p->mode == MODE_MTRACE) {
+        /* glibc writes a caller's file name as the bytes the program was
+         * given (a Latin-1 directory, say): they are kept, not checked as
+         * UTF-8, and escaped wherever they are shown (trace_escape). */
+        const char *nul = memchr(s, '\0', n);
+        if (nul != NULL)
+            return fail(p, (unsigned)(nul - s) + 1, "\\0", 2, "NUL byte in the input");
         return mtrace_line(p, s, n);
+    }
+    if (!check_text(p, s, n))
+        return false;
     return native_line(p, s, n);
 }
 

@@ -78,7 +78,7 @@ enum op_kind {
 struct op {
     uint8_t kind;  /* enum op_kind */
     uint8_t flags; /* OP_F_* */
-    uint16_t col;  /* column of the operation's first token (1-based) */
+    uint32_t col;  /* byte column of the operation's first token (1-based) */
     uint32_t line; /* line in the trace (1-based) */
     uint32_t id;   /* block id, or TRACE_NO_ID */
     uint32_t id2;  /* realloc: id of the block afterwards */
@@ -94,6 +94,7 @@ struct trace_range {
     uint64_t len;   /* bytes */
     uint32_t label; /* text handle, or TRACE_NO_TEXT */
     uint32_t line;
+    uint32_t col; /* column of START (1-based) */
 };
 
 /* Configuration lines; has_* says whether the trace set the value. */
@@ -107,6 +108,7 @@ struct trace_config {
     struct trace_range *identity; /* identity-mapped ranges */
     size_t nidentity;
     unsigned ram_line, paging_line, tlb_line; /* where each was set; 0: not set */
+    unsigned ram_col, paging_col, tlb_col;    /* the column of its value (1-based) */
 };
 
 struct trace {
@@ -130,6 +132,9 @@ struct trace_error {
     unsigned col;   /* 1-based */
     char token[64]; /* the offending token, truncated, NUL-terminated */
     char msg[192];  /* what is wrong, without the position */
+    /* Not empty when the fault is a command-line option's value, not the
+     * trace ("--ram"; token then holds the value): a command-line error. */
+    char option[16];
 };
 
 /* Parses the trace at path ("-" reads stdin). Returns the trace, or NULL with
@@ -219,5 +224,18 @@ const char *trace_ram_check(uint64_t bytes);
  * entries, 1..entries ways, ways dividing entries, entries/ways (the sets) a
  * power of 2. Returns NULL when valid, else a constant message. */
 const char *trace_tlb_check(uint64_t entries, uint64_t ways);
+
+/*
+ * Makes text from a trace (or a file name) safe to print on a terminal:
+ * copies s[0..n) into dst with every byte that could act on a terminal
+ * escaped: tab, newline and CR as \t, \n, \r; the other C0 controls and DEL
+ * as \xNN (ESC is \x1b); the C1 controls U+0080..U+009F as the two bytes of
+ * their UTF-8 form, \xc2\xNN; and every byte that is not part of valid
+ * UTF-8 as \xNN. Printable ASCII (the backslash included) and valid UTF-8
+ * characters are kept. dst gets at most dstlen - 1 bytes and a NUL (dstlen
+ * 0: nothing); an escape or a character is never cut in two. Returns the
+ * length written. Can't fail.
+ */
+size_t trace_escape(char *dst, size_t dstlen, const char *s, size_t n);
 
 #endif

@@ -805,12 +805,16 @@ static void set_pace(struct ui *ui)
         ui->move.chunk_ops = PACE_BATCH_OPS; /* a stopped clock cannot end a chunk */
 }
 
-static void print_error(const char *path, const struct trace_error *e)
+/* Prints an input error (escaped: replay_error_format); returns the exit
+ * status: 1, or 2 when a command-line option's value is at fault. */
+static int print_error(const char *path, const struct trace_error *e)
 {
-    if (e->line > 0)
-        fprintf(stderr, "%s:%u:%u: error: %s\n", path, e->line, e->col, e->msg);
-    else
-        fprintf(stderr, "%s: error: %s\n", path, e->msg);
+    char line[2048];
+    int st = replay_error_format(path, e, line, sizeof line);
+    fprintf(stderr, st == 2 ? "pagesim: %s\n" : "%s\n", line);
+    if (st == 2)
+        fputs("usage: pagesim [OPTIONS] TRACE (see pagesim --help)\n", stderr);
+    return st;
 }
 
 static void run(struct ui *ui)
@@ -879,15 +883,13 @@ int ui_main(const char *path, const struct replay_options *opts)
     struct trace_error err;
     memset(&err, 0, sizeof err);
     struct trace *t = trace_load(path, &err);
-    if (t == NULL) {
-        print_error(path, &err);
-        return 1;
-    }
+    if (t == NULL)
+        return print_error(path, &err);
     struct timeline *tl = timeline_create(t, opts, NULL, &err);
     if (tl == NULL) {
-        print_error(path, &err);
+        int st = print_error(path, &err);
         trace_free(t);
-        return 1;
+        return st;
     }
 
     /* Before curses starts: a failure leaves the terminal untouched. */

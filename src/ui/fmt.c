@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sim/x86.h"
+#include "trace/trace.h"
 
 void fmt_line_clear(struct fmt_line *l)
 {
@@ -34,6 +35,18 @@ int fmt_put(struct fmt_line *l, enum ui_role role, const char *fmt, ...)
         return 0;
     if (n > FMT_LINE_MAX)
         n = FMT_LINE_MAX;
+    /* Text from a trace (a caption, a caller, a name) may hold control
+     * bytes: curses would act on them (a CR, a tab) or show them raw. They
+     * are escaped as everywhere else (trace_escape). */
+    for (int i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c < 0x20 || c >= 0x7F) {
+            char esc[FMT_LINE_MAX + 1];
+            n = (int)trace_escape(esc, sizeof esc, buf, (size_t)n);
+            memcpy(buf, esc, (size_t)n + 1);
+            break;
+        }
+    }
     int room = FMT_LINE_MAX - l->len;
     if (n > room)
         n = room;

@@ -95,14 +95,14 @@ printf 'paging pse\nram 8G\nmalloc a 1\n' > "$WORK/bigram.trace"
 run_pagesim "$O" "$E" replay "$WORK/bigram.trace"
 expect_rc "8G of RAM in pse mode" 1
 expect_grep "8G in pse: at the ram line, says why" \
-    "^$WORK/bigram.trace:2:1: error: RAM of 8G is more than PSE paging's 32-bit entries" "$E"
+    "^$WORK/bigram.trace:2:5: error: RAM of 8G is more than PSE paging's 32-bit entries" "$E"
 run_pagesim "$O" "$E" replay --paging long "$WORK/bigram.trace"
 expect_rc "the same trace in long mode" 0
 printf 'ram 8G\npaging pae\nidentity 0x100000000 0x1000 high\n' > "$WORK/highid.trace"
 run_pagesim "$O" "$E" replay "$WORK/highid.trace"
 expect_rc "identity map above 4 GiB in pae" 1
 expect_grep "identity above 4 GiB in pae: at its line, naming the start" \
-    "^$WORK/highid.trace:3:1: error: identity range reaches past the 4 GiB .*0x100000000" "$E"
+    "^$WORK/highid.trace:3:10: error: identity range \\[0x100000000, 0x100001000\\) reaches past 0x100000000: in PAE paging the 4 GiB linear" "$E"
 
 # Standard input as TRACE.
 set +e
