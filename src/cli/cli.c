@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,17 @@ int cli_usage_error(const char *what)
     }
     fputs(usage_line, stderr);
     return 2;
+}
+
+void cli_errorf(const char *fmt, ...)
+{
+    char msg[2048], esc[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    trace_escape(esc, sizeof esc, msg, strlen(msg));
+    fprintf(stderr, "pagesim: %s\n", esc);
 }
 
 /* The exit status of the last error print_trace_error reported: 1 (the
@@ -477,7 +489,7 @@ static bool save_ram(const char *path, const struct machine *m)
     struct ram_out out;
     if (!ram_out_open(path, &out)) {
         ram_out_close(&out, false);
-        fprintf(stderr, "pagesim: %s: cannot write: %s\n", path, strerror(errno));
+        cli_errorf("%s: cannot write: %s", path, strerror(errno));
         return false;
     }
     int fd = out.fd;
@@ -538,7 +550,7 @@ static bool save_ram(const char *path, const struct machine *m)
     }
     ok = ram_out_close(&out, ok);
     if (!ok)
-        fprintf(stderr, "pagesim: %s: cannot write: %s\n", path, strerror(errno));
+        cli_errorf("%s: cannot write: %s", path, strerror(errno));
     return ok;
 }
 

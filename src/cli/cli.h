@@ -19,6 +19,11 @@ void cli_help(FILE *f);
  * stderr. Returns 2, the exit status of a bad command line. */
 int cli_usage_error(const char *what);
 
+/* Prints "pagesim: " and the printf-formatted message on stderr, with the
+ * message escaped for the terminal (trace_escape): it may name a file or a
+ * word the user gave, which may hold control bytes. Adds the newline. */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* `pagesim replay [OPTIONS] TRACE`: argv[0] is "replay". Replays the trace
  * (to --at) and prints the summary (text or --json), the --log lines before
  * it, and writes --save-ram. Returns the exit status. */

@@ -20,6 +20,8 @@
  */
 #include "cli/record.h"
 
+#include "cli/cli.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -53,7 +55,7 @@ static const char *const tracer_dirs[] = {
 
 static int usage_error(const char *what)
 {
-    fprintf(stderr, "pagesim: %s\n", what);
+    cli_errorf("%s", what);
     fputs(record_usage, stderr);
     return 2;
 }
@@ -98,8 +100,7 @@ static char *find_tracer(void)
     if (env != NULL && env[0] != '\0') {
         if (readable_file(env))
             return absolute(env);
-        fprintf(stderr, "pagesim: PAGESIM_MALLOC_DEBUG names '%s', which is not a readable file\n",
-                env);
+        cli_errorf("PAGESIM_MALLOC_DEBUG names '%s', which is not a readable file", env);
         return NULL;
     }
     for (size_t i = 0; i < sizeof tracer_dirs / sizeof tracer_dirs[0]; i++) {
@@ -121,8 +122,7 @@ static char *find_helper(void)
     if (env != NULL && env[0] != '\0') {
         if (readable_file(env))
             return absolute(env);
-        fprintf(stderr, "pagesim: PAGESIM_MTRACE_HELPER names '%s', which is not a readable file\n",
-                env);
+        cli_errorf("PAGESIM_MTRACE_HELPER names '%s', which is not a readable file", env);
         return NULL;
     }
     char exe[PATH_MAX];
@@ -142,10 +142,9 @@ static char *find_helper(void)
     int m = snprintf(path, sizeof path, "%s/%s", PAGESIM_LIBDIR, helper_name);
     if (m > 0 && (size_t)m < sizeof path && readable_file(path))
         return absolute(path);
-    fprintf(stderr,
-            "pagesim: pagesim's recording helper (%s) was not found in %s;"
-            " set PAGESIM_MTRACE_HELPER to its path\n",
-            helper_name, PAGESIM_LIBDIR);
+    cli_errorf("pagesim's recording helper (%s) was not found in %s;"
+               " set PAGESIM_MTRACE_HELPER to its path",
+               helper_name, PAGESIM_LIBDIR);
     return NULL;
 }
 
@@ -155,8 +154,7 @@ static bool preloadable(const char *path)
 {
     if (strpbrk(path, ": ") == NULL)
         return true;
-    fprintf(stderr, "pagesim: cannot preload '%s': LD_PRELOAD cannot hold a ':' or a space\n",
-            path);
+    cli_errorf("cannot preload '%s': LD_PRELOAD cannot hold a ':' or a space", path);
     return false;
 }
 
@@ -234,7 +232,7 @@ static int create_out(const char *out)
 {
     int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0)
-        fprintf(stderr, "pagesim: cannot create %s: %s\n", out, strerror(errno));
+        cli_errorf("cannot create %s: %s", out, strerror(errno));
     return fd;
 }
 
@@ -258,7 +256,7 @@ static char *create_tmp_log(void)
     snprintf(path, n, "%s/pagesim-record.XXXXXX", dir);
     int fd = mkstemp(path);
     if (fd < 0) {
-        fprintf(stderr, "pagesim: cannot create a temporary log in %s: %s\n", dir, strerror(errno));
+        cli_errorf("cannot create a temporary log in %s: %s", dir, strerror(errno));
         free(path);
         return NULL;
     }
@@ -311,7 +309,7 @@ static bool copy_log(const char *tmp, int out_fd, const char *out)
         e = errno;
     }
     if (!ok)
-        fprintf(stderr, "pagesim: %s %s: %s (the recording is lost)\n", what, out, strerror(e));
+        cli_errorf("%s %s: %s (the recording is lost)", what, out, strerror(e));
     return ok;
 }
 
@@ -349,7 +347,7 @@ static int run_traced(char **cmd, const char *log, const char *preload, bool *ra
     *ran = false;
     int pipe_fd[2];
     if (pipe(pipe_fd) != 0) {
-        fprintf(stderr, "pagesim: cannot run '%s': %s\n", cmd[0], strerror(errno));
+        cli_errorf("cannot run '%s': %s", cmd[0], strerror(errno));
         return 127;
     }
     fcntl(pipe_fd[0], F_SETFD, FD_CLOEXEC);
@@ -374,7 +372,7 @@ static int run_traced(char **cmd, const char *log, const char *preload, bool *ra
     close(pipe_fd[1]);
     int status = 127;
     if (pid < 0) {
-        fprintf(stderr, "pagesim: cannot run '%s': %s\n", cmd[0], strerror(fork_errno));
+        cli_errorf("cannot run '%s': %s", cmd[0], strerror(fork_errno));
     } else {
         int exec_errno = 0;
         ssize_t r;
@@ -387,10 +385,10 @@ static int run_traced(char **cmd, const char *log, const char *preload, bool *ra
             got = waitpid(pid, &ws, 0);
         } while (got < 0 && errno == EINTR);
         if (r == (ssize_t)sizeof exec_errno) {
-            fprintf(stderr, "pagesim: cannot run '%s': %s\n", cmd[0], strerror(exec_errno));
+            cli_errorf("cannot run '%s': %s", cmd[0], strerror(exec_errno));
             status = 127;
         } else if (got < 0) {
-            fprintf(stderr, "pagesim: lost '%s': %s\n", cmd[0], strerror(errno));
+            cli_errorf("lost '%s': %s", cmd[0], strerror(errno));
             status = 127;
         } else if (WIFEXITED(ws)) {
             *ran = true;
@@ -398,8 +396,7 @@ static int run_traced(char **cmd, const char *log, const char *preload, bool *ra
         } else if (WIFSIGNALED(ws)) {
             *ran = true;
             int sig = WTERMSIG(ws);
-            fprintf(stderr, "pagesim: '%s' was killed by signal %d (%s)\n", cmd[0], sig,
-                    strsignal(sig));
+            cli_errorf("'%s' was killed by signal %d (%s)", cmd[0], sig, strsignal(sig));
             status = 128 + sig;
         }
     }
@@ -461,10 +458,9 @@ static void trim_log(const char *log, const char *out)
     }
     off_t cut = st.st_size - (start + (off_t)keep);
     if (cut > 0 && ftruncate(fd, start + (off_t)keep) == 0) {
-        fprintf(stderr,
-                "pagesim: warning: cut the unfinished last %lld bytes of %s (the program ended"
-                " before its tracer wrote them out)\n",
-                (long long)cut, out);
+        cli_errorf("warning: cut the unfinished last %lld bytes of %s (the program ended"
+                   " before its tracer wrote them out)",
+                   (long long)cut, out);
     }
     close(fd);
 }
@@ -476,10 +472,9 @@ static void check_log(const char *log, const char *out, const char *cmd)
 {
     struct stat st;
     if (stat(log, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
-        fprintf(stderr,
-                "pagesim: warning: %s is empty: '%s' was not traced (a static or set-user-ID"
-                " program, or one not built for this glibc?)\n",
-                out, cmd);
+        cli_errorf("warning: %s is empty: '%s' was not traced (a static or set-user-ID"
+                   " program, or one not built for this glibc?)",
+                   out, cmd);
     }
 }
 
@@ -492,10 +487,9 @@ int cli_record_main(int argc, char **argv)
 
     char *tracer = find_tracer();
     if (tracer == NULL) {
-        fprintf(stderr,
-                "pagesim: glibc's malloc tracer (%s) was not found;"
-                " recording needs glibc 2.34 or later\n",
-                tracer_name);
+        cli_errorf("glibc's malloc tracer (%s) was not found;"
+                   " recording needs glibc 2.34 or later",
+                   tracer_name);
         return 1;
     }
     char *helper = find_helper();

@@ -874,10 +874,12 @@ int ui_main(const char *path, const struct replay_options *opts)
         return 2;
     }
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        char name[1024];
+        trace_escape(name, sizeof name, path, strlen(path));
         fprintf(stderr,
                 "pagesim: the visualizer needs a terminal on stdin and stdout "
                 "(use 'pagesim replay %s' without one)\n",
-                path);
+                name);
         return 2;
     }
     struct trace_error err;
@@ -907,7 +909,9 @@ int ui_main(const char *path, const struct replay_options *opts)
     SCREEN *scr = newterm(NULL, stdout, stdin);
     if (scr == NULL) {
         const char *term = getenv("TERM");
-        fprintf(stderr, "pagesim: cannot drive this terminal (TERM=%s)\n", term ? term : "");
+        char name[256];
+        trace_escape(name, sizeof name, term ? term : "", term ? strlen(term) : 0);
+        fprintf(stderr, "pagesim: cannot drive this terminal (TERM=%s)\n", name);
         ui_state_free(&ui);
         timeline_destroy(tl);
         trace_free(t);

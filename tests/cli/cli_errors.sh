@@ -93,6 +93,15 @@ expect_no_raw "the usage error shows the word escaped" "$E"
 run_pagesim "$O" "$E" replay "$WORK/no/such/$(printf 'f\033[2J')"
 expect_rc "an unopenable file with ESC in its name" 1
 expect_no_raw "cannot open: the file name is escaped" "$E"
+run_pagesim "$O" "$E" replay --save-ram "$WORK/no/such/$(printf 'r\033]0;t\007')" "$weird"
+expect_rc "--save-ram into a missing folder, ESC in the name" 1
+expect_no_raw "--save-ram cannot write: the file name is escaped" "$E"
+expect_grep "--save-ram cannot write: the reason is given" 'cannot write: No such file' "$E"
+run_pagesim "$O" "$E" record -o "$WORK/no/such/$(printf 'l\033]0;t\007')" -- true
+expect_rc "record -o into a missing folder, ESC in the name" 1
+expect_no_raw "record: the log's file name is escaped" "$E"
+run_pagesim "$O" "$E" record -o "$WORK/rec.mtrace" -- "$WORK/no/such/$(printf 'p\033[2J')"
+expect_no_raw "record: a command that cannot run is named escaped" "$E"
 
 # --- 4. boot failures blame the right line, with the real reason ---
 # expect_boot NAME TRACE-TEXT LINE:COL REGEX
