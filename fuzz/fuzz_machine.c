@@ -62,7 +62,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* What the walk of the page tables found. */
 struct walk {
-    const struct machine *m;
     const struct phys *phys;
     const uint8_t *bytemap;
     const uint8_t *roles;
@@ -247,7 +246,6 @@ static void check_machine(const struct machine *m, uint8_t *seen, struct orphans
 
     struct walk w;
     memset(&w, 0, sizeof w);
-    w.m = m;
     w.phys = machine_phys(m);
     w.bytemap = bytemap;
     w.roles = roles;
