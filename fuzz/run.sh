@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fuzz/run.sh [SECONDS] - builds the libFuzzer targets with clang and runs each
-# parser fuzzer for SECONDS (default 60) on its seed corpus. Exits non-zero
-# when a target crashes, leaks or trips a sanitizer (the reproducer is left in
+# (the two parser fuzzers, then the machine fuzzer) for SECONDS (default 60)
+# on its seed corpus. Exits non-zero when a target crashes, leaks, trips a
+# sanitizer or finds a broken machine invariant (the reproducer is left in
 # fuzz/artifacts/). Extra libFuzzer flags can come in FUZZ_FLAGS.
 set -euo pipefail
 secs=${1:-60}
@@ -22,14 +23,14 @@ if [ ! -f "$build/build.ninja" ]; then
         exit 1
     fi
 fi
-if ! ninja -C "$build" fuzz/fuzz_native fuzz/fuzz_mtrace >"$build.ninja.log" 2>&1; then
+if ! ninja -C "$build" fuzz/fuzz_native fuzz/fuzz_mtrace fuzz/fuzz_machine >"$build.ninja.log" 2>&1; then
     cat "$build.ninja.log" >&2
     exit 1
 fi
 
 mkdir -p "$here/artifacts"
 rc=0
-for name in native mtrace; do
+for name in native mtrace machine; do
     work=$(mktemp -d)
     echo "fuzz: $name for ${secs}s"
     # The seed corpus is read-only input; new finds go to a scratch directory.

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev libncurses-dev
-          libcmocka-dev tmux python3 man-db groff-base)
+          libcmocka-dev tmux python3 man-db groff-base valgrind)
 
 missing=()
 for p in "${packages[@]}"; do
