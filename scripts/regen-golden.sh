@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # regen-golden.sh - rewrites tests/golden/NAME.log from `pagesim replay --log`
-# of every traces/NAME.trace. The only way golden files change: run it after
-# a deliberate change of behaviour, then review `git diff tests/golden`.
+# of every traces/NAME.trace, and tests/golden/outputs.sha256 (the digests of
+# every output in every mode, tests/cli/outputs.sh). The only way golden
+# files change: run it after a deliberate change of behaviour, then review
+# `git diff tests/golden`.
 #
 # usage: scripts/regen-golden.sh [PAGESIM]   (default: build/src/pagesim)
 set -euo pipefail
@@ -19,6 +21,8 @@ for tr in traces/*.trace; do
     "$pagesim" replay --log "$tr" > "tests/golden/$name.log"
     echo "wrote tests/golden/$name.log ($(wc -l < "tests/golden/$name.log") lines)"
 done
+# The digests of every output in every mode (tests/cli/outputs.sh).
+PAGESIM="$pagesim" PAGESIM_SRC="$src" bash tests/cli/outputs.sh --write tests/golden/outputs.sha256
 # Golden files of traces that no longer exist.
 for gold in tests/golden/*.log; do
     name=$(basename "$gold" .log)
