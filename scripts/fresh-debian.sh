@@ -70,7 +70,9 @@ ok() { # status description
     fi
 }
 note() { sed 's/^/# /'; }
+t_end=0
 finish() {
+    t_end=$SECONDS
     echo "1..$n"
     echo "# total $((SECONDS - t0)) s"
     echo "$((n - fails)) passed, $fails failed"
@@ -102,10 +104,12 @@ chroot_pids() {
 cleanup() {
     local i pids
     trap - EXIT INT TERM HUP
+    [ "$t_end" -gt 0 ] || t_end=$SECONDS
     tmux_ kill-server >/dev/null 2>&1
     for sig in TERM KILL; do
         pids=$(chroot_pids)
         [ -z "$pids" ] && break
+        echo "# SIG$sig to what still runs in the chroot: $(echo "$pids" | tr '\n' ' ')"
         # shellcheck disable=SC2086
         kill -s "$sig" $pids 2>/dev/null
         for ((i = 0; i < 100; i++)); do
@@ -119,13 +123,14 @@ cleanup() {
     done
     if awk -v r="$run/" 'index($2 "/", r) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
         echo "# mounts remain under $run: not deleting it"
-        return
+        exit 1
     fi
     if [ "$keep" -eq 1 ]; then
         echo "# chroot kept in $root"
     else
         rm -rf --one-file-system "$run"
     fi
+    echo "# cleaned up in $((SECONDS - t_end)) s"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -272,10 +277,13 @@ names, lines = [], []
 for line in open(sys.argv[1]):
     r = json.loads(line)
     if r.get("result") not in ("OK", "SKIP", "EXPECTEDFAIL"):
-        names.append(r["name"])
-        lines += ["#   %s: %s" % (r["name"], out)
-                  for out in (r.get("stdout") or "").splitlines()
-                  if out.startswith(("not ok", "#"))]
+        name = r["name"].split(" / ")[-1]
+        names.append(name)
+        tap = [out for out in (r.get("stdout") or "").splitlines()
+               if out.startswith("not ok") or (out.startswith("#") and out[1:].strip())]
+        lines += ["#   %s: %s" % (name, out) for out in tap[:60]]
+        if len(tap) > 60:
+            lines.append("#   %s: (%d more lines)" % (name, len(tap) - 60))
 print(" ".join(names))
 print("\n".join(lines))
 PY
