@@ -84,6 +84,8 @@ finish() {
 run=$(mktemp -d /tmp/pagesim-fresh.XXXXXX)
 root="$run/root"
 sock="pagesim-fresh-$$"
+boot="$cache/bootstrap.$$"
+boot_pid=
 mounted=()
 tmux_() { tmux -L "$sock" -f /dev/null "$@"; }
 
@@ -106,6 +108,12 @@ cleanup() {
     trap - EXIT INT TERM HUP
     [ "$t_end" -gt 0 ] || t_end=$SECONDS
     tmux_ kill-server >/dev/null 2>&1
+    if [ -n "$boot_pid" ]; then # interrupted debootstrap: it unmounts what it mounted
+        kill -s TERM "$boot_pid" 2>/dev/null
+        wait "$boot_pid" 2>/dev/null
+        awk -v r="$boot/" 'index($2 "/", r) == 1 { found = 1 } END { exit !found }' /proc/mounts ||
+            rm -rf --one-file-system "$boot"
+    fi
     for sig in TERM KILL; do
         pids=$(chroot_pids)
         [ -z "$pids" ] && break
@@ -158,11 +166,13 @@ if [ "$rebuild" -eq 1 ] || [ -z "$(find "$base" -mtime -"$max_age_days" 2>/dev/n
             tail -n 20 | note
         st=${PIPESTATUS[0]}
     fi
-    boot="$cache/bootstrap.$$"
     rm -rf --one-file-system "$boot"
     if [ "$st" -eq 0 ]; then
-        debootstrap --variant=minbase bookworm "$boot" "$mirror" >"$cache/debootstrap.log" 2>&1
+        debootstrap --variant=minbase bookworm "$boot" "$mirror" >"$cache/debootstrap.log" 2>&1 &
+        boot_pid=$!
+        wait $boot_pid
         st=$?
+        boot_pid=
         [ "$st" -eq 0 ] || tail -n 30 "$cache/debootstrap.log" | note
     fi
     if [ "$st" -eq 0 ]; then
@@ -262,7 +272,10 @@ tmux_ kill-server >/dev/null 2>&1
 # --- 4. scripts/test.sh, as the README's second command ---
 begin
 log="$run/test.log"
-in_chroot bash -c 'cd /root/pagesim && scripts/test.sh' </dev/null >"$log" 2>&1
+# (In the background, waited for: a signal stops this script at once, and
+# the cleanup ends what still runs in the chroot.)
+in_chroot bash -c 'cd /root/pagesim && scripts/test.sh' </dev/null >"$log" 2>&1 &
+wait $!
 st=$?
 note <"$log"
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
