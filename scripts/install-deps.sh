@@ -3,7 +3,9 @@
 # is missing. Runs apt-get as root directly, through sudo otherwise.
 set -euo pipefail
 
-packages=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev libncurses-dev
+# clang-format: tests/lint.sh checks every source's format with it, and skips
+# that check without it. valgrind: meson test --setup valgrind.
+packages=(meson ninja-build pkg-config gcc clang clang-format libclang-rt-14-dev libncurses-dev
           libcmocka-dev tmux python3 man-db groff-base valgrind)
 
 missing=()
