@@ -7,10 +7,10 @@
 #include "replay/eventfmt.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "replay/strbuf.h"
 #include "replay/timeline.h"
 #include "sim/cpu.h"
 #include "sim/machine.h"
@@ -19,56 +19,22 @@
 #include "sim/x86.h"
 #include "trace/trace.h"
 
-/* A bounded appender: keeps counting past the end, as snprintf does. */
-struct out {
-    char *buf;
-    size_t len;
-    size_t n;
-};
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-put(struct out *o, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = o->n < o->len ? o->len - o->n : 0;
-    int w = vsnprintf(room ? o->buf + o->n : NULL, room, fmt, ap);
-    va_end(ap);
-    if (w > 0)
-        o->n += (size_t)w;
-}
-
-/* Text from the trace (a caption), escaped for the terminal (trace_escape).
- * When it does not fit, the length counts at least the whole buffer. */
-static void put_escaped(struct out *o, const char *s)
-{
-    size_t room = o->n < o->len ? o->len - o->n : 0;
-    size_t n = strlen(s);
-    size_t w = trace_escape(room ? o->buf + o->n : NULL, room, s, n);
-    o->n += w;
-    if (n > 0 && o->n + 1 >= o->len)
-        o->n = o->len + n; /* (maybe) cut short: say so, as snprintf would */
-}
-
 static unsigned long long ull(uint64_t v)
 {
     return (unsigned long long)v;
 }
 
 /* "4 KiB", "2 MiB", "4 MiB", "1 GiB", else bytes. */
-static void put_size(struct out *o, uint64_t bytes)
+static void put_size(struct strbuf *o, uint64_t bytes)
 {
     if (bytes >= (UINT64_C(1) << 30) && bytes % (UINT64_C(1) << 30) == 0)
-        put(o, "%llu GiB", ull(bytes >> 30));
+        strbuf_printf(o, "%llu GiB", ull(bytes >> 30));
     else if (bytes >= (UINT64_C(1) << 20) && bytes % (UINT64_C(1) << 20) == 0)
-        put(o, "%llu MiB", ull(bytes >> 20));
+        strbuf_printf(o, "%llu MiB", ull(bytes >> 20));
     else if (bytes >= 1024 && bytes % 1024 == 0)
-        put(o, "%llu KiB", ull(bytes >> 10));
+        strbuf_printf(o, "%llu KiB", ull(bytes >> 10));
     else
-        put(o, "%llu bytes", ull(bytes));
+        strbuf_printf(o, "%llu bytes", ull(bytes));
 }
 
 static enum machine_paging paging_of(const struct timeline *tl)
@@ -84,12 +50,12 @@ static unsigned entry_bytes(const struct timeline *tl)
 }
 
 /* An entry value: 8 hex digits for 32-bit entries, 16 for 64-bit ones. */
-static void put_entry(struct out *o, const struct timeline *tl, uint64_t e)
+static void put_entry(struct strbuf *o, const struct timeline *tl, uint64_t e)
 {
     if (entry_bytes(tl) == 4 && e <= UINT32_MAX)
-        put(o, "0x%08llx", ull(e));
+        strbuf_printf(o, "0x%08llx", ull(e));
     else
-        put(o, "0x%016llx", ull(e));
+        strbuf_printf(o, "0x%016llx", ull(e));
 }
 
 static const char *level_name(unsigned lvl)
@@ -98,13 +64,13 @@ static const char *level_name(unsigned lvl)
 }
 
 /* "PDE 832 at 0x00105d00" */
-static void put_entry_at(struct out *o, const struct timeline *tl, unsigned lvl, uint64_t pa)
+static void put_entry_at(struct strbuf *o, const struct timeline *tl, unsigned lvl, uint64_t pa)
 {
     unsigned idx = (unsigned)((pa & (X86_PAGE_SIZE - 1)) / entry_bytes(tl));
     /* The PAE PDPT is 32 bytes inside its page: its index is pa / 8 mod 4. */
     if (paging_of(tl) == MACHINE_PAGING_PAE && lvl == LVL_PDPTE)
         idx %= X86_PAE_PDPTE_COUNT;
-    put(o, "%s %u at 0x%08llx", level_name(lvl), idx, ull(pa));
+    strbuf_printf(o, "%s %u at 0x%08llx", level_name(lvl), idx, ull(pa));
 }
 
 static const char *id_name(const struct timeline *tl, uint32_t id)
@@ -114,102 +80,104 @@ static const char *id_name(const struct timeline *tl, uint32_t id)
     return trace_id_name(timeline_trace(tl), id);
 }
 
-static void put_fault(struct out *o, const struct event *ev)
+static void put_fault(struct strbuf *o, const struct event *ev)
 {
     const char *reason = ev->reason <= FAULT_NON_CANONICAL
                              ? mmu_fault_reason_name((enum fault_reason)ev->reason)
                              : "?";
     if (ev->extra == 13 && ev->reason == FAULT_NONE) {
-        put(o, "#GP(0) control-register write refused");
+        strbuf_printf(o, "#GP(0) control-register write refused");
         return;
     }
     if (ev->extra == 13) {
-        put(o, "#GP(0) %s 0x%08llx", reason, ull(ev->va));
+        strbuf_printf(o, "#GP(0) %s 0x%08llx", reason, ull(ev->va));
         return;
     }
     uint32_t c = ev->code;
-    put(o, "#PF err=0x%x (%s", (unsigned)c,
-        (c & X86_PF_ID)  ? "fetch"
-        : (c & X86_PF_W) ? "write"
-                         : "read");
+    strbuf_printf(o, "#PF err=0x%x (%s", (unsigned)c,
+                  (c & X86_PF_ID)  ? "fetch"
+                  : (c & X86_PF_W) ? "write"
+                                   : "read");
     if (c & X86_PF_U)
-        put(o, ", user");
-    put(o, ", %s) CR2=0x%08llx", reason, ull(ev->va));
+        strbuf_printf(o, ", user");
+    strbuf_printf(o, ", %s) CR2=0x%08llx", reason, ull(ev->va));
 }
 
-static void format(const struct timeline *tl, const struct event *ev, struct out *o)
+static void format(const struct timeline *tl, const struct event *ev, struct strbuf *o)
 {
     switch (ev->kind) {
     case EV_FRAME_ALLOC:
-        put(o, "PFA gave frame 0x%08llx (%s)", ull(ev->pa),
-            pfa_role_name((enum frame_role)(ev->extra < ROLE_COUNT ? ev->extra : 0)));
+        strbuf_printf(o, "PFA gave frame 0x%08llx (%s)", ull(ev->pa),
+                      pfa_role_name((enum frame_role)(ev->extra < ROLE_COUNT ? ev->extra : 0)));
         break;
     case EV_FRAME_FREE:
-        put(o, "PFA took back frame 0x%08llx", ull(ev->pa));
+        strbuf_printf(o, "PFA took back frame 0x%08llx", ull(ev->pa));
         break;
     case EV_FRAME_CLAIM:
-        put(o, "PFA claimed frame 0x%08llx (%s)", ull(ev->pa),
-            pfa_role_name((enum frame_role)(ev->extra < ROLE_COUNT ? ev->extra : 0)));
+        strbuf_printf(o, "PFA claimed frame 0x%08llx (%s)", ull(ev->pa),
+                      pfa_role_name((enum frame_role)(ev->extra < ROLE_COUNT ? ev->extra : 0)));
         break;
     case EV_TABLE_ALLOC:
-        put(o, "new %s at 0x%08llx", mmu_table_name((enum walk_level)ev->level), ull(ev->pa));
+        strbuf_printf(o, "new %s at 0x%08llx", mmu_table_name((enum walk_level)ev->level),
+                      ull(ev->pa));
         break;
     case EV_TABLE_FREE:
-        put(o, "empty %s at 0x%08llx given back", mmu_table_name((enum walk_level)ev->level),
-            ull(ev->pa));
+        strbuf_printf(o, "empty %s at 0x%08llx given back",
+                      mmu_table_name((enum walk_level)ev->level), ull(ev->pa));
         break;
     case EV_ENTRY_WRITE:
         put_entry_at(o, tl, ev->level, ev->pa);
-        put(o, ": ");
+        strbuf_printf(o, ": ");
         put_entry(o, tl, ev->old);
-        put(o, " -> ");
+        strbuf_printf(o, " -> ");
         put_entry(o, tl, ev->new);
-        put(o, " (va 0x%08llx)", ull(ev->va));
+        strbuf_printf(o, " (va 0x%08llx)", ull(ev->va));
         break;
     case EV_CR_WRITE:
-        put(o, "%s 0x%08llx -> 0x%08llx",
-            ev->reg <= CPU_EFER ? cpu_reg_name((enum cpu_reg)ev->reg) : "CR?", ull(ev->old),
-            ull(ev->new));
+        strbuf_printf(o, "%s 0x%08llx -> 0x%08llx",
+                      ev->reg <= CPU_EFER ? cpu_reg_name((enum cpu_reg)ev->reg) : "CR?",
+                      ull(ev->old), ull(ev->new));
         break;
     case EV_TLB_HIT:
-        put(o, "TLB hit 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
+        strbuf_printf(o, "TLB hit 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
         put_size(o, ev->size);
-        put(o, " page)");
+        strbuf_printf(o, " page)");
         break;
     case EV_TLB_MISS:
-        put(o, "TLB miss 0x%08llx", ull(ev->va));
+        strbuf_printf(o, "TLB miss 0x%08llx", ull(ev->va));
         break;
     case EV_TLB_FILL:
-        put(o, "TLB fill 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
+        strbuf_printf(o, "TLB fill 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
         put_size(o, ev->size);
-        put(o, " page)");
+        strbuf_printf(o, " page)");
         break;
     case EV_TLB_EVICT:
-        put(o, "TLB evict 0x%08llx -> 0x%08llx", ull(ev->va), ull(ev->pa));
+        strbuf_printf(o, "TLB evict 0x%08llx -> 0x%08llx", ull(ev->va), ull(ev->pa));
         break;
     case EV_TLB_FLUSH:
-        put(o, "TLB flush%s: %llu entr%s dropped", ev->extra ? " (global entries kept)" : "",
-            ull(ev->count), ev->count == 1 ? "y" : "ies");
+        strbuf_printf(o, "TLB flush%s: %llu entr%s dropped",
+                      ev->extra ? " (global entries kept)" : "", ull(ev->count),
+                      ev->count == 1 ? "y" : "ies");
         break;
     case EV_TLB_INVLPG:
-        put(o, "INVLPG 0x%08llx: %llu entr%s dropped", ull(ev->va), ull(ev->count),
-            ev->count == 1 ? "y" : "ies");
+        strbuf_printf(o, "INVLPG 0x%08llx: %llu entr%s dropped", ull(ev->va), ull(ev->count),
+                      ev->count == 1 ? "y" : "ies");
         break;
     case EV_WALK_STEP:
-        put(o, "walk ");
+        strbuf_printf(o, "walk ");
         put_entry_at(o, tl, ev->level, ev->pa);
-        put(o, " = ");
+        strbuf_printf(o, " = ");
         put_entry(o, tl, ev->old);
         break;
     case EV_AD_SET: {
         uint64_t set = ev->new & ~ev->old;
         put_entry_at(o, tl, ev->level, ev->pa);
-        put(o, ": set %s: ",
-            (set & X86_PTE_A) && (set & X86_PTE_D) ? "A+D"
-            : (set & X86_PTE_D)                    ? "D"
-                                                   : "A");
+        strbuf_printf(o, ": set %s: ",
+                      (set & X86_PTE_A) && (set & X86_PTE_D) ? "A+D"
+                      : (set & X86_PTE_D)                    ? "D"
+                                                             : "A");
         put_entry(o, tl, ev->old);
-        put(o, " -> ");
+        strbuf_printf(o, " -> ");
         put_entry(o, tl, ev->new);
         break;
     }
@@ -217,94 +185,93 @@ static void format(const struct timeline *tl, const struct event *ev, struct out
         put_fault(o, ev);
         break;
     case EV_ACCESS:
-        put(o, "%s%s %llu byte%s at 0x%08llx -> 0x%08llx", ev->code == 3 ? "user " : "",
-            ev->extra <= MMU_EXEC ? mmu_access_name((enum mmu_access)ev->extra) : "access",
-            ull(ev->size), ev->size == 1 ? "" : "s", ull(ev->va), ull(ev->pa));
+        strbuf_printf(o, "%s%s %llu byte%s at 0x%08llx -> 0x%08llx", ev->code == 3 ? "user " : "",
+                      ev->extra <= MMU_EXEC ? mmu_access_name((enum mmu_access)ev->extra)
+                                            : "access",
+                      ull(ev->size), ev->size == 1 ? "" : "s", ull(ev->va), ull(ev->pa));
         break;
     case EV_PAGE_MAP:
-        put(o, "map 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
+        strbuf_printf(o, "map 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
         put_size(o, ev->size);
-        put(o, " page, entry ");
+        strbuf_printf(o, " page, entry ");
         put_entry(o, tl, ev->new);
-        put(o, ")");
+        strbuf_printf(o, ")");
         break;
     case EV_PAGE_UNMAP:
-        put(o, "unmap 0x%08llx (was 0x%08llx)", ull(ev->va), ull(ev->pa));
+        strbuf_printf(o, "unmap 0x%08llx (was 0x%08llx)", ull(ev->va), ull(ev->pa));
         break;
     case EV_BLOCK_ALLOC:
-        put(o, "block %s: %llu bytes at 0x%08llx", id_name(tl, ev->id), ull(ev->size), ull(ev->va));
+        strbuf_printf(o, "block %s: %llu bytes at 0x%08llx", id_name(tl, ev->id), ull(ev->size),
+                      ull(ev->va));
         break;
     case EV_BLOCK_SPLIT:
-        put(o, "split: %llu bytes left free at 0x%08llx", ull(ev->size), ull(ev->va));
+        strbuf_printf(o, "split: %llu bytes left free at 0x%08llx", ull(ev->size), ull(ev->va));
         break;
     case EV_BLOCK_COALESCE:
-        put(o, "coalesce: free block of %llu bytes at 0x%08llx", ull(ev->size), ull(ev->va));
+        strbuf_printf(o, "coalesce: free block of %llu bytes at 0x%08llx", ull(ev->size),
+                      ull(ev->va));
         break;
     case EV_BLOCK_FREE:
-        put(o, "free block %s: %llu bytes at 0x%08llx", id_name(tl, ev->id), ull(ev->size),
-            ull(ev->va));
+        strbuf_printf(o, "free block %s: %llu bytes at 0x%08llx", id_name(tl, ev->id),
+                      ull(ev->size), ull(ev->va));
         break;
     case EV_BLOCK_MOVE:
-        put(o, "realloc moved %s: 0x%08llx -> 0x%08llx (%llu bytes)", id_name(tl, ev->id),
-            ull(ev->old), ull(ev->new), ull(ev->size));
+        strbuf_printf(o, "realloc moved %s: 0x%08llx -> 0x%08llx (%llu bytes)", id_name(tl, ev->id),
+                      ull(ev->old), ull(ev->new), ull(ev->size));
         break;
     case EV_HEAP_GROW:
-        put(o, "heap grew: ");
+        strbuf_printf(o, "heap grew: ");
         put_size(o, ev->size);
-        put(o, " at 0x%08llx", ull(ev->va));
+        strbuf_printf(o, " at 0x%08llx", ull(ev->va));
         break;
     case EV_HEAP_SHRINK:
-        put(o, "heap shrank: ");
+        strbuf_printf(o, "heap shrank: ");
         put_size(o, ev->size);
-        put(o, " at 0x%08llx given back", ull(ev->va));
+        strbuf_printf(o, " at 0x%08llx given back", ull(ev->va));
         break;
     case EV_DIAG:
-        put(o, "diagnostic: %s",
-            ev->extra < DIAG_COUNT ? machine_diag_name((enum diag_kind)ev->extra) : "?");
+        strbuf_printf(o, "diagnostic: %s",
+                      ev->extra < DIAG_COUNT ? machine_diag_name((enum diag_kind)ev->extra) : "?");
         if (ev->id != TRACE_NO_ID)
-            put(o, " (block %s)", id_name(tl, ev->id));
+            strbuf_printf(o, " (block %s)", id_name(tl, ev->id));
         if (ev->va != 0)
-            put(o, " at 0x%08llx", ull(ev->va));
+            strbuf_printf(o, " at 0x%08llx", ull(ev->va));
         break;
     case EV_ALLOC_FAIL:
-        put(o, "allocation of %llu bytes failed", ull(ev->size));
+        strbuf_printf(o, "allocation of %llu bytes failed", ull(ev->size));
         /* A failed realloc names its block; a malloc that returned null
          * had none. */
         if (ev->id != TRACE_NO_ID)
-            put(o, " (block %s)", id_name(tl, ev->id));
+            strbuf_printf(o, " (block %s)", id_name(tl, ev->id));
         else
-            put(o, " (returned (nil))");
+            strbuf_printf(o, " (returned (nil))");
         break;
     case EV_CAPTION:
-        put(o, "say: ");
-        put_escaped(o, timeline_caption_text(tl, ev));
+        strbuf_printf(o, "say: ");
+        strbuf_escaped(o, timeline_caption_text(tl, ev));
         break;
     case EV_KIND_COUNT:
     default:
-        put(o, "event %u", (unsigned)ev->kind);
+        strbuf_printf(o, "event %u", (unsigned)ev->kind);
         break;
     }
 }
 
 size_t eventfmt_format(const struct timeline *tl, const struct event *ev, char *buf, size_t len)
 {
-    struct out o = {buf, len, 0};
-    if (len > 0)
-        buf[0] = '\0';
+    struct strbuf o = strbuf_make(buf, len);
     format(tl, ev, &o);
-    return o.n;
+    return o.pos;
 }
 
 size_t eventfmt_line(const struct timeline *tl, uint64_t op, uint32_t line, const struct event *ev,
                      char *buf, size_t len)
 {
-    struct out o = {buf, len, 0};
-    if (len > 0)
-        buf[0] = '\0';
+    struct strbuf o = strbuf_make(buf, len);
     if (op == 0)
-        put(&o, "boot: ");
+        strbuf_printf(&o, "boot: ");
     else
-        put(&o, "op %llu line %u: ", ull(op), (unsigned)line);
+        strbuf_printf(&o, "op %llu line %u: ", ull(op), (unsigned)line);
     format(tl, ev, &o);
-    return o.n;
+    return o.pos;
 }

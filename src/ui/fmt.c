@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "replay/strbuf.h"
 #include "sim/x86.h"
 #include "trace/trace.h"
 
@@ -27,14 +28,12 @@ void fmt_line_clear(struct fmt_line *l)
 int fmt_put(struct fmt_line *l, enum ui_role role, const char *fmt, ...)
 {
     char buf[FMT_LINE_MAX + 1];
+    struct strbuf sb = strbuf_make(buf, sizeof buf);
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    strbuf_vprintf(&sb, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return 0;
-    if (n > FMT_LINE_MAX)
-        n = FMT_LINE_MAX;
+    int n = sb.pos > FMT_LINE_MAX ? FMT_LINE_MAX : (int)sb.pos;
     /* Text from a trace (a caption, a caller, a name) may hold control
      * bytes: curses would act on them (a CR, a tab) or show them raw. They
      * are escaped as everywhere else (trace_escape). */
