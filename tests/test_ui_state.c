@@ -13,6 +13,7 @@
 #include "replay/timeline.h"
 #include "trace/trace.h"
 #include "ui/ui.h"
+#include "ui/view_heap.h"
 
 /* The names the linker gives the wrapped and the real calloc (--wrap). */
 void *__real_calloc(size_t n, size_t size);
@@ -72,8 +73,10 @@ static void state_init_makes_room_for_every_block(void **state)
     assert_true(timeline_goto(tl, timeline_len(tl)));
     struct ui ui;
     assert_true(ui_state_init(&ui, tl, "state.trace"));
-    assert_non_null(ui.blocks);
-    assert_true(ui.blocks_cap >= t->nids);
+    const struct heap_state *hs = ui.view_state[VIEW_HEAP];
+    assert_non_null(hs);
+    assert_non_null(hs->blocks);
+    assert_true(hs->cap >= t->nids);
     ui_state_free(&ui);
     timeline_destroy(tl);
     trace_free(t);
