@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "replay/explain.h"
 #include "replay/strbuf.h"
 #include "sim/cpu.h"
 #include "sim/phys.h"
@@ -599,9 +600,8 @@ static const char *page_size_name(uint64_t size)
 
 static void error_code_words(struct strbuf *s, uint32_t ec)
 {
-    strbuf_printf(s, "P=%u W/R=%u U/S=%u RSVD=%u I/D=%u: %s, %s, %s", (ec & X86_PF_P) != 0,
-                  (ec & X86_PF_W) != 0, (ec & X86_PF_U) != 0, (ec & X86_PF_RSVD) != 0,
-                  (ec & X86_PF_ID) != 0,
+    explain_error_code_bits(s, ec);
+    strbuf_printf(s, ": %s, %s, %s",
                   (ec & X86_PF_RSVD) ? "reserved bit"
                   : (ec & X86_PF_P)  ? "protection violation"
                                      : "page not present",
@@ -721,33 +721,20 @@ static const char *level_name(enum walk_level lvl)
     return mmu_level_name(lvl);
 }
 
-static void explain_rights(const struct quiz *q, struct strbuf *s, const struct quiz_question *qq)
+/* The rights combined over the levels (explain.h) and what they allow. */
+static void explain_rights(const struct quiz *q, struct strbuf *s, const struct quiz_question *qq,
+                           const struct explain *e)
 {
-    const struct mmu_result *r = &qq->answer;
     const struct cpu *c = machine_cpu(q->m);
-    unsigned rw = 1, us = 1, xd = 0;
-    strbuf_printf(s, "    rights over the levels: R/W =");
-    unsigned first = pae_pdpte(q, (enum walk_level)r->steps[0].level) ? 1 : 0;
-    for (unsigned i = first; i < r->nsteps; i++) {
-        unsigned b = (r->steps[i].entry & X86_PTE_RW) != 0;
-        rw &= b;
-        strbuf_printf(s, "%s%u", i == first ? " " : "&", b);
-    }
-    strbuf_printf(s, " = %u, U/S =", rw);
-    for (unsigned i = first; i < r->nsteps; i++) {
-        unsigned b = (r->steps[i].entry & X86_PTE_US) != 0;
-        us &= b;
-        strbuf_printf(s, "%s%u", i == first ? " " : "&", b);
-    }
-    strbuf_printf(s, " = %u", us);
-    if (q->nxe) {
-        strbuf_printf(s, ", XD =");
-        for (unsigned i = first; i < r->nsteps; i++) {
-            unsigned b = (r->steps[i].entry & X86_PTE_XD) != 0;
-            xd |= b;
-            strbuf_printf(s, "%s%u", i == first ? " " : "|", b);
-        }
-        strbuf_printf(s, " = %u", xd);
+    unsigned rw = e->rw, us = e->us, xd = q->nxe ? e->xd : 0; /* XD counts only with NXE=1 */
+    static const char *const what[] = {"R/W", "U/S", "XD"};
+    const unsigned bits[] = {e->rw_bits, e->us_bits, e->xd_bits};
+    strbuf_printf(s, "    rights over the levels:");
+    for (unsigned k = 0; k < (q->nxe ? 3u : 2u); k++) {
+        strbuf_printf(s, "%s %s =", k ? "," : "", what[k]);
+        for (unsigned i = e->first; i < e->nsteps; i++)
+            strbuf_printf(s, "%s%u", i == e->first ? " " : k == 2 ? "|" : "&", (bits[k] >> i) & 1);
+        strbuf_printf(s, " = %u", k == 0 ? rw : k == 1 ? us : xd);
     }
     strbuf_printf(s, "\n    ");
     bool wp = (c->cr0 & X86_CR0_WP) != 0;
@@ -786,6 +773,8 @@ size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
     const struct cpu *c = machine_cpu(q->m);
     int vd = va_digits(q);
     int ed = q->wide ? 16 : 8;
+    struct explain e;
+    explain_translation(q->cfg.paging, c->maxphyaddr, qq->ok, r, &e);
 
     if (r->fault.vector == X86_VEC_GP) {
         strbuf_printf(&s,
@@ -838,9 +827,6 @@ size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
         }
         /* The leaf: a 4 KiB frame or a large page. */
         uint64_t size = r->page_size != 0 ? r->page_size : X86_PAGE_SIZE;
-        unsigned shift = 0;
-        while ((UINT64_C(1) << shift) < size)
-            shift++;
         uint64_t base;
         if (lvl == LVL_PTE) {
             base = st->entry & addr_mask;
@@ -858,13 +844,13 @@ size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
             strbuf_printf(&s, "\n    PS=1 -> a %s page at 0x%08" PRIx64 "\n", page_size_name(size),
                           base);
         }
-        explain_rights(q, &s, qq);
+        explain_rights(q, &s, qq, &e);
         if (qq->ok)
             strbuf_printf(&s,
                           "    %s 0x%08" PRIx64 " + offset 0x%0*" PRIx64
                           " (bits %u:0) = 0x%08" PRIx64 "\n",
-                          lvl == LVL_PTE ? "frame" : "page", base, (int)((shift + 3) / 4),
-                          qq->va & (size - 1), shift - 1, r->pa);
+                          lvl == LVL_PTE ? "frame" : "page", e.page_base,
+                          (int)((e.offset_hi + 4) / 4), e.offset, e.offset_hi, r->pa);
     }
     if (!qq->ok)
         strbuf_printf(&s, "    -> #PF, error code 0x%" PRIx32 ", CR2 = 0x%0*" PRIx64 "\n",
