@@ -23,10 +23,13 @@ static const char text[] = "paging 32\n"
                            "write a 0 4\n"
                            "free b\n";
 
+#define MAX_ROWS 64
+
 struct fixture {
     struct trace *t;
     struct timeline *tl;
     struct ui ui;
+    struct fmt_line lines[MAX_ROWS]; /* the rows of the last format */
 };
 
 static int setup(void **state)
@@ -54,16 +57,22 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Row i (0: the pane's row 1) of the last format. */
-static const char *row(const struct ui *ui, int i)
+/* Formats view v for a pane of r's size into f->lines; the row count. */
+static int format(struct fixture *f, enum ui_view v, const struct ui_rect *r)
 {
-    return ui->row_buf[i].text;
+    return ui_format_view(&f->ui, v, r, true, f->lines, MAX_ROWS);
 }
 
-static int find_row_of(const struct ui *ui, int n, const char *what)
+/* Row i (0: the pane's row 1) of the last format. */
+static const char *row(const struct fixture *f, int i)
+{
+    return f->lines[i].text;
+}
+
+static int find_row_of(const struct fixture *f, int n, const char *what)
 {
     for (int i = 0; i < n; i++) {
-        if (strstr(row(ui, i), what) != NULL)
+        if (strstr(row(f, i), what) != NULL)
             return i;
     }
     return -1;
@@ -88,33 +97,32 @@ static void each_view_formats_its_rows_without_a_terminal(void **state)
     struct ui_rect r = {0, 0, 20, 120};
     int n;
 
-    ui_format_view(&f->ui, VIEW_TABLES, &r, true, &n);
+    n = format(f, VIEW_TABLES, &r);
     assert_true(n >= 3);
-    assert_non_null(strstr(row(&f->ui, 0), "CR3 page directory at 0x"));
+    assert_non_null(strstr(row(f, 0), "CR3 page directory at 0x"));
 
-    ui_format_view(&f->ui, VIEW_TLB, &r, true, &n);
+    n = format(f, VIEW_TLB, &r);
     assert_true(n >= 3);
-    assert_non_null(strstr(row(&f->ui, 0), " sets x "));
-    assert_int_equal(f->ui.row_buf[0].role[strstr(row(&f->ui, 0), "hits") - row(&f->ui, 0)],
-                     UI_HIT);
+    assert_non_null(strstr(row(f, 0), " sets x "));
+    assert_int_equal(f->lines[0].role[strstr(row(f, 0), "hits") - row(f, 0)], UI_HIT);
 
-    ui_format_view(&f->ui, VIEW_HEAP, &r, true, &n);
-    assert_non_null(strstr(row(&f->ui, 0), "live blocks 1, 100 bytes"));
+    n = format(f, VIEW_HEAP, &r);
+    assert_non_null(strstr(row(f, 0), "live blocks 1, 100 bytes"));
     assert_int_equal(n, 4); /* counts, header, a (live), b (freed) */
 
-    ui_format_view(&f->ui, VIEW_LOG, &r, true, &n);
-    assert_string_equal(row(&f->ui, 0), "(no caption yet)");
+    n = format(f, VIEW_LOG, &r);
+    assert_string_equal(row(f, 0), "(no caption yet)");
     assert_true(n > 2);
 
-    ui_format_view(&f->ui, VIEW_TRANSLATE, &r, true, &n);
-    assert_non_null(strstr(row(&f->ui, 0), "latest access, op "));
-    assert_non_null(strstr(row(&f->ui, 0), " 0x"));
-    assert_true(find_row_of(&f->ui, n, "CR3 0x") > 0);
+    n = format(f, VIEW_TRANSLATE, &r);
+    assert_non_null(strstr(row(f, 0), "latest access, op "));
+    assert_non_null(strstr(row(f, 0), " 0x"));
+    assert_true(find_row_of(f, n, "CR3 0x") > 0);
 
-    ui_format_view(&f->ui, VIEW_FRAMES, &r, true, &n);
-    assert_non_null(strstr(row(&f->ui, 0), "4 frames per cell (16 KiB)"));
-    assert_int_equal(n, r.h - 1); /* the info rows sit at the bottom */
-    assert_non_null(strstr(row(&f->ui, n - 1), "1 cell = 16 KiB")); /* the legend */
+    n = format(f, VIEW_FRAMES, &r);
+    assert_non_null(strstr(row(f, 0), "4 frames per cell (16 KiB)"));
+    assert_int_equal(n, r.h - 1);                              /* the info rows sit at the bottom */
+    assert_non_null(strstr(row(f, n - 1), "1 cell = 16 KiB")); /* the legend */
 }
 
 static void rows_stop_at_the_pane(void **state)
@@ -123,12 +131,12 @@ static void rows_stop_at_the_pane(void **state)
     struct ui_rect r = {0, 0, 4, 120}; /* a title and three rows */
     int n;
     for (int v = 0; v < VIEW_COUNT; v++) {
-        ui_format_view(&f->ui, (enum ui_view)v, &r, true, &n);
+        n = format(f, (enum ui_view)v, &r);
         assert_true(n <= 3);
     }
     r.h = 1; /* the title only */
     for (int v = 0; v < VIEW_COUNT; v++) {
-        ui_format_view(&f->ui, (enum ui_view)v, &r, true, &n);
+        n = format(f, (enum ui_view)v, &r);
         assert_int_equal(n, 0);
     }
 }
@@ -141,7 +149,7 @@ static void view_put_blanks_skipped_rows_and_drops_the_rest(void **state)
         fmt_line_clear(&lines[i]);
         fmt_put(&lines[i], UI_FAULT, "old %d", i);
     }
-    struct view_rows out = {lines, 3, 0};
+    struct view_rows out = {lines, 3, 0, NULL, NULL};
     fmt_line_clear(&l);
     fmt_put(&l, UI_HIT, "third");
     view_put(&out, 3, &l);
@@ -155,6 +163,35 @@ static void view_put_blanks_skipped_rows_and_drops_the_rest(void **state)
     assert_int_equal(out.n, 3);
 }
 
+struct sunk {
+    int ys[8];
+    int n;
+};
+
+static void sink(void *ctx, int y, const struct fmt_line *l)
+{
+    struct sunk *k = ctx;
+    (void)l;
+    if (k->n < 8)
+        k->ys[k->n++] = y;
+}
+
+static void view_put_hands_rows_to_a_sink_as_they_come(void **state)
+{
+    (void)state;
+    struct sunk k = {{0}, 0};
+    struct view_rows out = {NULL, 4, 0, sink, &k};
+    struct fmt_line l;
+    fmt_line_clear(&l);
+    view_put(&out, 2, &l);
+    view_put(&out, 4, &l);
+    view_put(&out, 5, &l); /* past max: not handed on */
+    assert_int_equal(k.n, 2);
+    assert_int_equal(k.ys[0], 2);
+    assert_int_equal(k.ys[1], 4);
+    assert_int_equal(out.n, 4);
+}
+
 static void keys_and_clicks_go_to_the_view_that_has_them(void **state)
 {
     struct fixture *f = *state;
@@ -165,8 +202,8 @@ static void keys_and_clicks_go_to_the_view_that_has_them(void **state)
     /* `a` in the tables shows every entry: 1024 in a 32-bit directory. */
     struct ui_rect r = {0, 0, 40, 120};
     int n;
-    ui_format_view(&f->ui, VIEW_TABLES, &r, true, &n);
-    assert_non_null(strstr(row(&f->ui, 0), "all entries"));
+    n = format(f, VIEW_TABLES, &r);
+    assert_non_null(strstr(row(f, 0), "all entries"));
     assert_int_equal(n, r.h - 1);
     ui_view_click(&f->ui, VIEW_TRANSLATE, &r, 3, 3); /* no click handler: nothing happens */
 }
@@ -195,7 +232,7 @@ static struct translate_shown shown_32(void)
 static int format_shown(const struct translate_shown *s, int width, struct fmt_line *lines, int max)
 {
     struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
-    struct view_rows out = {lines, max, 0};
+    struct view_rows out = {lines, max, 0, NULL, NULL};
     translate_format_rows(&m, 36, s, width, &out);
     return out.n;
 }
@@ -342,6 +379,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(rows_stop_at_the_pane, setup, teardown),
         cmocka_unit_test(view_put_blanks_skipped_rows_and_drops_the_rest),
+        cmocka_unit_test(view_put_hands_rows_to_a_sink_as_they_come),
         cmocka_unit_test_setup_teardown(keys_and_clicks_go_to_the_view_that_has_them, setup,
                                         teardown),
         cmocka_unit_test(translation_rows_show_split_walk_and_frame),

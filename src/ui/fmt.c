@@ -137,8 +137,12 @@ struct fmt_cell fmt_frame_cell(uint8_t state, uint8_t role)
     return by_prio[frame_prio(state, role)];
 }
 
-struct fmt_cell fmt_frame_group(const uint8_t *states, const uint8_t *roles, uint64_t nframes,
-                                uint64_t first, uint64_t count)
+/* The render benchmark's hot loop: aligned to a cache line, so that its
+ * speed does not depend on what the linker happens to put before it (a 5%
+ * swing in render_ms_4g from moving it by 16 bytes). */
+__attribute__((aligned(64))) struct fmt_cell fmt_frame_group(const uint8_t *states,
+                                                             const uint8_t *roles, uint64_t nframes,
+                                                             uint64_t first, uint64_t count)
 {
     struct fmt_cell blank = {' ', UI_NORMAL};
     if (first >= nframes || count == 0)

@@ -27,11 +27,8 @@ bool ui_state_init(struct ui *ui, struct timeline *tl, const char *name)
     ui->play.speed = 10;
     ui->focus = VIEW_FRAMES;
     /* Everything a redraw needs is allocated now, so that drawing never
-     * allocates (nor fails): the rows and each view's state (the heap
-     * view's list of blocks has room for every id of the trace). */
-    ui->row_buf = calloc(VIEW_ROWS_MAX, sizeof *ui->row_buf);
-    if (ui->row_buf == NULL)
-        return false;
+     * allocates (nor fails): each view's state (the heap view's list of
+     * blocks has room for every id of the trace). */
     for (int v = 0; v < VIEW_COUNT; v++) {
         const struct view *vw = ui_views[v];
         ui->view_state[v] = calloc(1, vw->state_size > 0 ? vw->state_size : 1);
@@ -50,8 +47,6 @@ void ui_state_free(struct ui *ui)
         free(ui->view_state[v]);
         ui->view_state[v] = NULL;
     }
-    free(ui->row_buf);
-    ui->row_buf = NULL;
 }
 
 const struct machine *ui_machine(const struct ui *ui)

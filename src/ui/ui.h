@@ -96,10 +96,8 @@ struct ui {
 
     struct ui_touch touch;
 
-    /* Each view's own state (struct view.state_size bytes), and the rows
-     * its format function fills for the painter. */
+    /* Each view's own state (struct view.state_size bytes). */
     void *view_state[VIEW_COUNT];
-    struct fmt_line *row_buf; /* VIEW_ROWS_MAX of them */
 
     /* Quiz mode (Q): the next translation (t, or the access a step with n
      * or s reveals) becomes a question, which the translation view holds
@@ -111,9 +109,9 @@ struct ui {
     const char *prompt_text;
 };
 
-/* Sets up ui for tl (not owned): the rows the views format into and each
- * view's state (the heap view's with room for one block per id of the
- * trace). Returns false when an allocation fails; ui_state_free then frees
+/* Sets up ui for tl (not owned) and each view's state (the heap view's
+ * with room for one block per id of the trace, so drawing never
+ * allocates). Returns false when an allocation fails; ui_state_free then frees
  * what was allocated. */
 bool ui_state_init(struct ui *ui, struct timeline *tl, const char *name);
 
@@ -153,20 +151,21 @@ void ui_clear_rows(const struct ui_rect *r, int y);
 
 /* --- the view table ---------------------------------------------------------- */
 
-/* At most this many rows of a pane are formatted; a taller pane's rows
- * below stay blank. */
-#define VIEW_ROWS_MAX 512
-
-/* The rows a view formats for a pane: line[0] is the pane's row 1 (row 0 is
- * the title, which the painter writes from the table). */
+/* Where the rows a view formats for a pane go: into line[] (line[0] is the
+ * pane's row 1; row 0 is the title, which the painter writes from the
+ * table), or, when sink is set, straight to it as each row comes (the
+ * painter: no copy, nothing kept). */
 struct view_rows {
     struct fmt_line *line;
     int max; /* rows available */
     int n;   /* rows written: the painter blanks the rest */
+    void (*sink)(void *ctx, int y, const struct fmt_line *l);
+    void *ctx;
 };
 
 /* Puts l as the pane's row y (1-based, under the title): rows skipped since
- * the last one are blank; a row past max is dropped. */
+ * the last one are blank; a row past max, or above a row already put, is
+ * dropped. */
 void view_put(struct view_rows *out, int y, const struct fmt_line *l);
 
 /* One view. format writes the pane's rows for a pane of r's size (r->y and
@@ -195,9 +194,11 @@ extern const struct view view_frames, view_tables, view_translate, view_tlb, vie
 /* The views, in the order of the keys 1..6 and of Tab. */
 extern const struct view *const ui_views[VIEW_COUNT];
 
-/* Formats view v for r into ui->row_buf (the row count in *n). Pure but for
- * the view's own state. */
-void ui_format_view(struct ui *ui, enum ui_view v, const struct ui_rect *r, bool focused, int *n);
+/* Formats view v for a pane of r's size into lines[0..max) (lines[0] is the
+ * pane's row 1) without painting; returns the number of rows written. Pure
+ * but for the view's own state. */
+int ui_format_view(struct ui *ui, enum ui_view v, const struct ui_rect *r, bool focused,
+                   struct fmt_line *lines, int max);
 
 /* Formats and paints view v into r: the title, its rows, the rest blank. */
 void ui_draw_view(struct ui *ui, enum ui_view v, const struct ui_rect *r, bool focused);

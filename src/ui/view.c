@@ -1,8 +1,10 @@
 /*
  * view.c - the table of views and the generic side of every view: a view
  * formats rows (its format function, pure but for its own state), and this
- * file paints them under the pane's title, blanks the rest, and routes keys
- * and clicks to the view they are for. app.c knows views only through here.
+ * file paints them under the pane's title as they come (no copy), blanks
+ * the rest, and routes keys and clicks to the view they are for. app.c
+ * knows views only through here. ui_format_view collects the rows instead,
+ * into the caller's lines (the tests).
  */
 #include <string.h>
 
@@ -18,36 +20,56 @@ void view_put(struct view_rows *out, int y, const struct fmt_line *l)
     int i = y - 1;
     if (i < 0 || i >= out->max)
         return;
-    while (out->n < i)
-        fmt_line_clear(&out->line[out->n++]);
-    struct fmt_line *d = &out->line[i];
-    d->len = l->len;
-    memcpy(d->text, l->text, (size_t)l->len + 1);
-    memcpy(d->role, l->role, (size_t)l->len);
+    if (out->sink != NULL) {
+        out->sink(out->ctx, y, l); /* rows skipped: the painter blanks them */
+    } else {
+        while (out->n < i)
+            fmt_line_clear(&out->line[out->n++]);
+        struct fmt_line *d = &out->line[i];
+        d->len = l->len;
+        memcpy(d->text, l->text, (size_t)l->len + 1);
+        memcpy(d->role, l->role, (size_t)l->len);
+    }
     if (out->n <= i)
         out->n = i + 1;
 }
 
-void ui_format_view(struct ui *ui, enum ui_view v, const struct ui_rect *r, bool focused, int *n)
+int ui_format_view(struct ui *ui, enum ui_view v, const struct ui_rect *r, bool focused,
+                   struct fmt_line *lines, int max)
 {
-    int max = r->h - 1;
-    struct view_rows out = {ui->row_buf, max < VIEW_ROWS_MAX ? (max > 0 ? max : 0) : VIEW_ROWS_MAX,
-                            0};
-    *n = 0;
-    if ((unsigned)v >= VIEW_COUNT || ui->row_buf == NULL)
-        return;
+    struct view_rows out = {lines, r->h - 1 < max ? r->h - 1 : max, 0, NULL, NULL};
+    if ((unsigned)v >= VIEW_COUNT || out.max <= 0)
+        return 0;
     ui_views[v]->format(ui, ui->view_state[v], r, focused, &out);
-    *n = out.n;
+    return out.n;
+}
+
+/* Where the rows of a view being drawn go: onto the screen at once. */
+struct paint_ctx {
+    const struct ui_rect *r;
+    int next; /* the first row not painted yet */
+};
+
+static void paint_row(void *ctx, int y, const struct fmt_line *l)
+{
+    struct paint_ctx *p = ctx;
+    if (y > p->next)
+        ui_clear_rows(&(struct ui_rect){p->r->y + p->next, p->r->x, y - p->next, p->r->w}, 0);
+    ui_paint_line(p->r, y, l);
+    if (p->next <= y)
+        p->next = y + 1;
 }
 
 void ui_draw_view(struct ui *ui, enum ui_view v, const struct ui_rect *r, bool focused)
 {
     ui_paint_title(r, ui_view_title(v), focused);
-    int n;
-    ui_format_view(ui, v, r, focused, &n);
-    for (int i = 0; i < n; i++)
-        ui_paint_line(r, i + 1, &ui->row_buf[i]);
-    ui_clear_rows(r, n + 1);
+    if ((unsigned)v >= VIEW_COUNT)
+        return;
+    struct paint_ctx p = {r, 1};
+    struct view_rows out = {NULL, r->h - 1, 0, paint_row, &p};
+    if (out.max > 0)
+        ui_views[v]->format(ui, ui->view_state[v], r, focused, &out);
+    ui_clear_rows(r, p.next);
 }
 
 bool ui_view_key(struct ui *ui, enum ui_view v, enum ui_action a)
