@@ -7,6 +7,7 @@
 #include "replay/eventfmt.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,22 +20,41 @@
 #include "sim/x86.h"
 #include "trace/trace.h"
 
+/* The words go through the one string builder (replay/strbuf.h). */
+struct out {
+    struct strbuf sb;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    strbuf_vprintf(&o->sb, fmt, ap);
+    va_end(ap);
+}
+
+/* Text from the trace (a caption), escaped for the terminal. */
+static void put_escaped(struct out *o, const char *s)
+{
+    strbuf_escaped(&o->sb, s);
+}
+
 static unsigned long long ull(uint64_t v)
 {
     return (unsigned long long)v;
 }
 
 /* "4 KiB", "2 MiB", "4 MiB", "1 GiB", else bytes. */
-static void put_size(struct strbuf *o, uint64_t bytes)
+static void put_size(struct out *o, uint64_t bytes)
 {
     if (bytes >= (UINT64_C(1) << 30) && bytes % (UINT64_C(1) << 30) == 0)
-        strbuf_printf(o, "%llu GiB", ull(bytes >> 30));
+        put(o, "%llu GiB", ull(bytes >> 30));
     else if (bytes >= (UINT64_C(1) << 20) && bytes % (UINT64_C(1) << 20) == 0)
-        strbuf_printf(o, "%llu MiB", ull(bytes >> 20));
+        put(o, "%llu MiB", ull(bytes >> 20));
     else if (bytes >= 1024 && bytes % 1024 == 0)
-        strbuf_printf(o, "%llu KiB", ull(bytes >> 10));
+        put(o, "%llu KiB", ull(bytes >> 10));
     else
-        strbuf_printf(o, "%llu bytes", ull(bytes));
+        put(o, "%llu bytes", ull(bytes));
 }
 
 static enum machine_paging paging_of(const struct timeline *tl)
@@ -50,12 +70,12 @@ static unsigned entry_bytes(const struct timeline *tl)
 }
 
 /* An entry value: 8 hex digits for 32-bit entries, 16 for 64-bit ones. */
-static void put_entry(struct strbuf *o, const struct timeline *tl, uint64_t e)
+static void put_entry(struct out *o, const struct timeline *tl, uint64_t e)
 {
     if (entry_bytes(tl) == 4 && e <= UINT32_MAX)
-        strbuf_printf(o, "0x%08llx", ull(e));
+        put(o, "0x%08llx", ull(e));
     else
-        strbuf_printf(o, "0x%016llx", ull(e));
+        put(o, "0x%016llx", ull(e));
 }
 
 static const char *level_name(unsigned lvl)
@@ -64,13 +84,13 @@ static const char *level_name(unsigned lvl)
 }
 
 /* "PDE 832 at 0x00105d00" */
-static void put_entry_at(struct strbuf *o, const struct timeline *tl, unsigned lvl, uint64_t pa)
+static void put_entry_at(struct out *o, const struct timeline *tl, unsigned lvl, uint64_t pa)
 {
     unsigned idx = (unsigned)((pa & (X86_PAGE_SIZE - 1)) / entry_bytes(tl));
     /* The PAE PDPT is 32 bytes inside its page: its index is pa / 8 mod 4. */
     if (paging_of(tl) == MACHINE_PAGING_PAE && lvl == LVL_PDPTE)
         idx %= X86_PAE_PDPTE_COUNT;
-    strbuf_printf(o, "%s %u at 0x%08llx", level_name(lvl), idx, ull(pa));
+    put(o, "%s %u at 0x%08llx", level_name(lvl), idx, ull(pa));
 }
 
 static const char *id_name(const struct timeline *tl, uint32_t id)
@@ -80,104 +100,102 @@ static const char *id_name(const struct timeline *tl, uint32_t id)
     return trace_id_name(timeline_trace(tl), id);
 }
 
-static void put_fault(struct strbuf *o, const struct event *ev)
+static void put_fault(struct out *o, const struct event *ev)
 {
     const char *reason = ev->reason <= FAULT_NON_CANONICAL
                              ? mmu_fault_reason_name((enum fault_reason)ev->reason)
                              : "?";
     if (ev->extra == 13 && ev->reason == FAULT_NONE) {
-        strbuf_printf(o, "#GP(0) control-register write refused");
+        put(o, "#GP(0) control-register write refused");
         return;
     }
     if (ev->extra == 13) {
-        strbuf_printf(o, "#GP(0) %s 0x%08llx", reason, ull(ev->va));
+        put(o, "#GP(0) %s 0x%08llx", reason, ull(ev->va));
         return;
     }
     uint32_t c = ev->code;
-    strbuf_printf(o, "#PF err=0x%x (%s", (unsigned)c,
-                  (c & X86_PF_ID)  ? "fetch"
-                  : (c & X86_PF_W) ? "write"
-                                   : "read");
+    put(o, "#PF err=0x%x (%s", (unsigned)c,
+        (c & X86_PF_ID)  ? "fetch"
+        : (c & X86_PF_W) ? "write"
+                         : "read");
     if (c & X86_PF_U)
-        strbuf_printf(o, ", user");
-    strbuf_printf(o, ", %s) CR2=0x%08llx", reason, ull(ev->va));
+        put(o, ", user");
+    put(o, ", %s) CR2=0x%08llx", reason, ull(ev->va));
 }
 
-static void format(const struct timeline *tl, const struct event *ev, struct strbuf *o)
+static void format(const struct timeline *tl, const struct event *ev, struct out *o)
 {
     switch (ev->kind) {
     case EV_FRAME_ALLOC:
-        strbuf_printf(o, "PFA gave frame 0x%08llx (%s)", ull(ev->pa),
-                      pfa_role_name((enum frame_role)(ev->extra < ROLE_COUNT ? ev->extra : 0)));
+        put(o, "PFA gave frame 0x%08llx (%s)", ull(ev->pa),
+            pfa_role_name((enum frame_role)(ev->extra < ROLE_COUNT ? ev->extra : 0)));
         break;
     case EV_FRAME_FREE:
-        strbuf_printf(o, "PFA took back frame 0x%08llx", ull(ev->pa));
+        put(o, "PFA took back frame 0x%08llx", ull(ev->pa));
         break;
     case EV_FRAME_CLAIM:
-        strbuf_printf(o, "PFA claimed frame 0x%08llx (%s)", ull(ev->pa),
-                      pfa_role_name((enum frame_role)(ev->extra < ROLE_COUNT ? ev->extra : 0)));
+        put(o, "PFA claimed frame 0x%08llx (%s)", ull(ev->pa),
+            pfa_role_name((enum frame_role)(ev->extra < ROLE_COUNT ? ev->extra : 0)));
         break;
     case EV_TABLE_ALLOC:
-        strbuf_printf(o, "new %s at 0x%08llx", mmu_table_name((enum walk_level)ev->level),
-                      ull(ev->pa));
+        put(o, "new %s at 0x%08llx", mmu_table_name((enum walk_level)ev->level), ull(ev->pa));
         break;
     case EV_TABLE_FREE:
-        strbuf_printf(o, "empty %s at 0x%08llx given back",
-                      mmu_table_name((enum walk_level)ev->level), ull(ev->pa));
+        put(o, "empty %s at 0x%08llx given back", mmu_table_name((enum walk_level)ev->level),
+            ull(ev->pa));
         break;
     case EV_ENTRY_WRITE:
         put_entry_at(o, tl, ev->level, ev->pa);
-        strbuf_printf(o, ": ");
+        put(o, ": ");
         put_entry(o, tl, ev->old);
-        strbuf_printf(o, " -> ");
+        put(o, " -> ");
         put_entry(o, tl, ev->new);
-        strbuf_printf(o, " (va 0x%08llx)", ull(ev->va));
+        put(o, " (va 0x%08llx)", ull(ev->va));
         break;
     case EV_CR_WRITE:
-        strbuf_printf(o, "%s 0x%08llx -> 0x%08llx",
-                      ev->reg <= CPU_EFER ? cpu_reg_name((enum cpu_reg)ev->reg) : "CR?",
-                      ull(ev->old), ull(ev->new));
+        put(o, "%s 0x%08llx -> 0x%08llx",
+            ev->reg <= CPU_EFER ? cpu_reg_name((enum cpu_reg)ev->reg) : "CR?", ull(ev->old),
+            ull(ev->new));
         break;
     case EV_TLB_HIT:
-        strbuf_printf(o, "TLB hit 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
+        put(o, "TLB hit 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
         put_size(o, ev->size);
-        strbuf_printf(o, " page)");
+        put(o, " page)");
         break;
     case EV_TLB_MISS:
-        strbuf_printf(o, "TLB miss 0x%08llx", ull(ev->va));
+        put(o, "TLB miss 0x%08llx", ull(ev->va));
         break;
     case EV_TLB_FILL:
-        strbuf_printf(o, "TLB fill 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
+        put(o, "TLB fill 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
         put_size(o, ev->size);
-        strbuf_printf(o, " page)");
+        put(o, " page)");
         break;
     case EV_TLB_EVICT:
-        strbuf_printf(o, "TLB evict 0x%08llx -> 0x%08llx", ull(ev->va), ull(ev->pa));
+        put(o, "TLB evict 0x%08llx -> 0x%08llx", ull(ev->va), ull(ev->pa));
         break;
     case EV_TLB_FLUSH:
-        strbuf_printf(o, "TLB flush%s: %llu entr%s dropped",
-                      ev->extra ? " (global entries kept)" : "", ull(ev->count),
-                      ev->count == 1 ? "y" : "ies");
+        put(o, "TLB flush%s: %llu entr%s dropped", ev->extra ? " (global entries kept)" : "",
+            ull(ev->count), ev->count == 1 ? "y" : "ies");
         break;
     case EV_TLB_INVLPG:
-        strbuf_printf(o, "INVLPG 0x%08llx: %llu entr%s dropped", ull(ev->va), ull(ev->count),
-                      ev->count == 1 ? "y" : "ies");
+        put(o, "INVLPG 0x%08llx: %llu entr%s dropped", ull(ev->va), ull(ev->count),
+            ev->count == 1 ? "y" : "ies");
         break;
     case EV_WALK_STEP:
-        strbuf_printf(o, "walk ");
+        put(o, "walk ");
         put_entry_at(o, tl, ev->level, ev->pa);
-        strbuf_printf(o, " = ");
+        put(o, " = ");
         put_entry(o, tl, ev->old);
         break;
     case EV_AD_SET: {
         uint64_t set = ev->new & ~ev->old;
         put_entry_at(o, tl, ev->level, ev->pa);
-        strbuf_printf(o, ": set %s: ",
-                      (set & X86_PTE_A) && (set & X86_PTE_D) ? "A+D"
-                      : (set & X86_PTE_D)                    ? "D"
-                                                             : "A");
+        put(o, ": set %s: ",
+            (set & X86_PTE_A) && (set & X86_PTE_D) ? "A+D"
+            : (set & X86_PTE_D)                    ? "D"
+                                                   : "A");
         put_entry(o, tl, ev->old);
-        strbuf_printf(o, " -> ");
+        put(o, " -> ");
         put_entry(o, tl, ev->new);
         break;
     }
@@ -185,93 +203,90 @@ static void format(const struct timeline *tl, const struct event *ev, struct str
         put_fault(o, ev);
         break;
     case EV_ACCESS:
-        strbuf_printf(o, "%s%s %llu byte%s at 0x%08llx -> 0x%08llx", ev->code == 3 ? "user " : "",
-                      ev->extra <= MMU_EXEC ? mmu_access_name((enum mmu_access)ev->extra)
-                                            : "access",
-                      ull(ev->size), ev->size == 1 ? "" : "s", ull(ev->va), ull(ev->pa));
+        put(o, "%s%s %llu byte%s at 0x%08llx -> 0x%08llx", ev->code == 3 ? "user " : "",
+            ev->extra <= MMU_EXEC ? mmu_access_name((enum mmu_access)ev->extra) : "access",
+            ull(ev->size), ev->size == 1 ? "" : "s", ull(ev->va), ull(ev->pa));
         break;
     case EV_PAGE_MAP:
-        strbuf_printf(o, "map 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
+        put(o, "map 0x%08llx -> 0x%08llx (", ull(ev->va), ull(ev->pa));
         put_size(o, ev->size);
-        strbuf_printf(o, " page, entry ");
+        put(o, " page, entry ");
         put_entry(o, tl, ev->new);
-        strbuf_printf(o, ")");
+        put(o, ")");
         break;
     case EV_PAGE_UNMAP:
-        strbuf_printf(o, "unmap 0x%08llx (was 0x%08llx)", ull(ev->va), ull(ev->pa));
+        put(o, "unmap 0x%08llx (was 0x%08llx)", ull(ev->va), ull(ev->pa));
         break;
     case EV_BLOCK_ALLOC:
-        strbuf_printf(o, "block %s: %llu bytes at 0x%08llx", id_name(tl, ev->id), ull(ev->size),
-                      ull(ev->va));
+        put(o, "block %s: %llu bytes at 0x%08llx", id_name(tl, ev->id), ull(ev->size), ull(ev->va));
         break;
     case EV_BLOCK_SPLIT:
-        strbuf_printf(o, "split: %llu bytes left free at 0x%08llx", ull(ev->size), ull(ev->va));
+        put(o, "split: %llu bytes left free at 0x%08llx", ull(ev->size), ull(ev->va));
         break;
     case EV_BLOCK_COALESCE:
-        strbuf_printf(o, "coalesce: free block of %llu bytes at 0x%08llx", ull(ev->size),
-                      ull(ev->va));
+        put(o, "coalesce: free block of %llu bytes at 0x%08llx", ull(ev->size), ull(ev->va));
         break;
     case EV_BLOCK_FREE:
-        strbuf_printf(o, "free block %s: %llu bytes at 0x%08llx", id_name(tl, ev->id),
-                      ull(ev->size), ull(ev->va));
+        put(o, "free block %s: %llu bytes at 0x%08llx", id_name(tl, ev->id), ull(ev->size),
+            ull(ev->va));
         break;
     case EV_BLOCK_MOVE:
-        strbuf_printf(o, "realloc moved %s: 0x%08llx -> 0x%08llx (%llu bytes)", id_name(tl, ev->id),
-                      ull(ev->old), ull(ev->new), ull(ev->size));
+        put(o, "realloc moved %s: 0x%08llx -> 0x%08llx (%llu bytes)", id_name(tl, ev->id),
+            ull(ev->old), ull(ev->new), ull(ev->size));
         break;
     case EV_HEAP_GROW:
-        strbuf_printf(o, "heap grew: ");
+        put(o, "heap grew: ");
         put_size(o, ev->size);
-        strbuf_printf(o, " at 0x%08llx", ull(ev->va));
+        put(o, " at 0x%08llx", ull(ev->va));
         break;
     case EV_HEAP_SHRINK:
-        strbuf_printf(o, "heap shrank: ");
+        put(o, "heap shrank: ");
         put_size(o, ev->size);
-        strbuf_printf(o, " at 0x%08llx given back", ull(ev->va));
+        put(o, " at 0x%08llx given back", ull(ev->va));
         break;
     case EV_DIAG:
-        strbuf_printf(o, "diagnostic: %s",
-                      ev->extra < DIAG_COUNT ? machine_diag_name((enum diag_kind)ev->extra) : "?");
+        put(o, "diagnostic: %s",
+            ev->extra < DIAG_COUNT ? machine_diag_name((enum diag_kind)ev->extra) : "?");
         if (ev->id != TRACE_NO_ID)
-            strbuf_printf(o, " (block %s)", id_name(tl, ev->id));
+            put(o, " (block %s)", id_name(tl, ev->id));
         if (ev->va != 0)
-            strbuf_printf(o, " at 0x%08llx", ull(ev->va));
+            put(o, " at 0x%08llx", ull(ev->va));
         break;
     case EV_ALLOC_FAIL:
-        strbuf_printf(o, "allocation of %llu bytes failed", ull(ev->size));
+        put(o, "allocation of %llu bytes failed", ull(ev->size));
         /* A failed realloc names its block; a malloc that returned null
          * had none. */
         if (ev->id != TRACE_NO_ID)
-            strbuf_printf(o, " (block %s)", id_name(tl, ev->id));
+            put(o, " (block %s)", id_name(tl, ev->id));
         else
-            strbuf_printf(o, " (returned (nil))");
+            put(o, " (returned (nil))");
         break;
     case EV_CAPTION:
-        strbuf_printf(o, "say: ");
-        strbuf_escaped(o, timeline_caption_text(tl, ev));
+        put(o, "say: ");
+        put_escaped(o, timeline_caption_text(tl, ev));
         break;
     case EV_KIND_COUNT:
     default:
-        strbuf_printf(o, "event %u", (unsigned)ev->kind);
+        put(o, "event %u", (unsigned)ev->kind);
         break;
     }
 }
 
 size_t eventfmt_format(const struct timeline *tl, const struct event *ev, char *buf, size_t len)
 {
-    struct strbuf o = strbuf_make(buf, len);
+    struct out o = {strbuf_make(buf, len)};
     format(tl, ev, &o);
-    return o.pos;
+    return o.sb.pos;
 }
 
 size_t eventfmt_line(const struct timeline *tl, uint64_t op, uint32_t line, const struct event *ev,
                      char *buf, size_t len)
 {
-    struct strbuf o = strbuf_make(buf, len);
+    struct out o = {strbuf_make(buf, len)};
     if (op == 0)
-        strbuf_printf(&o, "boot: ");
+        put(&o, "boot: ");
     else
-        strbuf_printf(&o, "op %llu line %u: ", ull(op), (unsigned)line);
+        put(&o, "op %llu line %u: ", ull(op), (unsigned)line);
     format(tl, ev, &o);
-    return o.pos;
+    return o.sb.pos;
 }

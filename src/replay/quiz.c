@@ -501,6 +501,12 @@ const char *quiz_kind_name(enum quiz_kind k)
 
 /* --- text ------------------------------------------------------------------ */
 
+/* The texts go through the one string builder (replay/strbuf.h), under
+ * the short names this file uses. */
+#define sb        strbuf
+#define sb_make   strbuf_make
+#define sb_printf strbuf_printf
+
 static bool large_capable(const struct quiz *q, enum walk_level lvl)
 {
     if (lvl == LVL_PTE || lvl == LVL_PML4E)
@@ -519,34 +525,34 @@ static bool pae_pdpte(const struct quiz *q, enum walk_level lvl)
 size_t quiz_entry_flags(const struct quiz *q, enum walk_level lvl, uint64_t e, char *buf,
                         size_t len)
 {
-    struct strbuf s = strbuf_make(buf, len);
+    struct sb s = sb_make(buf, len);
     if (!(e & X86_PTE_P)) {
-        strbuf_printf(&s, "P=0: not present, the other bits are ignored");
+        sb_printf(&s, "P=0: not present, the other bits are ignored");
         return s.pos;
     }
-    strbuf_printf(&s, "P");
+    sb_printf(&s, "P");
     if (!pae_pdpte(q, lvl)) {
-        strbuf_printf(&s, " %s", (e & X86_PTE_RW) ? "RW" : "RO");
-        strbuf_printf(&s, " %s", (e & X86_PTE_US) ? "U" : "S");
+        sb_printf(&s, " %s", (e & X86_PTE_RW) ? "RW" : "RO");
+        sb_printf(&s, " %s", (e & X86_PTE_US) ? "U" : "S");
     }
     if (e & X86_PTE_PWT)
-        strbuf_printf(&s, " PWT");
+        sb_printf(&s, " PWT");
     if (e & X86_PTE_PCD)
-        strbuf_printf(&s, " PCD");
+        sb_printf(&s, " PCD");
     if (pae_pdpte(q, lvl))
         return s.pos;
     if (e & X86_PTE_A)
-        strbuf_printf(&s, " A");
+        sb_printf(&s, " A");
     if (e & X86_PTE_D)
-        strbuf_printf(&s, " D");
+        sb_printf(&s, " D");
     if (lvl == LVL_PTE && (e & X86_PTE_PAT))
-        strbuf_printf(&s, " PAT");
+        sb_printf(&s, " PAT");
     else if (e & X86_PDE_PS)
-        strbuf_printf(&s, large_capable(q, lvl) ? " PS" : " bit7");
+        sb_printf(&s, large_capable(q, lvl) ? " PS" : " bit7");
     if (e & X86_PTE_G)
-        strbuf_printf(&s, " G");
+        sb_printf(&s, " G");
     if (q->wide && (e & X86_PTE_XD))
-        strbuf_printf(&s, " XD");
+        sb_printf(&s, " XD");
     return s.pos;
 }
 
@@ -575,11 +581,11 @@ static const char *verb(enum mmu_access a)
 
 size_t quiz_question_text(const struct quiz *q, unsigned i, char *buf, size_t len)
 {
-    struct strbuf s = strbuf_make(buf, len);
+    struct sb s = sb_make(buf, len);
     const struct quiz_question *qq = quiz_question(q, i);
     if (qq == NULL)
         return 0;
-    strbuf_printf(&s, "%s %s 0x%0*" PRIx64, who(qq->user), verb(qq->access), va_digits(q), qq->va);
+    sb_printf(&s, "%s %s 0x%0*" PRIx64, who(qq->user), verb(qq->access), va_digits(q), qq->va);
     return s.pos;
 }
 
@@ -598,47 +604,46 @@ static const char *page_size_name(uint64_t size)
     return "?";
 }
 
-static void error_code_words(struct strbuf *s, uint32_t ec)
+static void error_code_words(struct sb *s, uint32_t ec)
 {
     explain_error_code_bits(s, ec);
-    strbuf_printf(s, ": %s, %s, %s",
-                  (ec & X86_PF_RSVD) ? "reserved bit"
-                  : (ec & X86_PF_P)  ? "protection violation"
-                                     : "page not present",
-                  (ec & X86_PF_ID)  ? "instruction fetch"
-                  : (ec & X86_PF_W) ? "write"
-                                    : "read",
-                  (ec & X86_PF_U) ? "user mode" : "supervisor mode");
+    sb_printf(s, ": %s, %s, %s",
+              (ec & X86_PF_RSVD) ? "reserved bit"
+              : (ec & X86_PF_P)  ? "protection violation"
+                                 : "page not present",
+              (ec & X86_PF_ID)  ? "instruction fetch"
+              : (ec & X86_PF_W) ? "write"
+                                : "read",
+              (ec & X86_PF_U) ? "user mode" : "supervisor mode");
 }
 
 size_t quiz_answer_text(const struct quiz *q, unsigned i, char *buf, size_t len)
 {
-    struct strbuf s = strbuf_make(buf, len);
+    struct sb s = sb_make(buf, len);
     const struct quiz_question *qq = quiz_question(q, i);
     if (qq == NULL)
         return 0;
     const struct mmu_result *r = &qq->answer;
     if (qq->ok) {
-        strbuf_printf(&s, "physical address 0x%08" PRIx64 " (%s page)", r->pa,
-                      page_size_name(r->page_size));
+        sb_printf(&s, "physical address 0x%08" PRIx64 " (%s page)", r->pa,
+                  page_size_name(r->page_size));
     } else if (r->fault.vector == X86_VEC_GP) {
-        strbuf_printf(&s, "#GP(0) (vector 13): %s; no error code, CR2 unchanged",
-                      mmu_fault_reason_name((enum fault_reason)r->fault.reason));
+        sb_printf(&s, "#GP(0) (vector 13): %s; no error code, CR2 unchanged",
+                  mmu_fault_reason_name((enum fault_reason)r->fault.reason));
     } else {
-        strbuf_printf(&s, "#PF (vector 14): %s; error code 0x%" PRIx32 " (",
-                      mmu_fault_reason_name((enum fault_reason)r->fault.reason),
-                      r->fault.error_code);
+        sb_printf(&s, "#PF (vector 14): %s; error code 0x%" PRIx32 " (",
+                  mmu_fault_reason_name((enum fault_reason)r->fault.reason), r->fault.error_code);
         error_code_words(&s, r->fault.error_code);
-        strbuf_printf(&s, "); CR2 = 0x%0*" PRIx64, va_digits(q), r->fault.addr);
+        sb_printf(&s, "); CR2 = 0x%0*" PRIx64, va_digits(q), r->fault.addr);
     }
     return s.pos;
 }
 
 /* bits hi:lo of v in binary. */
-static void binary(struct strbuf *s, uint64_t v, unsigned hi, unsigned lo)
+static void binary(struct sb *s, uint64_t v, unsigned hi, unsigned lo)
 {
     for (unsigned b = hi + 1; b-- > lo;)
-        strbuf_printf(s, "%c", (int)('0' + ((v >> b) & 1)));
+        sb_printf(s, "%c", (int)('0' + ((v >> b) & 1)));
 }
 
 struct field {
@@ -676,28 +681,28 @@ static uint64_t bits(uint64_t v, unsigned hi, unsigned lo)
     return (v >> lo) & w;
 }
 
-static void explain_split(const struct quiz *q, struct strbuf *s, uint64_t va)
+static void explain_split(const struct quiz *q, struct sb *s, uint64_t va)
 {
     struct field f[5];
     unsigned n = fields_of(q, f);
-    strbuf_printf(s, "    0x%0*" PRIx64 " =", va_digits(q), va);
+    sb_printf(s, "    0x%0*" PRIx64 " =", va_digits(q), va);
     if (q->long_mode)
-        strbuf_printf(s, " 0x%04" PRIx64 " |", bits(va, 63, 48));
+        sb_printf(s, " 0x%04" PRIx64 " |", bits(va, 63, 48));
     for (unsigned i = 0; i < n; i++) {
-        strbuf_printf(s, i == 0 ? " " : " | ");
+        sb_printf(s, i == 0 ? " " : " | ");
         binary(s, va, f[i].hi, f[i].lo);
     }
-    strbuf_printf(s, " (binary)");
-    strbuf_printf(s, "\n    ");
+    sb_printf(s, " (binary)");
+    sb_printf(s, "\n    ");
     if (q->long_mode)
-        strbuf_printf(s, "bits 63:48 = 0x%04" PRIx64 " (bit 47 = %u), ", bits(va, 63, 48),
-                      (unsigned)bits(va, 47, 47));
+        sb_printf(s, "bits 63:48 = 0x%04" PRIx64 " (bit 47 = %u), ", bits(va, 63, 48),
+                  (unsigned)bits(va, 47, 47));
     for (unsigned i = 0; i < n; i++) {
         uint64_t v = bits(va, f[i].hi, f[i].lo);
         if (i + 1 < n)
-            strbuf_printf(s, "%s = bits %u:%u = %" PRIu64 ", ", f[i].name, f[i].hi, f[i].lo, v);
+            sb_printf(s, "%s = bits %u:%u = %" PRIu64 ", ", f[i].name, f[i].hi, f[i].lo, v);
         else
-            strbuf_printf(s, "%s = bits %u:%u = 0x%03" PRIx64 "\n", f[i].name, f[i].hi, f[i].lo, v);
+            sb_printf(s, "%s = bits %u:%u = 0x%03" PRIx64 "\n", f[i].name, f[i].hi, f[i].lo, v);
     }
 }
 
@@ -722,50 +727,49 @@ static const char *level_name(enum walk_level lvl)
 }
 
 /* The rights combined over the levels (explain.h) and what they allow. */
-static void explain_rights(const struct quiz *q, struct strbuf *s, const struct quiz_question *qq,
+static void explain_rights(const struct quiz *q, struct sb *s, const struct quiz_question *qq,
                            const struct explain *e)
 {
     const struct cpu *c = machine_cpu(q->m);
     unsigned rw = e->rw, us = e->us, xd = q->nxe ? e->xd : 0; /* XD counts only with NXE=1 */
     static const char *const what[] = {"R/W", "U/S", "XD"};
     const unsigned bits[] = {e->rw_bits, e->us_bits, e->xd_bits};
-    strbuf_printf(s, "    rights over the levels:");
+    sb_printf(s, "    rights over the levels:");
     for (unsigned k = 0; k < (q->nxe ? 3u : 2u); k++) {
-        strbuf_printf(s, "%s %s =", k ? "," : "", what[k]);
+        sb_printf(s, "%s %s =", k ? "," : "", what[k]);
         for (unsigned i = e->first; i < e->nsteps; i++)
-            strbuf_printf(s, "%s%u", i == e->first ? " " : k == 2 ? "|" : "&", (bits[k] >> i) & 1);
-        strbuf_printf(s, " = %u", k == 0 ? rw : k == 1 ? us : xd);
+            sb_printf(s, "%s%u", i == e->first ? " " : k == 2 ? "|" : "&", (bits[k] >> i) & 1);
+        sb_printf(s, " = %u", k == 0 ? rw : k == 1 ? us : xd);
     }
-    strbuf_printf(s, "\n    ");
+    sb_printf(s, "\n    ");
     bool wp = (c->cr0 & X86_CR0_WP) != 0;
     if (qq->user && !us) {
-        strbuf_printf(s,
-                      "a user access needs U/S=1 at every level: user access to a supervisor page"
-                      " -> page fault\n");
+        sb_printf(s, "a user access needs U/S=1 at every level: user access to a supervisor page"
+                     " -> page fault\n");
     } else if (qq->access == MMU_WRITE && !rw && (qq->user || wp)) {
-        strbuf_printf(s,
-                      "a write needs R/W=1 at every level%s: write to a read-only page -> page"
-                      " fault\n",
-                      qq->user ? "" : " (CR0.WP=1)");
+        sb_printf(s,
+                  "a write needs R/W=1 at every level%s: write to a read-only page -> page"
+                  " fault\n",
+                  qq->user ? "" : " (CR0.WP=1)");
     } else if (qq->access == MMU_EXEC && xd) {
-        strbuf_printf(s, "XD=1 with EFER.NXE=1: instruction fetch from an execute-disabled page -> "
-                         "page fault\n");
+        sb_printf(s, "XD=1 with EFER.NXE=1: instruction fetch from an execute-disabled page -> "
+                     "page fault\n");
     } else {
-        strbuf_printf(s, "a %s %s is allowed", who(qq->user),
-                      qq->access == MMU_EXEC ? "instruction fetch" : mmu_access_name(qq->access));
+        sb_printf(s, "a %s %s is allowed", who(qq->user),
+                  qq->access == MMU_EXEC ? "instruction fetch" : mmu_access_name(qq->access));
         if (qq->access == MMU_WRITE && !rw)
-            strbuf_printf(s, " (CR0.WP=0: supervisor writes ignore R/W)");
+            sb_printf(s, " (CR0.WP=0: supervisor writes ignore R/W)");
         else if (qq->access == MMU_EXEC && !q->nxe)
-            strbuf_printf(s, " (%s)",
-                          q->wide ? "EFER.NXE=0: XD is not honoured"
-                                  : "32-bit paging has no execute-disable bit");
-        strbuf_printf(s, "\n");
+            sb_printf(s, " (%s)",
+                      q->wide ? "EFER.NXE=0: XD is not honoured"
+                              : "32-bit paging has no execute-disable bit");
+        sb_printf(s, "\n");
     }
 }
 
 size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
 {
-    struct strbuf s = strbuf_make(buf, len);
+    struct sb s = sb_make(buf, len);
     const struct quiz_question *qq = quiz_question(q, i);
     if (qq == NULL)
         return 0;
@@ -777,14 +781,13 @@ size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
     explain_translation(q->cfg.paging, c->maxphyaddr, qq->ok, r, &e);
 
     if (r->fault.vector == X86_VEC_GP) {
-        strbuf_printf(&s,
-                      "    4-level paging translates 48-bit addresses: bits 63:47 must all equal"
-                      " bit 47 (canonical)\n"
-                      "    0x%0*" PRIx64 ": bits 63:47 = ",
-                      vd, qq->va);
+        sb_printf(&s,
+                  "    4-level paging translates 48-bit addresses: bits 63:47 must all equal"
+                  " bit 47 (canonical)\n"
+                  "    0x%0*" PRIx64 ": bits 63:47 = ",
+                  vd, qq->va);
         binary(&s, qq->va, 63, 47);
-        strbuf_printf(&s,
-                      ": not all equal -> #GP(0) before any walk; no error code, CR2 unchanged\n");
+        sb_printf(&s, ": not all equal -> #GP(0) before any walk; no error code, CR2 unchanged\n");
         return s.pos;
     }
 
@@ -796,33 +799,33 @@ size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
         unsigned hi, lo;
         index_bits(q, lvl, &hi, &lo);
         if (k == 0) {
-            strbuf_printf(&s, "    CR3 = 0x%08" PRIx64 " -> %s at 0x%08" PRIx64, c->cr3,
-                          mmu_table_name(lvl), st->table);
+            sb_printf(&s, "    CR3 = 0x%08" PRIx64 " -> %s at 0x%08" PRIx64, c->cr3,
+                      mmu_table_name(lvl), st->table);
             if (pae_pdpte(q, lvl))
-                strbuf_printf(&s, " (its 4 entries were loaded into the PDPTE registers at the"
-                                  " CR3 load)");
-            strbuf_printf(&s, "\n");
+                sb_printf(&s, " (its 4 entries were loaded into the PDPTE registers at the"
+                              " CR3 load)");
+            sb_printf(&s, "\n");
         }
         char fl[96];
         quiz_entry_flags(q, lvl, st->entry, fl, sizeof fl);
-        strbuf_printf(&s,
-                      "    %s index = bits %u:%u = %u; entry at 0x%08" PRIx64
-                      " + %u*%u = 0x%08" PRIx64 " holds 0x%0*" PRIx64 " (%s)",
-                      level_name(lvl), hi, lo, st->index, st->table, st->index, q->wide ? 8u : 4u,
-                      st->entry_addr, ed, st->entry, fl);
+        sb_printf(&s,
+                  "    %s index = bits %u:%u = %u; entry at 0x%08" PRIx64 " + %u*%u = 0x%08" PRIx64
+                  " holds 0x%0*" PRIx64 " (%s)",
+                  level_name(lvl), hi, lo, st->index, st->table, st->index, q->wide ? 8u : 4u,
+                  st->entry_addr, ed, st->entry, fl);
         bool last = k + 1 == r->nsteps;
         if (!(st->entry & X86_PTE_P)) {
-            strbuf_printf(&s, " -> not present: page fault\n");
+            sb_printf(&s, " -> not present: page fault\n");
             break;
         }
         if (last && !qq->ok && r->fault.reason == FAULT_RESERVED_BIT) {
-            strbuf_printf(&s, ": a reserved bit is set -> page fault (RSVD)\n");
+            sb_printf(&s, ": a reserved bit is set -> page fault (RSVD)\n");
             break;
         }
         if (!last) {
             const struct walk_step *nx = &r->steps[k + 1];
-            strbuf_printf(&s, " -> %s at 0x%08" PRIx64 "\n",
-                          mmu_table_name((enum walk_level)nx->level), nx->table);
+            sb_printf(&s, " -> %s at 0x%08" PRIx64 "\n", mmu_table_name((enum walk_level)nx->level),
+                      nx->table);
             continue;
         }
         /* The leaf: a 4 KiB frame or a large page. */
@@ -830,30 +833,30 @@ size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
         uint64_t base;
         if (lvl == LVL_PTE) {
             base = st->entry & addr_mask;
-            strbuf_printf(&s, " -> frame 0x%08" PRIx64 "\n", base);
+            sb_printf(&s, " -> frame 0x%08" PRIx64 "\n", base);
         } else if (!q->wide) {
             uint64_t hi_pa = (st->entry & X86_PDE32_4M_ADDR_HI) >> X86_PDE32_4M_ADDR_HI_SHIFT;
             base = (st->entry & X86_PDE32_4M_ADDR_LO) | hi_pa << 32;
-            strbuf_printf(&s,
-                          "\n    PS=1 -> a 4 MiB page at 0x%08" PRIx64
-                          " (PA 31:22 from entry bits 31:22,"
-                          " PA 39:32 = 0x%02" PRIx64 " from entry bits 20:13, PSE-36)\n",
-                          base, hi_pa);
+            sb_printf(&s,
+                      "\n    PS=1 -> a 4 MiB page at 0x%08" PRIx64
+                      " (PA 31:22 from entry bits 31:22,"
+                      " PA 39:32 = 0x%02" PRIx64 " from entry bits 20:13, PSE-36)\n",
+                      base, hi_pa);
         } else {
             base = st->entry & addr_mask & ~(size - 1);
-            strbuf_printf(&s, "\n    PS=1 -> a %s page at 0x%08" PRIx64 "\n", page_size_name(size),
-                          base);
+            sb_printf(&s, "\n    PS=1 -> a %s page at 0x%08" PRIx64 "\n", page_size_name(size),
+                      base);
         }
         explain_rights(q, &s, qq, &e);
         if (qq->ok)
-            strbuf_printf(&s,
-                          "    %s 0x%08" PRIx64 " + offset 0x%0*" PRIx64
-                          " (bits %u:0) = 0x%08" PRIx64 "\n",
-                          lvl == LVL_PTE ? "frame" : "page", e.page_base,
-                          (int)((e.offset_hi + 4) / 4), e.offset, e.offset_hi, r->pa);
+            sb_printf(&s,
+                      "    %s 0x%08" PRIx64 " + offset 0x%0*" PRIx64 " (bits %u:0) = 0x%08" PRIx64
+                      "\n",
+                      lvl == LVL_PTE ? "frame" : "page", e.page_base, (int)((e.offset_hi + 4) / 4),
+                      e.offset, e.offset_hi, r->pa);
     }
     if (!qq->ok)
-        strbuf_printf(&s, "    -> #PF, error code 0x%" PRIx32 ", CR2 = 0x%0*" PRIx64 "\n",
-                      r->fault.error_code, vd, r->fault.addr);
+        sb_printf(&s, "    -> #PF, error code 0x%" PRIx32 ", CR2 = 0x%0*" PRIx64 "\n",
+                  r->fault.error_code, vd, r->fault.addr);
     return s.pos;
 }
