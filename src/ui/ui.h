@@ -164,8 +164,8 @@ struct view_rows {
 };
 
 /* Puts l as the pane's row y (1-based, under the title): rows skipped since
- * the last one are blank; a row past max, or above a row already put, is
- * dropped. */
+ * the last one are blank; a row past max is dropped; a row put again is
+ * replaced. */
 void view_put(struct view_rows *out, int y, const struct fmt_line *l);
 
 /* One view. format writes the pane's rows for a pane of r's size (r->y and
