@@ -8,22 +8,6 @@
 
 #include "trace/trace.h"
 
-struct strbuf strbuf_make(char *buf, size_t len)
-{
-    struct strbuf s = {buf, len, 0};
-    if (len != 0)
-        buf[0] = '\0';
-    return s;
-}
-
-void strbuf_vprintf(struct strbuf *s, const char *fmt, va_list ap)
-{
-    size_t room = s->pos < s->len ? s->len - s->pos : 0;
-    int n = vsnprintf(room ? s->buf + s->pos : NULL, room, fmt, ap);
-    if (n > 0)
-        s->pos += (size_t)n;
-}
-
 void strbuf_printf(struct strbuf *s, const char *fmt, ...)
 {
     va_list ap;
