@@ -21,11 +21,12 @@ void *__wrap_calloc(size_t n, size_t size);
 
 static bool fail_calloc;
 static unsigned callocs;
+static unsigned fail_at; /* fail only the fail_at-th call (1-based); 0: every call */
 
 void *__wrap_calloc(size_t n, size_t size)
 {
     callocs++;
-    if (fail_calloc)
+    if (fail_calloc && (fail_at == 0 || callocs == fail_at))
         return NULL;
     return __real_calloc(n, size);
 }
@@ -65,6 +66,34 @@ static void state_init_reports_allocation_failure(void **state)
     trace_free(t);
 }
 
+/* Each view's state is allocated in turn: a failure at any of them is
+ * reported, and ui_state_free frees what came before (valgrind's leak
+ * check, meson test --setup valgrind, sees the rest). */
+static void state_init_fails_cleanly_at_every_allocation(void **state)
+{
+    (void)state;
+    struct trace *t;
+    struct timeline *tl = make(&t);
+    struct ui ui;
+    callocs = 0;
+    assert_true(ui_state_init(&ui, tl, "state.trace"));
+    ui_state_free(&ui);
+    unsigned total = callocs;
+    assert_true(total >= VIEW_COUNT); /* one state per view, at least */
+    for (unsigned k = 1; k <= total; k++) {
+        callocs = 0;
+        fail_at = k;
+        fail_calloc = true;
+        bool ok = ui_state_init(&ui, tl, "state.trace");
+        fail_calloc = false;
+        fail_at = 0;
+        assert_false(ok);
+        ui_state_free(&ui);
+    }
+    timeline_destroy(tl);
+    trace_free(t);
+}
+
 static void state_init_makes_room_for_every_block(void **state)
 {
     (void)state;
@@ -86,6 +115,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(state_init_reports_allocation_failure),
+        cmocka_unit_test(state_init_fails_cleanly_at_every_allocation),
         cmocka_unit_test(state_init_makes_room_for_every_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
