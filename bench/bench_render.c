@@ -23,6 +23,7 @@
 #include "trace/trace.h"
 #include "ui/theme.h"
 #include "ui/ui.h"
+#include "ui/view_frames.h"
 
 #define ROWS 60
 #define COLS 200
@@ -53,13 +54,14 @@ static double measure(const char *text, const char *name)
         fprintf(stderr, "bench_render: %s: out of memory\n", name);
         exit(1);
     }
-    ui.fr_cursor = 0x107; /* a heap frame: its reverse map walks the tables */
+    struct frames_state *fs = ui.view_state[VIEW_FRAMES];
+    fs->cursor = 0x107; /* a heap frame: its reverse map walks the tables */
     struct ui_rect r = {0, 0, ROWS, COLS};
     double ms[RUNS];
     for (int i = 0; i < RUNS; i++) {
         double t0 = bench_now_ns();
-        ui.rev_valid = false;
-        view_frames_draw(&ui, &r, true);
+        fs->rev_valid = false;
+        ui_draw_view(&ui, VIEW_FRAMES, &r, true);
         clearok(curscr, TRUE);
         wnoutrefresh(stdscr);
         doupdate();

@@ -13,6 +13,7 @@
 #include "replay/timeline.h"
 #include "trace/trace.h"
 #include "ui/ui.h"
+#include "ui/view_heap.h"
 
 /* The names the linker gives the wrapped and the real calloc (--wrap). */
 void *__real_calloc(size_t n, size_t size);
@@ -20,11 +21,12 @@ void *__wrap_calloc(size_t n, size_t size);
 
 static bool fail_calloc;
 static unsigned callocs;
+static unsigned fail_at; /* fail only the fail_at-th call (1-based); 0: every call */
 
 void *__wrap_calloc(size_t n, size_t size)
 {
     callocs++;
-    if (fail_calloc)
+    if (fail_calloc && (fail_at == 0 || callocs == fail_at))
         return NULL;
     return __real_calloc(n, size);
 }
@@ -64,6 +66,34 @@ static void state_init_reports_allocation_failure(void **state)
     trace_free(t);
 }
 
+/* Each view's state is allocated in turn: a failure at any of them is
+ * reported, and ui_state_free frees what came before (valgrind's leak
+ * check, meson test --setup valgrind, sees the rest). */
+static void state_init_fails_cleanly_at_every_allocation(void **state)
+{
+    (void)state;
+    struct trace *t;
+    struct timeline *tl = make(&t);
+    struct ui ui;
+    callocs = 0;
+    assert_true(ui_state_init(&ui, tl, "state.trace"));
+    ui_state_free(&ui);
+    unsigned total = callocs;
+    assert_true(total >= VIEW_COUNT); /* one state per view, at least */
+    for (unsigned k = 1; k <= total; k++) {
+        callocs = 0;
+        fail_at = k;
+        fail_calloc = true;
+        bool ok = ui_state_init(&ui, tl, "state.trace");
+        fail_calloc = false;
+        fail_at = 0;
+        assert_false(ok);
+        ui_state_free(&ui);
+    }
+    timeline_destroy(tl);
+    trace_free(t);
+}
+
 static void state_init_makes_room_for_every_block(void **state)
 {
     (void)state;
@@ -72,8 +102,10 @@ static void state_init_makes_room_for_every_block(void **state)
     assert_true(timeline_goto(tl, timeline_len(tl)));
     struct ui ui;
     assert_true(ui_state_init(&ui, tl, "state.trace"));
-    assert_non_null(ui.blocks);
-    assert_true(ui.blocks_cap >= t->nids);
+    const struct heap_state *hs = ui.view_state[VIEW_HEAP];
+    assert_non_null(hs);
+    assert_non_null(hs->blocks);
+    assert_true(hs->cap >= t->nids);
     ui_state_free(&ui);
     timeline_destroy(tl);
     trace_free(t);
@@ -83,6 +115,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(state_init_reports_allocation_failure),
+        cmocka_unit_test(state_init_fails_cleanly_at_every_allocation),
         cmocka_unit_test(state_init_makes_room_for_every_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

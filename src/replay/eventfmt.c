@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "replay/strbuf.h"
 #include "replay/timeline.h"
 #include "sim/cpu.h"
 #include "sim/machine.h"
@@ -19,38 +20,23 @@
 #include "sim/x86.h"
 #include "trace/trace.h"
 
-/* A bounded appender: keeps counting past the end, as snprintf does. */
+/* The words go through the one string builder (replay/strbuf.h). */
 struct out {
-    char *buf;
-    size_t len;
-    size_t n;
+    struct strbuf sb;
 };
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-put(struct out *o, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    size_t room = o->n < o->len ? o->len - o->n : 0;
-    int w = vsnprintf(room ? o->buf + o->n : NULL, room, fmt, ap);
+    strbuf_vprintf(&o->sb, fmt, ap);
     va_end(ap);
-    if (w > 0)
-        o->n += (size_t)w;
 }
 
-/* Text from the trace (a caption), escaped for the terminal (trace_escape).
- * When it does not fit, the length counts at least the whole buffer. */
+/* Text from the trace (a caption), escaped for the terminal. */
 static void put_escaped(struct out *o, const char *s)
 {
-    size_t room = o->n < o->len ? o->len - o->n : 0;
-    size_t n = strlen(s);
-    size_t w = trace_escape(room ? o->buf + o->n : NULL, room, s, n);
-    o->n += w;
-    if (n > 0 && o->n + 1 >= o->len)
-        o->n = o->len + n; /* (maybe) cut short: say so, as snprintf would */
+    strbuf_escaped(&o->sb, s);
 }
 
 static unsigned long long ull(uint64_t v)
@@ -288,23 +274,19 @@ static void format(const struct timeline *tl, const struct event *ev, struct out
 
 size_t eventfmt_format(const struct timeline *tl, const struct event *ev, char *buf, size_t len)
 {
-    struct out o = {buf, len, 0};
-    if (len > 0)
-        buf[0] = '\0';
+    struct out o = {strbuf_make(buf, len)};
     format(tl, ev, &o);
-    return o.n;
+    return o.sb.pos;
 }
 
 size_t eventfmt_line(const struct timeline *tl, uint64_t op, uint32_t line, const struct event *ev,
                      char *buf, size_t len)
 {
-    struct out o = {buf, len, 0};
-    if (len > 0)
-        buf[0] = '\0';
+    struct out o = {strbuf_make(buf, len)};
     if (op == 0)
         put(&o, "boot: ");
     else
         put(&o, "op %llu line %u: ", ull(op), (unsigned)line);
     format(tl, ev, &o);
-    return o.n;
+    return o.sb.pos;
 }

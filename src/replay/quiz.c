@@ -25,11 +25,12 @@
 #include "replay/quiz.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "replay/explain.h"
+#include "replay/strbuf.h"
 #include "sim/cpu.h"
 #include "sim/phys.h"
 #include "sim/vmm.h"
@@ -500,40 +501,11 @@ const char *quiz_kind_name(enum quiz_kind k)
 
 /* --- text ------------------------------------------------------------------ */
 
-/* A bounded string builder: pos counts the full length, as snprintf does. */
-struct sb {
-    char *buf;
-    size_t len;
-    size_t pos;
-};
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-sb_printf(struct sb *s, const char *fmt, ...)
-{
-    char *dst = NULL;
-    size_t room = 0;
-    if (s->len != 0 && s->pos < s->len) {
-        dst = s->buf + s->pos;
-        room = s->len - s->pos;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(dst, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        s->pos += (size_t)n;
-}
-
-static struct sb sb_make(char *buf, size_t len)
-{
-    struct sb s = {buf, len, 0};
-    if (len != 0)
-        buf[0] = '\0';
-    return s;
-}
+/* The texts go through the one string builder (replay/strbuf.h), under
+ * the short names this file uses. */
+#define sb        strbuf
+#define sb_make   strbuf_make
+#define sb_printf strbuf_printf
 
 static bool large_capable(const struct quiz *q, enum walk_level lvl)
 {
@@ -634,9 +606,8 @@ static const char *page_size_name(uint64_t size)
 
 static void error_code_words(struct sb *s, uint32_t ec)
 {
-    sb_printf(s, "P=%u W/R=%u U/S=%u RSVD=%u I/D=%u: %s, %s, %s", (ec & X86_PF_P) != 0,
-              (ec & X86_PF_W) != 0, (ec & X86_PF_U) != 0, (ec & X86_PF_RSVD) != 0,
-              (ec & X86_PF_ID) != 0,
+    explain_error_code_bits(s, ec);
+    sb_printf(s, ": %s, %s, %s",
               (ec & X86_PF_RSVD) ? "reserved bit"
               : (ec & X86_PF_P)  ? "protection violation"
                                  : "page not present",
@@ -755,33 +726,20 @@ static const char *level_name(enum walk_level lvl)
     return mmu_level_name(lvl);
 }
 
-static void explain_rights(const struct quiz *q, struct sb *s, const struct quiz_question *qq)
+/* The rights combined over the levels (explain.h) and what they allow. */
+static void explain_rights(const struct quiz *q, struct sb *s, const struct quiz_question *qq,
+                           const struct explain *e)
 {
-    const struct mmu_result *r = &qq->answer;
     const struct cpu *c = machine_cpu(q->m);
-    unsigned rw = 1, us = 1, xd = 0;
-    sb_printf(s, "    rights over the levels: R/W =");
-    unsigned first = pae_pdpte(q, (enum walk_level)r->steps[0].level) ? 1 : 0;
-    for (unsigned i = first; i < r->nsteps; i++) {
-        unsigned b = (r->steps[i].entry & X86_PTE_RW) != 0;
-        rw &= b;
-        sb_printf(s, "%s%u", i == first ? " " : "&", b);
-    }
-    sb_printf(s, " = %u, U/S =", rw);
-    for (unsigned i = first; i < r->nsteps; i++) {
-        unsigned b = (r->steps[i].entry & X86_PTE_US) != 0;
-        us &= b;
-        sb_printf(s, "%s%u", i == first ? " " : "&", b);
-    }
-    sb_printf(s, " = %u", us);
-    if (q->nxe) {
-        sb_printf(s, ", XD =");
-        for (unsigned i = first; i < r->nsteps; i++) {
-            unsigned b = (r->steps[i].entry & X86_PTE_XD) != 0;
-            xd |= b;
-            sb_printf(s, "%s%u", i == first ? " " : "|", b);
-        }
-        sb_printf(s, " = %u", xd);
+    unsigned rw = e->rw, us = e->us, xd = q->nxe ? e->xd : 0; /* XD counts only with NXE=1 */
+    static const char *const what[] = {"R/W", "U/S", "XD"};
+    const unsigned bits[] = {e->rw_bits, e->us_bits, e->xd_bits};
+    sb_printf(s, "    rights over the levels:");
+    for (unsigned k = 0; k < (q->nxe ? 3u : 2u); k++) {
+        sb_printf(s, "%s %s =", k ? "," : "", what[k]);
+        for (unsigned i = e->first; i < e->nsteps; i++)
+            sb_printf(s, "%s%u", i == e->first ? " " : k == 2 ? "|" : "&", (bits[k] >> i) & 1);
+        sb_printf(s, " = %u", k == 0 ? rw : k == 1 ? us : xd);
     }
     sb_printf(s, "\n    ");
     bool wp = (c->cr0 & X86_CR0_WP) != 0;
@@ -819,6 +777,8 @@ size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
     const struct cpu *c = machine_cpu(q->m);
     int vd = va_digits(q);
     int ed = q->wide ? 16 : 8;
+    struct explain e;
+    explain_translation(q->cfg.paging, c->maxphyaddr, qq->ok, r, &e);
 
     if (r->fault.vector == X86_VEC_GP) {
         sb_printf(&s,
@@ -870,9 +830,6 @@ size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
         }
         /* The leaf: a 4 KiB frame or a large page. */
         uint64_t size = r->page_size != 0 ? r->page_size : X86_PAGE_SIZE;
-        unsigned shift = 0;
-        while ((UINT64_C(1) << shift) < size)
-            shift++;
         uint64_t base;
         if (lvl == LVL_PTE) {
             base = st->entry & addr_mask;
@@ -890,13 +847,13 @@ size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
             sb_printf(&s, "\n    PS=1 -> a %s page at 0x%08" PRIx64 "\n", page_size_name(size),
                       base);
         }
-        explain_rights(q, &s, qq);
+        explain_rights(q, &s, qq, &e);
         if (qq->ok)
             sb_printf(&s,
                       "    %s 0x%08" PRIx64 " + offset 0x%0*" PRIx64 " (bits %u:0) = 0x%08" PRIx64
                       "\n",
-                      lvl == LVL_PTE ? "frame" : "page", base, (int)((shift + 3) / 4),
-                      qq->va & (size - 1), shift - 1, r->pa);
+                      lvl == LVL_PTE ? "frame" : "page", e.page_base, (int)((e.offset_hi + 4) / 4),
+                      e.offset, e.offset_hi, r->pa);
     }
     if (!qq->ok)
         sb_printf(&s, "    -> #PF, error code 0x%" PRIx32 ", CR2 = 0x%0*" PRIx64 "\n",

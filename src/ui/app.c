@@ -1,19 +1,17 @@
 /*
  * app.c - the curses lifecycle and main loop of the visualizer (CONTRACT 4).
  *
- * Screen: the status line on top (trace, operation k/N, paging mode, CR0,
- * CR3, CR4, playing or paused and the speed), the current caption under it,
- * one to three views side by side (by the terminal's width), and the key bar
- * (or a prompt) at the bottom. Keys come from keys.c's table; their handlers
- * set dirty flags and the loop redraws once per iteration (tmux's
- * CLIENT_REDRAW). Playback runs as many operations as the speed asks for the
+ * screen.c draws the screen (status line, caption, the panes of the views,
+ * key bar); the views are reached only through the view table (view.c).
+ * Keys come from keys.c's table; their handlers set dirty flags and the
+ * loop redraws once per iteration (tmux's CLIENT_REDRAW). Playback runs as many operations as the speed asks for the
  * time elapsed, in bounded batches, and draws at most once per screen frame:
  * never per operation, so a 4-million-operation trace stays responsive.
  * Long forward moves (> and g) are cut the same way: the loop runs about
  * 20 ms of operations toward the target, redraws the status line with the
  * progress and reads keys between chunks (q quits, any other key stops the
  * move where it is); going back is fast already (checkpoints) and stays one
- * call. pace.c does the timing; this file reads keys and draws.
+ * call. pace.c does the timing; this file reads keys and moves the trace.
  *
  * The terminal is restored on every way out: quit, errors, SIGINT, SIGTERM,
  * SIGHUP and SIGQUIT (the handler ends curses and re-raises with the
@@ -42,14 +40,14 @@
 
 #include "keys.h"
 #include "quiz_ui.h"
+#include "screen.h"
 #include "replay/options.h"
 #include "replay/timeline.h"
 #include "sim/cpu.h"
 #include "theme.h"
 #include "ui.h"
+#include "view_translate.h"
 
-#define MIN_COLS    50
-#define MIN_ROWS    14
 #define FRAME_NS    33000000.0 /* a screen frame while playing: ~30 per second */
 #define GO_CHUNK_NS 20000000.0 /* a long move's work between two looks at the keys */
 #define TICK_KEY    KEY_F(12)  /* PAGESIM_TEST_CLOCK=tick: one tick of the clock */
@@ -98,179 +96,17 @@ static const unsigned speeds[] = {1,     2,      5,      10,     20,     50,    
                                   200,   500,    1000,   2000,   5000,   10000, 20000,
                                   50000, 100000, 200000, 500000, 1000000};
 
-/* --- drawing ---------------------------------------------------------------- */
-
-static void layout(struct ui *ui)
+/* The translation view's state: the quiz's question lives there. */
+static struct translate_state *translate_of(struct ui *ui)
 {
-    int np = ui->cols >= 180 ? 3 : ui->cols >= 120 ? 2 : 1;
-    if (ui->quiz_state == UI_QUIZ_ASKING)
-        np = 1; /* the views beside it (TLB, tables, log) could give the answer away */
-    int top = 2, h = ui->rows - 3;
-    int w = (ui->cols - (np - 1)) / np;
-    ui->npanes = np;
-    for (int i = 0; i < np; i++) {
-        ui->pane_view[i] = (enum ui_view)(((int)ui->focus + i) % VIEW_COUNT);
-        ui->pane[i] =
-            (struct ui_rect){top, i * (w + 1), h, i + 1 == np ? ui->cols - i * (w + 1) : w};
-    }
-}
-
-static void draw_status(struct ui *ui)
-{
-    const struct machine *m = ui_machine(ui);
-    const struct cpu *c = machine_cpu(m);
-    size_t nev = 0;
-    timeline_events(ui->tl, &nev);
-    struct fmt_status s = {
-        .trace = ui->name,
-        .op = (size_t)timeline_pos(ui->tl),
-        .nops = (size_t)timeline_len(ui->tl),
-        .ev = ui->micro ? ui->reveal : 0,
-        .nev = ui->micro ? nev : 0,
-        .mode = machine_paging_name(machine_config(m)->paging),
-        .cr0 = c->cr0,
-        .cr3 = c->cr3,
-        .cr4 = c->cr4,
-        .playing = ui->play.playing,
-        .quiz = ui->quiz,
-        .speed = ui->play.speed,
-        .note = ui->note,
-    };
-    struct fmt_line l;
-    fmt_status_line(&l, &s, ui->cols);
-    struct ui_rect r = {0, 0, 1, ui->cols};
-    ui_paint_line(&r, 0, &l);
-
-    fmt_line_clear(&l);
-    if (ui->note[0] != '\0')
-        fmt_put(&l, UI_CHANGED, " %s ", ui->note);
-    const char *cap = timeline_caption(ui->tl);
-    if (cap != NULL)
-        fmt_put(&l, UI_CAPTION, " say: %s", cap);
-    r.y = 1;
-    ui_paint_line(&r, 0, &l);
-}
-
-static void draw_keybar(struct ui *ui)
-{
-    struct fmt_line l;
-    fmt_line_clear(&l);
-    struct ui_rect r = {ui->rows - 1, 0, 1, ui->cols};
-    if (ui->prompt != NULL) {
-        fmt_put(&l, UI_TITLE, "%s", ui->prompt);
-        fmt_put(&l, UI_NORMAL, "%s", ui->prompt_text ? ui->prompt_text : "");
-        int x = l.len;
-        ui_paint_line(&r, 0, &l);
-        move(r.y, x < ui->cols ? x : ui->cols - 1);
-        return;
-    }
-    static const char *const keys[][2] = {
-        {"q", "quit"},  {"?", "help"}, {"spc", "play"}, {"n", "step"},
-        {"b", "back"},  {"s", "into"}, {"+-", "speed"}, {"g", "goto"},
-        {"t", "trans"}, {"Q", "quiz"}, {"Tab", "view"},
-    };
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        fmt_put(&l, UI_KEYBAR, "%s", keys[i][0]);
-        fmt_put(&l, UI_NORMAL, " %s ", keys[i][1]);
-    }
-    fmt_put(&l, UI_DIM, "brk:%c%c%c", (ui->breaks & TIMELINE_BREAK_FAULT) ? 'F' : '-',
-            (ui->breaks & TIMELINE_BREAK_CAPTION) ? 'C' : '-',
-            (ui->breaks & TIMELINE_BREAK_DIAG) ? 'D' : '-');
-    ui_paint_line(&r, 0, &l);
-}
-
-static void draw_help(struct ui *ui)
-{
-    struct ui_rect r = {1, 0, ui->rows - 2, ui->cols};
-    struct fmt_line l;
-    fmt_line_clear(&l);
-    fmt_put(&l, UI_TITLE, " pagesim help: every key (up/down scroll, any other key closes) ");
-    ui_paint_line(&r, 0, &l);
-    int y = 1;
-    size_t i = (size_t)(ui->help_top > 0 ? ui->help_top : 0);
-    while (y < r.h && keys_help_line(&l, i++))
-        ui_paint_line(&r, y++, &l);
-    ui_clear_rows(&r, y);
-}
-
-static void draw(struct ui *ui)
-{
-    getmaxyx(stdscr, ui->rows, ui->cols);
-    ui->too_small = ui->cols < MIN_COLS || ui->rows < MIN_ROWS;
-    erase();
-    if (ui->too_small) {
-        const char *msg = "terminal too small";
-        int n = (int)strlen(msg);
-        int x = ui->cols > n ? (ui->cols - n) / 2 : 0;
-        mvaddnstr(ui->rows / 2, x, msg, ui->cols);
-        char need[32];
-        snprintf(need, sizeof need, "need %dx%d", MIN_COLS, MIN_ROWS);
-        if (ui->rows / 2 + 1 < ui->rows)
-            mvaddnstr(ui->rows / 2 + 1, x, need, ui->cols - x);
-        refresh();
-        return;
-    }
-    draw_status(ui);
-    if (ui->help) {
-        draw_help(ui);
-    } else {
-        layout(ui);
-        for (int i = 0; i < ui->npanes; i++) {
-            const struct ui_rect *r = &ui->pane[i];
-            bool focused = ui->pane_view[i] == ui->focus;
-            switch (ui->pane_view[i]) {
-            case VIEW_FRAMES:
-                view_frames_draw(ui, r, focused);
-                break;
-            case VIEW_TABLES:
-                view_tables_draw(ui, r, focused);
-                break;
-            case VIEW_TRANSLATE:
-                view_translate_draw(ui, r, focused);
-                break;
-            case VIEW_TLB:
-                view_tlb_draw(ui, r, focused);
-                break;
-            case VIEW_HEAP:
-                view_heap_draw(ui, r, focused);
-                break;
-            case VIEW_LOG:
-                view_log_draw(ui, r, focused);
-                break;
-            case VIEW_COUNT:
-                break;
-            }
-            if (i > 0) {
-                attrset(theme_attr(UI_DIM));
-                mvvline(r->y, r->x - 1, '|', r->h);
-                attrset(A_NORMAL);
-            }
-        }
-    }
-    draw_keybar(ui);
-    refresh();
-}
-
-/* Redraws only the status lines (a long move under way), or everything when
- * the terminal's size changed or is too small. */
-static void draw_progress(struct ui *ui)
-{
-    int rows, cols;
-    getmaxyx(stdscr, rows, cols);
-    if (rows != ui->rows || cols != ui->cols || ui->too_small || ui->help) {
-        draw(ui);
-        return;
-    }
-    draw_status(ui);
-    refresh();
+    return ui->view_state[VIEW_TRANSLATE];
 }
 
 /* --- moving through the trace ------------------------------------------------- */
 
 static void moved(struct ui *ui)
 {
-    ui->quiz_state = UI_QUIZ_IDLE; /* a question is about the machine it was asked on */
-    ui_after_move(ui);
+    ui_after_move(ui); /* the views follow (an open question closes) */
 }
 
 static void do_step(struct ui *ui)
@@ -421,7 +257,7 @@ static bool prompt(struct ui *ui, const char *label, char *buf, size_t len)
     timeout(-1);
     bool ok = false;
     for (;;) {
-        draw(ui);
+        screen_draw(ui);
         int ch = read_key(ui);
         if (ch == KEY_RESIZE || ch == ERR)
             continue;
@@ -466,7 +302,8 @@ static void ask_goto(struct ui *ui)
  * reveals it) or Esc (the question stays open). */
 static void quiz_answer(struct ui *ui)
 {
-    char buf[sizeof ui->quiz_answer];
+    struct translate_state *ts = translate_of(ui);
+    char buf[sizeof ts->quiz_answer];
     ui->focus = VIEW_TRANSLATE;
     for (;;) {
         if (!prompt(ui, QUIZ_UI_PROMPT, buf, sizeof buf)) {
@@ -476,13 +313,13 @@ static void quiz_answer(struct ui *ui)
         struct fmt_line v[QUIZ_UI_LINES];
         unsigned nv = 0;
         enum quiz_ui_verdict verdict =
-            quiz_ui_judge(&ui->mode, ui->maxphyaddr, &ui->quiz_pr, buf, v, &nv);
+            quiz_ui_judge(&ui->mode, ui->maxphyaddr, &ts->quiz_pr, buf, v, &nv);
         if (verdict == QUIZ_UI_UNCLEAR) {
             snprintf(ui->note, sizeof ui->note, "%.150s", nv > 0 ? v[0].text : "try again");
             continue;
         }
-        memcpy(ui->quiz_answer, buf, sizeof ui->quiz_answer);
-        ui->quiz_state = UI_QUIZ_REVEALED;
+        memcpy(ts->quiz_answer, buf, sizeof ts->quiz_answer);
+        ts->quiz_state = UI_QUIZ_REVEALED;
         snprintf(ui->note, sizeof ui->note, "quiz: %s",
                  verdict == QUIZ_UI_RIGHT ? "right" : "wrong");
         return;
@@ -492,12 +329,13 @@ static void quiz_answer(struct ui *ui)
 /* Makes the probe pr the open question and asks for its answer. */
 static void quiz_ask(struct ui *ui, const struct timeline_probe *pr, bool known, bool from_step)
 {
-    ui->quiz_pr = *pr;
-    ui->quiz_known = known;
-    ui->quiz_from_step = from_step;
-    ui->quiz_op = timeline_pos(ui->tl);
-    ui->quiz_answer[0] = '\0';
-    ui->quiz_state = UI_QUIZ_ASKING;
+    struct translate_state *ts = translate_of(ui);
+    ts->quiz_pr = *pr;
+    ts->quiz_known = known;
+    ts->quiz_from_step = from_step;
+    ts->quiz_op = timeline_pos(ui->tl);
+    ts->quiz_answer[0] = '\0';
+    ts->quiz_state = UI_QUIZ_ASKING;
     quiz_answer(ui);
 }
 
@@ -505,6 +343,7 @@ static void quiz_ask(struct ui *ui, const struct timeline_probe *pr, bool known,
  * question (n: the operation's last one; s: the event just revealed). */
 static void quiz_after_step(struct ui *ui, bool micro)
 {
+    struct translate_state *ts = translate_of(ui);
     uint64_t va;
     enum mmu_access acc;
     bool user, known;
@@ -512,13 +351,14 @@ static void quiz_after_step(struct ui *ui, bool micro)
         return;
     struct timeline_probe pr;
     timeline_translate(ui->tl, va, acc, user, &pr);
-    ui->tr_typed = false;
+    ts->typed = false;
     quiz_ask(ui, &pr, known, true);
 }
 
 static void ask_translate(struct ui *ui)
 {
-    if (ui->quiz_state == UI_QUIZ_ASKING) {
+    struct translate_state *ts = translate_of(ui);
+    if (ts->quiz_state == UI_QUIZ_ASKING) {
         quiz_answer(ui);
         return;
     }
@@ -531,7 +371,7 @@ static void ask_translate(struct ui *ui)
     char *save = NULL;
     char *tok = strtok_r(buf, " \t", &save);
     if (tok == NULL) {
-        ui->tr_typed = false;
+        ts->typed = false;
         return;
     }
     uint64_t va;
@@ -557,12 +397,12 @@ static void ask_translate(struct ui *ui)
             return;
         }
     }
-    ui->tr_typed = true;
-    timeline_translate(ui->tl, va, acc, user, &ui->tr_probe);
+    ts->typed = true;
+    timeline_translate(ui->tl, va, acc, user, &ts->probe);
     if (ui->quiz)
-        quiz_ask(ui, &ui->tr_probe, true, false);
+        quiz_ask(ui, &ts->probe, true, false);
     else
-        ui->quiz_state = UI_QUIZ_IDLE;
+        ts->quiz_state = UI_QUIZ_IDLE;
 }
 
 /* --- keys --------------------------------------------------------------------- */
@@ -580,36 +420,11 @@ static void click(struct ui *ui)
             continue;
         enum ui_view v = ui->pane_view[i];
         int y = me.y - r->y, x = me.x - r->x;
-        if (v == VIEW_FRAMES)
-            view_frames_click(ui, r, y, x);
-        else if (v == VIEW_TABLES)
-            view_tables_click(ui, r, y, x);
-        else if (v == VIEW_HEAP)
-            view_heap_click(ui, r, y, x);
+        ui_view_click(ui, v, r, y, x);
         if (ui->npanes == 1 || y == 0)
             ui->focus = v;
         return;
     }
-}
-
-static bool view_key(struct ui *ui, enum ui_action a)
-{
-    switch (ui->focus) {
-    case VIEW_FRAMES:
-        return view_frames_key(ui, a);
-    case VIEW_TABLES:
-        return view_tables_key(ui, a);
-    case VIEW_TLB:
-        return view_tlb_key(ui, a);
-    case VIEW_HEAP:
-        return view_heap_key(ui, a);
-    case VIEW_LOG:
-        return view_log_key(ui, a);
-    case VIEW_TRANSLATE:
-    case VIEW_COUNT:
-        break;
-    }
-    return false;
 }
 
 static void toggle_break(struct ui *ui, unsigned bit, const char *what)
@@ -631,38 +446,50 @@ static void change_speed(struct ui *ui, int dir)
     ui->play.speed = speeds[i];
 }
 
-/* Handles one key. Returns false to quit. */
-static bool handle_key(struct ui *ui, int ch)
+/* Up, down and the page keys scroll the help; any other key closes it. */
+static void help_key(struct ui *ui, enum ui_action a)
 {
-    if (ch == KEY_RESIZE)
-        return true;
-    enum ui_action a = keys_action(ch);
-    if (ui->help) {
-        if (a == ACT_UP || a == ACT_DOWN || a == ACT_PAGE_UP || a == ACT_PAGE_DOWN) {
-            int d = a == ACT_UP ? -1 : a == ACT_DOWN ? 1 : a == ACT_PAGE_UP ? -10 : 10;
-            struct fmt_line l;
-            int total = 0;
-            while (keys_help_line(&l, (size_t)total))
-                total++;
-            int last = total - (ui->rows - 3); /* the last line stays on the last row */
-            ui->help_top += d;
-            if (ui->help_top > last)
-                ui->help_top = last;
-            if (ui->help_top < 0)
-                ui->help_top = 0;
-            return true;
-        }
-        ui->help = false;
-        return true;
+    if (a == ACT_UP || a == ACT_DOWN || a == ACT_PAGE_UP || a == ACT_PAGE_DOWN) {
+        int d = a == ACT_UP ? -1 : a == ACT_DOWN ? 1 : a == ACT_PAGE_UP ? -10 : 10;
+        struct fmt_line l;
+        int total = 0;
+        while (keys_help_line(&l, (size_t)total))
+            total++;
+        int last = total - (ui->rows - 3); /* the last line stays on the last row */
+        ui->help_top += d;
+        if (ui->help_top > last)
+            ui->help_top = last;
+        if (ui->help_top < 0)
+            ui->help_top = 0;
+        return;
     }
-    ui->note[0] = '\0';
-    switch (a) {
-    case ACT_QUIT:
-        return false;
-    case ACT_HELP:
-        ui->help = true;
-        ui->help_top = 0;
-        break;
+    ui->help = false;
+}
+
+/* Q: quiz mode on or off; off with a question open shows its answer. */
+static void toggle_quiz(struct ui *ui)
+{
+    struct translate_state *ts = translate_of(ui);
+    ui->quiz = !ui->quiz;
+    if (!ui->quiz && ts->quiz_state == UI_QUIZ_ASKING) {
+        ts->quiz_state = UI_QUIZ_IDLE;
+        ts->probe = ts->quiz_pr;
+        ts->typed = !ts->quiz_from_step;
+        snprintf(ui->note, sizeof ui->note, "quiz off: the answer is shown");
+    } else {
+        snprintf(ui->note, sizeof ui->note, "%s",
+                 ui->quiz ? "quiz on: t or a step asks; the walk stays hidden until you answer"
+                          : "quiz off");
+    }
+}
+
+/* Play or pause, step, back, step into: in quiz mode a step that revealed
+ * an access asks about it. */
+static void move_key(struct ui *ui, enum ui_action a)
+{
+    uint64_t before = timeline_pos(ui->tl);
+    size_t shown = ui->micro ? ui->reveal : 0;
+    switch ((int)a) {
     case ACT_PLAY:
         if (ui->play.playing) {
             ui->play.playing = false;
@@ -674,27 +501,51 @@ static bool handle_key(struct ui *ui, int ch)
             play(ui); /* the first operation runs at once */
         }
         break;
-    case ACT_STEP: {
-        uint64_t before = timeline_pos(ui->tl);
+    case ACT_STEP:
         do_step(ui);
         if (ui->quiz && timeline_pos(ui->tl) != before)
             quiz_after_step(ui, false);
         break;
-    }
     case ACT_BACK:
         ui->micro = false;
         if (!timeline_back(ui->tl))
             snprintf(ui->note, sizeof ui->note, "at the start");
         moved(ui);
         break;
-    case ACT_MICRO: {
-        uint64_t before = timeline_pos(ui->tl);
-        size_t shown = ui->micro ? ui->reveal : 0;
+    case ACT_MICRO:
         do_micro(ui);
         if (ui->quiz && ui->micro && (timeline_pos(ui->tl) != before || ui->reveal != shown))
             quiz_after_step(ui, true);
         break;
+    default:
+        break;
     }
+}
+
+/* Handles one key. Returns false to quit. */
+static bool handle_key(struct ui *ui, int ch)
+{
+    if (ch == KEY_RESIZE)
+        return true;
+    enum ui_action a = keys_action(ch);
+    if (ui->help) {
+        help_key(ui, a);
+        return true;
+    }
+    ui->note[0] = '\0';
+    switch (a) {
+    case ACT_QUIT:
+        return false;
+    case ACT_HELP:
+        ui->help = true;
+        ui->help_top = 0;
+        break;
+    case ACT_PLAY:
+    case ACT_STEP:
+    case ACT_BACK:
+    case ACT_MICRO:
+        move_key(ui, a);
+        break;
     case ACT_FASTER:
         change_speed(ui, 1);
         break;
@@ -710,17 +561,7 @@ static bool handle_key(struct ui *ui, int ch)
         ask_translate(ui);
         break;
     case ACT_QUIZ:
-        ui->quiz = !ui->quiz;
-        if (!ui->quiz && ui->quiz_state == UI_QUIZ_ASKING) {
-            ui->quiz_state = UI_QUIZ_IDLE;
-            ui->tr_probe = ui->quiz_pr;
-            ui->tr_typed = !ui->quiz_from_step;
-            snprintf(ui->note, sizeof ui->note, "quiz off: the answer is shown");
-        } else {
-            snprintf(ui->note, sizeof ui->note, "%s",
-                     ui->quiz ? "quiz on: t or a step asks; the walk stays hidden until you answer"
-                              : "quiz off");
-        }
+        toggle_quiz(ui);
         break;
     case ACT_NEXT_VIEW:
         ui->focus = (enum ui_view)((ui->focus + 1) % VIEW_COUNT);
@@ -768,7 +609,7 @@ static bool handle_key(struct ui *ui, int ch)
     case ACT_ZOOM_IN:
     case ACT_ZOOM_OUT:
     case ACT_SHOW_ALL:
-        if (!view_key(ui, a))
+        if (!ui_view_key(ui, ui->focus, a))
             snprintf(ui->note, sizeof ui->note, "key not used in this view");
         break;
     case ACT_NONE:
@@ -825,9 +666,9 @@ static void run(struct ui *ui)
             /* During a long move only the status lines change (the views
              * follow when it ends); a resize redraws everything. */
             if (ui->move.going && !full)
-                draw_progress(ui);
+                screen_draw_progress(ui);
             else
-                draw(ui);
+                screen_draw(ui);
             dirty = full = false;
         }
         if (ui->clock.manual && (ui->move.going || ui->play.playing)) {

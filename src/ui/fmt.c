@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "replay/strbuf.h"
 #include "sim/x86.h"
 #include "trace/trace.h"
 
@@ -27,14 +28,12 @@ void fmt_line_clear(struct fmt_line *l)
 int fmt_put(struct fmt_line *l, enum ui_role role, const char *fmt, ...)
 {
     char buf[FMT_LINE_MAX + 1];
+    struct strbuf sb = strbuf_make(buf, sizeof buf);
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    strbuf_vprintf(&sb, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return 0;
-    if (n > FMT_LINE_MAX)
-        n = FMT_LINE_MAX;
+    int n = sb.pos > FMT_LINE_MAX ? FMT_LINE_MAX : (int)sb.pos;
     /* Text from a trace (a caption, a caller, a name) may hold control
      * bytes: curses would act on them (a CR, a tab) or show them raw. They
      * are escaped as everywhere else (trace_escape). */
@@ -138,8 +137,12 @@ struct fmt_cell fmt_frame_cell(uint8_t state, uint8_t role)
     return by_prio[frame_prio(state, role)];
 }
 
-struct fmt_cell fmt_frame_group(const uint8_t *states, const uint8_t *roles, uint64_t nframes,
-                                uint64_t first, uint64_t count)
+/* The render benchmark's hot loop: aligned to a cache line, so that its
+ * speed does not depend on what the linker happens to put before it (a 5%
+ * swing in render_ms_4g from moving it by 16 bytes). */
+__attribute__((aligned(64))) struct fmt_cell fmt_frame_group(const uint8_t *states,
+                                                             const uint8_t *roles, uint64_t nframes,
+                                                             uint64_t first, uint64_t count)
 {
     struct fmt_cell blank = {' ', UI_NORMAL};
     if (first >= nframes || count == 0)

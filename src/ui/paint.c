@@ -1,7 +1,7 @@
 /*
  * paint.c - the state the views share and the thin painting layer: a
  * formatted row (fmt.h) becomes runs of characters with their role's
- * attributes (theme.c). Also what the current step touched, derived from
+ * attributes (theme.c); view.c paints every view's rows through it. Also what the current step touched, derived from
  * the events of the operation (sim/event.h), for the highlights of every
  * view.
  */
@@ -25,24 +25,28 @@ bool ui_state_init(struct ui *ui, struct timeline *tl, const char *name)
     ui->mode = fmt_mode_of(cfg->paging);
     ui->maxphyaddr = machine_cpu(m)->maxphyaddr;
     ui->play.speed = 10;
-    ui->fr_fit = true;
     ui->focus = VIEW_FRAMES;
-    /* The heap view lists at most one block per id of the trace: room for
-     * all of them now, so that drawing never allocates (nor fails). */
-    size_t cap = ui->trace->nids > 0 ? ui->trace->nids : 1;
-    ui->blocks = calloc(cap, sizeof *ui->blocks);
-    if (ui->blocks == NULL)
-        return false;
-    ui->blocks_cap = cap;
+    /* Everything a redraw needs is allocated now, so that drawing never
+     * allocates (nor fails): each view's state (the heap view's list of
+     * blocks has room for every id of the trace). */
+    for (int v = 0; v < VIEW_COUNT; v++) {
+        const struct view *vw = ui_views[v];
+        ui->view_state[v] = calloc(1, vw->state_size > 0 ? vw->state_size : 1);
+        if (ui->view_state[v] == NULL || (vw->init != NULL && !vw->init(ui, ui->view_state[v])))
+            return false;
+    }
     ui_after_move(ui);
     return true;
 }
 
 void ui_state_free(struct ui *ui)
 {
-    free(ui->blocks);
-    ui->blocks = NULL;
-    ui->nblocks = ui->blocks_cap = 0;
+    for (int v = 0; v < VIEW_COUNT; v++) {
+        if (ui->view_state[v] != NULL && ui_views[v]->free != NULL)
+            ui_views[v]->free(ui->view_state[v]);
+        free(ui->view_state[v]);
+        ui->view_state[v] = NULL;
+    }
 }
 
 const struct machine *ui_machine(const struct ui *ui)
@@ -144,14 +148,9 @@ void ui_after_move(struct ui *ui)
         for (size_t i = 0; i < n; i++)
             touch_event(t, &ev[i], false);
     }
-    ui->rev_valid = false;
-    ui->blocks_valid = false;
-    /* A new CR3 (another paging mode cannot happen) resets the tables stack. */
-    if (ui_root_table(ui) != ui->tb_root) {
-        ui->tb_root = ui_root_table(ui);
-        ui->tb_depth = 0;
-        ui->tb_table[0] = ui->tb_root;
-        ui->tb_va[0] = 0;
+    for (int v = 0; v < VIEW_COUNT; v++) {
+        if (ui_views[v]->moved != NULL && ui->view_state[v] != NULL)
+            ui_views[v]->moved(ui, ui->view_state[v]);
     }
 }
 
@@ -192,14 +191,6 @@ uint64_t ui_root_table(const struct ui *ui)
         break;
     }
     return c->cr3 & X86_CR3_ADDR_32;
-}
-
-const char *ui_view_title(enum ui_view v)
-{
-    static const char *const titles[VIEW_COUNT] = {
-        "1 Frames", "2 Tables", "3 Translation", "4 TLB", "5 Heap", "6 Log",
-    };
-    return (unsigned)v < VIEW_COUNT ? titles[v] : "?";
 }
 
 /* --- painting ---------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /*
  * quiz_ui.c - judging a student's answer to one translation, and saying why
- * in words, from the walk the probe did (SDM Vol. 3A ch. 4):
+ * in words, from the walk the probe did and its explanation, worked out by
+ * replay/explain.c for both quizzes (SDM Vol. 3A ch. 4):
  * - a translation is frame + offset: the leaf entry's frame (4.3-4.5) plus
  *   the address bits below the page size, which paging never changes;
  * - a walk stops at the first entry with P=0 or with a reserved bit set
@@ -19,6 +20,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "replay/explain.h"
+#include "replay/strbuf.h"
 #include "sim/x86.h"
 
 bool quiz_ui_parse(const char *text, struct quiz_ui_answer *out)
@@ -87,20 +90,21 @@ static const char *kind_word(enum quiz_ui_kind k)
     return k == QUIZ_UI_PF ? "#PF" : k == QUIZ_UI_GP ? "#GP" : "an address";
 }
 
-/* The kind of answer the probe gives. */
-static enum quiz_ui_kind truth_of(const struct timeline_probe *pr)
+/* The kind of answer the explanation gives. */
+static enum quiz_ui_kind truth_of(const struct explain *e)
 {
-    if (pr->ok)
-        return QUIZ_UI_ADDR;
-    return pr->res.fault.vector == X86_VEC_GP ? QUIZ_UI_GP : QUIZ_UI_PF;
+    return e->outcome == EXPLAIN_ADDR ? QUIZ_UI_ADDR
+           : e->outcome == EXPLAIN_GP ? QUIZ_UI_GP
+                                      : QUIZ_UI_PF;
 }
 
 /* The answer, as line 1 says it: "pa 0x00107010 (4 KiB page)", "#PF, error
  * code 0x2", "#GP(0)". */
-static void put_truth(struct fmt_line *l, enum ui_role role, const struct timeline_probe *pr)
+static void put_truth(struct fmt_line *l, enum ui_role role, const struct timeline_probe *pr,
+                      const struct explain *e)
 {
     char b[24], sz[16];
-    switch (truth_of(pr)) {
+    switch (truth_of(e)) {
     case QUIZ_UI_ADDR:
         fmt_put(l, role, "pa %s (%s page)", hex(pr->res.pa, b, sizeof b),
                 fmt_size(pr->res.page_size, sz, sizeof sz));
@@ -122,46 +126,37 @@ static void put_step(struct fmt_line *l, enum ui_role role, const struct walk_st
     fmt_put(l, role, "%s[%u]", mmu_level_name((enum walk_level)(s->level & 3)), s->index);
 }
 
-/* True when the entry at lvl carries the R/W, U/S (and XD) rights: every
- * entry but a PAE PDPTE (SDM 4.4.1, table 4-8). */
-static bool has_rights(const struct fmt_mode *m, enum walk_level lvl)
-{
-    return !(m->paging == MACHINE_PAGING_PAE && lvl == LVL_PDPTE);
-}
-
-/* Appends the steps whose entry matches (e & mask) == want, "PDE[832] and
- * PTE[0]". Returns how many. */
-static unsigned put_steps_where(struct fmt_line *l, const struct fmt_mode *m,
-                                const struct mmu_result *r, uint64_t mask, uint64_t want)
+/* Appends the steps of mask (bit i: step i), "PDE[832] and PTE[0]". */
+static unsigned put_steps(struct fmt_line *l, const struct mmu_result *r, unsigned mask)
 {
     unsigned k = 0;
     for (unsigned i = 0; i < r->nsteps && i < 4; i++) {
-        const struct walk_step *s = &r->steps[i];
-        if (!has_rights(m, (enum walk_level)(s->level & 3)) || (s->entry & mask) != want)
+        if (!(mask & (1u << i)))
             continue;
         fmt_put(l, UI_NORMAL, "%s", k ? " and " : "");
-        put_step(l, UI_FAULT, s);
+        put_step(l, UI_FAULT, &r->steps[i]);
         k++;
     }
     return k;
 }
 
-/* "PDE[832] and PTE[0] have U/S=0", or "PTE[0] has U/S=0". */
-static void put_blamed(struct fmt_line *l, const struct fmt_mode *m, const struct mmu_result *r,
-                       uint64_t mask, uint64_t want, const char *what)
+/* "PDE[832] and PTE[0] have U/S=0", or "PTE[0] has U/S=0": the levels the
+ * explanation blames. */
+static void put_blamed(struct fmt_line *l, const struct mmu_result *r, const struct explain *e,
+                       const char *what)
 {
-    unsigned k = put_steps_where(l, m, r, mask, want);
+    unsigned k = put_steps(l, r, e->blamed);
     fmt_put(l, UI_NORMAL, "%s %s", k == 0 ? "some level" : "", k > 1 ? "have" : "has");
     fmt_put(l, UI_FAULT, " %s", what);
 }
 
 static void put_error_code(struct fmt_line *l, uint32_t ec, uint64_t cr2)
 {
-    char b[24];
+    char b[24], bits[64];
+    struct strbuf sb = strbuf_make(bits, sizeof bits);
+    explain_error_code_bits(&sb, ec);
     fmt_put(l, UI_FAULT, "-> #PF, error code 0x%" PRIx32, ec);
-    fmt_put(l, UI_NORMAL, ": P=%u W/R=%u U/S=%u RSVD=%u I/D=%u; CR2 would be %s",
-            (ec & X86_PF_P) != 0, (ec & X86_PF_W) != 0, (ec & X86_PF_U) != 0,
-            (ec & X86_PF_RSVD) != 0, (ec & X86_PF_ID) != 0, hex(cr2, b, sizeof b));
+    fmt_put(l, UI_NORMAL, ": %s; CR2 would be %s", bits, hex(cr2, b, sizeof b));
 }
 
 /* The walk in one row: "the walk went CR3 -> PDE[832] -> PTE[0] -> frame ...". */
@@ -189,7 +184,8 @@ static void put_walk(struct fmt_line *l, const struct timeline_probe *pr)
 
 /* Why: the rows after the walk. Returns the number written to out. */
 static unsigned put_why(struct fmt_line *out, unsigned max, const struct fmt_mode *m,
-                        unsigned maxphyaddr, const struct timeline_probe *pr)
+                        unsigned maxphyaddr, const struct timeline_probe *pr,
+                        const struct explain *e)
 {
     const struct mmu_result *r = &pr->res;
     const struct mmu_fault *f = &r->fault;
@@ -197,13 +193,10 @@ static unsigned put_why(struct fmt_line *out, unsigned max, const struct fmt_mod
     char b[24];
     unsigned n = 0;
     struct fmt_line *l = &out[n++];
-    if (pr->ok) {
-        uint64_t off = r->pa & (r->page_size - 1);
-        unsigned hi = 0;
-        while (hi < 63 && (UINT64_C(2) << hi) <= r->page_size - 1)
-            hi++;
-        fmt_put(l, UI_HIT, "frame %s", hex(r->pa - off, b, sizeof b));
-        fmt_put(l, UI_NORMAL, " + offset 0x%" PRIx64 " (bits %u:0, kept as they are)", off, hi);
+    if (e->outcome == EXPLAIN_ADDR) {
+        fmt_put(l, UI_HIT, "frame %s", hex(e->page_base, b, sizeof b));
+        fmt_put(l, UI_NORMAL, " + offset 0x%" PRIx64 " (bits %u:0, kept as they are)", e->offset,
+                e->offset_hi);
         fmt_put(l, UI_HIT, " = pa %s", hex(r->pa, b, sizeof b));
         return n;
     }
@@ -232,7 +225,7 @@ static unsigned put_why(struct fmt_line *out, unsigned max, const struct fmt_mod
         if (last != NULL) {
             put_step(l, UI_FAULT, last);
             fmt_put(l, UI_NORMAL, " = 0x%0*" PRIx64 " sets a reserved bit", ew, last->entry);
-            if (m->entry_bytes == 8 && (last->entry & x86_rsvd_high_mask(maxphyaddr)) != 0)
+            if (e->rsvd_high)
                 fmt_put(l, UI_NORMAL, " (above MAXPHYADDR = %u)", maxphyaddr);
         } else {
             fmt_put(l, UI_NORMAL, "an entry sets a reserved bit");
@@ -240,18 +233,18 @@ static unsigned put_why(struct fmt_line *out, unsigned max, const struct fmt_mod
         break;
     case FAULT_WRITE_PROTECT:
         fmt_put(l, UI_NORMAL, "because ");
-        put_blamed(l, m, r, X86_PTE_RW, 0, "R/W=0");
+        put_blamed(l, r, e, "R/W=0");
         fmt_put(l, UI_NORMAL, ": a write needs R/W=1 at every level%s",
                 pr->user ? "" : " (CR0.WP=1)");
         break;
     case FAULT_USER_SUPERVISOR:
         fmt_put(l, UI_NORMAL, "because ");
-        put_blamed(l, m, r, X86_PTE_US, 0, "U/S=0");
+        put_blamed(l, r, e, "U/S=0");
         fmt_put(l, UI_NORMAL, ": user accesses need U/S=1 at every level");
         break;
     case FAULT_EXECUTE_DISABLE:
         fmt_put(l, UI_NORMAL, "because ");
-        put_blamed(l, m, r, X86_PTE_XD, X86_PTE_XD, "XD=1");
+        put_blamed(l, r, e, "XD=1");
         fmt_put(l, UI_NORMAL, ": with EFER.NXE=1 a fetch needs XD=0 at every level");
         break;
     case FAULT_NONE:
@@ -297,24 +290,26 @@ enum quiz_ui_verdict quiz_ui_judge(const struct fmt_mode *m, unsigned maxphyaddr
         *nlines = 1;
         return QUIZ_UI_UNCLEAR;
     }
-    enum quiz_ui_kind truth = truth_of(pr);
+    struct explain e;
+    explain_translation(m->paging, maxphyaddr, pr->ok, &pr->res, &e);
+    enum quiz_ui_kind truth = truth_of(&e);
     bool right = a.kind == truth && (truth != QUIZ_UI_ADDR || a.pa == pr->res.pa);
     char b[24];
     struct fmt_line *l = &out[0];
     if (right) {
         fmt_put(l, UI_HIT, "right: ");
-        put_truth(l, UI_HIT, pr);
+        put_truth(l, UI_HIT, pr, &e);
     } else {
         fmt_put(l, UI_FAULT, "wrong:");
         if (a.kind == QUIZ_UI_ADDR)
             fmt_put(l, UI_NORMAL, " you said %s, the answer is ", hex(a.pa, b, sizeof b));
         else
             fmt_put(l, UI_NORMAL, " you said %s, the answer is ", kind_word(a.kind));
-        put_truth(l, UI_CHANGED, pr);
+        put_truth(l, UI_CHANGED, pr, &e);
     }
     unsigned n = 1;
     put_walk(&out[n++], pr);
-    n += put_why(&out[n], QUIZ_UI_LINES - n - 2, m, maxphyaddr, pr);
+    n += put_why(&out[n], QUIZ_UI_LINES - n - 2, m, maxphyaddr, pr, &e);
     if (!right && a.kind == QUIZ_UI_ADDR && truth == QUIZ_UI_ADDR) {
         put_hint(&out[n++], pr, a.pa);
     } else if (!right && a.kind == QUIZ_UI_ADDR) {

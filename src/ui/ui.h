@@ -1,7 +1,13 @@
 /*
- * ui.h - the visualizer's state shared by app.c and the views, and the thin
- * painting layer every view uses (STYLE.md 1.6: views format rows with
- * fmt.h, then paint them here).
+ * ui.h - the visualizer's state shared by app.c and the views, the table of
+ * views and the one painter every view's rows go through (STYLE.md 1.6:
+ * views format rows with fmt.h; paint.c paints them).
+ *
+ * A view (struct view) owns its state: a struct of its own, allocated by
+ * ui_state_init and reached through ui->view_state[v]; struct ui holds only
+ * what every view shares (the timeline, the mode, the highlights, the
+ * status note). app.c dispatches through ui_views[]: format (rows, no
+ * curses), keys, clicks and what to do after the cursor moved.
  *
  * The views read the machine only through const pointers from the timeline;
  * only app.c moves the timeline (step, back, go to, play), and every move
@@ -56,13 +62,6 @@ struct ui_touch {
     uint64_t evict_va, evict_pa;
 };
 
-/* A live or freed block of the program, for the heap view. */
-struct ui_block {
-    uint32_t id;
-    uint64_t va, size;
-    bool live;
-};
-
 struct ui {
     struct timeline *tl;
     const struct trace *trace;
@@ -97,60 +96,23 @@ struct ui {
 
     struct ui_touch touch;
 
-    /* Frames view. */
-    uint64_t fr_cursor;        /* frame number */
-    uint64_t fr_top;           /* first frame of the top row */
-    unsigned fr_zoom;          /* frames per cell = 1 << fr_zoom */
-    bool fr_fit;               /* zoom chosen to fit all of RAM */
-    uint64_t fr_cols;          /* cells per row at the last draw */
-    uint64_t rev_pfn, rev_pos; /* reverse map cache key */
-    bool rev_valid;
-    size_t rev_n;
-    uint64_t rev_va[8];
-    uint8_t rev_kind[8]; /* 0: page mapped at va; 1+lvl: table for entry at va */
-    bool rev_more;
-
-    /* Tables view: the stack of tables opened with Enter. */
-    unsigned tb_depth;
-    uint64_t tb_table[4];  /* physical base of the table at each depth */
-    uint64_t tb_va[4];     /* first linear address the table covers */
-    unsigned tb_cursor[4]; /* entry index under the cursor */
-    bool tb_all;           /* all entries, not only present ones */
-    uint64_t tb_root;      /* CR3 the stack was built for */
-
-    /* Translation view. */
-    bool tr_typed; /* show the typed probe, not the latest access */
-    struct timeline_probe tr_probe;
+    /* Each view's own state (struct view.state_size bytes). */
+    void *view_state[VIEW_COUNT];
 
     /* Quiz mode (Q): the next translation (t, or the access a step with n
-     * or s reveals) becomes a question; its walk stays hidden until an
-     * answer is typed (quiz_ui.h judges it). */
-    bool quiz; /* quiz mode on */
-    enum ui_quiz_state quiz_state;
-    struct timeline_probe quiz_pr; /* the question and its answer */
-    bool quiz_known;               /* the access kind is known (not a bare TLB lookup) */
-    bool quiz_from_step;           /* asked after a step (else typed after t) */
-    uint64_t quiz_op;              /* the operation of a stepped access */
-    char quiz_answer[64];          /* what the student typed (REVEALED) */
-
-    /* TLB, heap and log views. */
-    int tlb_top;
-    size_t hp_cursor;
-    int hp_top;
-    struct ui_block *blocks;
-    size_t nblocks, blocks_cap;
-    uint64_t blocks_pos;
-    bool blocks_valid;
-    int log_back; /* lines scrolled back from the newest */
+     * or s reveals) becomes a question, which the translation view holds
+     * (view_translate.h). */
+    bool quiz;
 
     /* A prompt being typed on the bottom row (NULL: none). */
     const char *prompt;
     const char *prompt_text;
 };
 
-/* Sets up ui for tl (not owned), with room for the heap view's list of
- * blocks (one per id of the trace). Returns false when that allocation
- * fails; ui then holds nothing to free (ui_state_free is still allowed). */
+/* Sets up ui for tl (not owned) and each view's state (the heap view's
+ * with room for one block per id of the trace, so drawing never
+ * allocates). Returns false when an allocation fails; ui_state_free then frees
+ * what was allocated. */
 bool ui_state_init(struct ui *ui, struct timeline *tl, const char *name);
 
 /* Frees what ui_state_init and the views allocated. */
@@ -187,35 +149,64 @@ void ui_paint_title(const struct ui_rect *r, const char *title, bool focused);
 /* Clears rows [y, r->h) of r. */
 void ui_clear_rows(const struct ui_rect *r, int y);
 
-/* The views: draw into r; handle an action (true when handled); a click
- * at (y, x) relative to r. */
-void view_frames_draw(struct ui *ui, const struct ui_rect *r, bool focused);
-bool view_frames_key(struct ui *ui, enum ui_action a);
-void view_frames_click(struct ui *ui, const struct ui_rect *r, int y, int x);
+/* --- the view table ---------------------------------------------------------- */
 
-void view_tables_draw(struct ui *ui, const struct ui_rect *r, bool focused);
-bool view_tables_key(struct ui *ui, enum ui_action a);
-void view_tables_click(struct ui *ui, const struct ui_rect *r, int y, int x);
+/* Where the rows a view formats for a pane go: into line[] (line[0] is the
+ * pane's row 1; row 0 is the title, which the painter writes from the
+ * table), or, when sink is set, straight to it as each row comes (the
+ * painter: no copy, nothing kept). */
+struct view_rows {
+    struct fmt_line *line;
+    int max; /* rows available */
+    int n;   /* rows written: the painter blanks the rest */
+    void (*sink)(void *ctx, int y, const struct fmt_line *l);
+    void *ctx;
+};
 
-void view_translate_draw(struct ui *ui, const struct ui_rect *r, bool focused);
+/* Puts l as the pane's row y (1-based, under the title): rows skipped since
+ * the last one are blank; a row past max is dropped; a row put again is
+ * replaced. */
+void view_put(struct view_rows *out, int y, const struct fmt_line *l);
 
-/* The latest translation among the events shown of the current operation
- * (all of them, or those revealed so far when stepping into it): its
- * address, access, privilege, and whether the event says the access kind
- * (*known false for a bare TLB lookup, probed as a read). When last_only,
- * only the last event shown counts. Returns false when there is none. */
-bool view_translate_current_access(const struct ui *ui, bool last_only, uint64_t *va,
-                                   enum mmu_access *acc, bool *user, bool *known);
+/* One view. format writes the pane's rows for a pane of r's size (r->y and
+ * r->x are not used: nothing is painted); it may update its own state
+ * (scroll position, caches) but nothing else, and never touches curses.
+ * key handles an action of the focused view (true when used); click is a
+ * click at (y, x) relative to the pane; moved runs after every move of the
+ * cursor. key, click and moved may be NULL. */
+struct view {
+    const char *title; /* "1 Frames", ... */
+    size_t state_size;
+    void (*format)(const struct ui *ui, void *st, const struct ui_rect *r, bool focused,
+                   struct view_rows *out);
+    bool (*key)(struct ui *ui, void *st, enum ui_action a);
+    void (*click)(const struct ui *ui, void *st, const struct ui_rect *r, int y, int x);
+    void (*moved)(const struct ui *ui, void *st);
+    /* init: the state was zeroed; set it up, allocating what it needs
+     * (false: out of memory). free releases that (also after a failed
+     * init). Both may be NULL. */
+    bool (*init)(const struct ui *ui, void *st);
+    void (*free)(void *st);
+};
 
-void view_tlb_draw(struct ui *ui, const struct ui_rect *r, bool focused);
-bool view_tlb_key(struct ui *ui, enum ui_action a);
+extern const struct view view_frames, view_tables, view_translate, view_tlb, view_heap, view_log;
 
-void view_heap_draw(struct ui *ui, const struct ui_rect *r, bool focused);
-bool view_heap_key(struct ui *ui, enum ui_action a);
-void view_heap_click(struct ui *ui, const struct ui_rect *r, int y, int x);
+/* The views, in the order of the keys 1..6 and of Tab. */
+extern const struct view *const ui_views[VIEW_COUNT];
 
-void view_log_draw(struct ui *ui, const struct ui_rect *r, bool focused);
-bool view_log_key(struct ui *ui, enum ui_action a);
+/* Formats view v for a pane of r's size into lines[0..max) (lines[0] is the
+ * pane's row 1) without painting; returns the number of rows written. Pure
+ * but for the view's own state. */
+int ui_format_view(struct ui *ui, enum ui_view v, const struct ui_rect *r, bool focused,
+                   struct fmt_line *lines, int max);
+
+/* Formats and paints view v into r: the title, its rows, the rest blank. */
+void ui_draw_view(struct ui *ui, enum ui_view v, const struct ui_rect *r, bool focused);
+
+/* Runs view v's key handler / click handler (false: the view has none or
+ * did not use the key). */
+bool ui_view_key(struct ui *ui, enum ui_view v, enum ui_action a);
+void ui_view_click(struct ui *ui, enum ui_view v, const struct ui_rect *r, int y, int x);
 
 /* "1 Frames", "2 Tables", ... */
 const char *ui_view_title(enum ui_view v);

@@ -15,6 +15,7 @@
 #include <inttypes.h>
 
 #include "pagemap.h"
+#include "view_frames.h"
 #include "sim/cpu.h"
 #include "sim/pfa.h"
 #include "sim/x86.h"
@@ -35,26 +36,26 @@ static uint64_t nframes_of(const struct ui *ui)
 }
 
 /* Fits the grid into r and keeps the cursor on screen. */
-static struct grid layout(struct ui *ui, const struct ui_rect *r)
+static struct grid layout(const struct ui *ui, struct frames_state *fs, const struct ui_rect *r)
 {
     struct grid g;
     g.nframes = nframes_of(ui);
     int w = r->w - PREFIX_W;
     g.cols = w >= 16 ? (uint64_t)(w / 8 * 8) : (uint64_t)(w > 1 ? w : 1);
     g.rows = r->h > 2 + INFO_ROWS + 1 ? (uint64_t)(r->h - 2 - INFO_ROWS) : 1;
-    if (ui->fr_fit) {
+    if (fs->fit) {
         uint64_t per = fmt_frames_per_cell(g.nframes, g.cols * g.rows);
-        ui->fr_zoom = 0;
-        while ((UINT64_C(1) << ui->fr_zoom) < per)
-            ui->fr_zoom++;
+        fs->zoom = 0;
+        while ((UINT64_C(1) << fs->zoom) < per)
+            fs->zoom++;
     }
-    g.zoom = ui->fr_zoom;
-    ui->fr_cols = g.cols;
-    if (ui->fr_cursor >= g.nframes)
-        ui->fr_cursor = g.nframes ? g.nframes - 1 : 0;
+    g.zoom = fs->zoom;
+    fs->cols = g.cols;
+    if (fs->cursor >= g.nframes)
+        fs->cursor = g.nframes ? g.nframes - 1 : 0;
     uint64_t ncells = (g.nframes + (UINT64_C(1) << g.zoom) - 1) >> g.zoom;
-    uint64_t cur_row = (ui->fr_cursor >> g.zoom) / g.cols;
-    uint64_t top_row = ui->fr_top >> g.zoom;
+    uint64_t cur_row = (fs->cursor >> g.zoom) / g.cols;
+    uint64_t top_row = fs->top >> g.zoom;
     top_row /= g.cols;
     if (cur_row < top_row)
         top_row = cur_row;
@@ -64,15 +65,16 @@ static struct grid layout(struct ui *ui, const struct ui_rect *r)
     if (top_row + g.rows > total_rows)
         top_row = total_rows > g.rows ? total_rows - g.rows : 0;
     g.top_cell = top_row * g.cols;
-    ui->fr_top = g.top_cell << g.zoom;
+    fs->top = g.top_cell << g.zoom;
     return g;
 }
 
-static void draw_info(struct ui *ui, const struct ui_rect *r, int y0, const struct grid *g)
+static void format_info(const struct ui *ui, struct frames_state *fs, struct view_rows *out, int y0,
+                        const struct grid *g)
 {
     const struct machine *m = ui_machine(ui);
     const struct pfa *a = machine_pfa(m);
-    uint64_t pfn = ui->fr_cursor;
+    uint64_t pfn = fs->cursor;
     struct fmt_line l;
     char sz[24];
     fmt_line_clear(&l);
@@ -85,38 +87,38 @@ static void draw_info(struct ui *ui, const struct ui_rect *r, int y0, const stru
         fmt_put(&l, (enum ui_role)c.role, ", %s", pfa_role_name(ro));
     if (ui_touched_frame(ui, pfn))
         fmt_put(&l, UI_CHANGED, " (touched by this step)");
-    ui_paint_line(r, y0, &l);
+    view_put(out, y0, &l);
 
-    if (!ui->rev_valid || ui->rev_pfn != pfn || ui->rev_pos != timeline_pos(ui->tl)) {
+    if (!fs->rev_valid || fs->rev_pfn != pfn || fs->rev_pos != timeline_pos(ui->tl)) {
         struct pagemap_hit hits[8];
-        ui->rev_n = pagemap_find(machine_phys(m), &ui->mode, ui_root_table(ui), ui->maxphyaddr, pfn,
-                                 hits, 8, 0, &ui->rev_more);
-        for (size_t i = 0; i < ui->rev_n; i++) {
-            ui->rev_va[i] = hits[i].va;
-            ui->rev_kind[i] = hits[i].kind;
+        fs->rev_n = pagemap_find(machine_phys(m), &ui->mode, ui_root_table(ui), ui->maxphyaddr, pfn,
+                                 hits, 8, 0, &fs->rev_more);
+        for (size_t i = 0; i < fs->rev_n; i++) {
+            fs->rev_va[i] = hits[i].va;
+            fs->rev_kind[i] = hits[i].kind;
         }
-        ui->rev_pfn = pfn;
-        ui->rev_pos = timeline_pos(ui->tl);
-        ui->rev_valid = true;
+        fs->rev_pfn = pfn;
+        fs->rev_pos = timeline_pos(ui->tl);
+        fs->rev_valid = true;
     }
     fmt_line_clear(&l);
-    if (ui->rev_n == 0) {
+    if (fs->rev_n == 0) {
         fmt_put(&l, UI_DIM, "not reached from CR3 (no virtual page maps it)");
     } else {
         fmt_put(&l, UI_NORMAL, "mapped by:");
-        for (size_t i = 0; i < ui->rev_n; i++) {
-            if (ui->rev_kind[i] == 0) {
-                fmt_put(&l, UI_PRESENT, " va 0x%" PRIx64, ui->rev_va[i]);
+        for (size_t i = 0; i < fs->rev_n; i++) {
+            if (fs->rev_kind[i] == 0) {
+                fmt_put(&l, UI_PRESENT, " va 0x%" PRIx64, fs->rev_va[i]);
             } else {
                 static const char *const what[] = {"PML4", "PDPT", "PD", "PT"};
-                fmt_put(&l, UI_FRAME_PT, " %s for 0x%" PRIx64, what[(ui->rev_kind[i] - 1) & 3],
-                        ui->rev_va[i]);
+                fmt_put(&l, UI_FRAME_PT, " %s for 0x%" PRIx64, what[(fs->rev_kind[i] - 1) & 3],
+                        fs->rev_va[i]);
             }
         }
-        if (ui->rev_more)
+        if (fs->rev_more)
             fmt_put(&l, UI_DIM, " ...");
     }
-    ui_paint_line(r, y0 + 1, &l);
+    view_put(out, y0 + 1, &l);
 
     fmt_line_clear(&l);
     static const struct {
@@ -135,19 +137,21 @@ static void draw_info(struct ui *ui, const struct ui_rect *r, int y0, const stru
         fmt_put(&l, UI_DIM, "%s ", legend[i].name);
     }
     fmt_put(&l, UI_DIM, " 1 cell = %s", fmt_size(X86_PAGE_SIZE << g->zoom, sz, sizeof sz));
-    ui_paint_line(r, y0 + 2, &l);
+    view_put(out, y0 + 2, &l);
 }
 
-void view_frames_draw(struct ui *ui, const struct ui_rect *r, bool focused)
+static void frames_format(const struct ui *ui, void *st, const struct ui_rect *r, bool focused,
+                          struct view_rows *out)
 {
-    ui_paint_title(r, ui_view_title(VIEW_FRAMES), focused);
+    (void)focused;
+    struct frames_state *fs = st;
     if (r->h < 2)
         return;
-    struct grid g = layout(ui, r);
+    struct grid g = layout(ui, fs, r);
     const struct pfa *a = machine_pfa(ui_machine(ui));
     const uint8_t *states = pfa_bytemap(a);
     const uint8_t *roles = pfa_roles(a);
-    struct pfa_stats st = pfa_stats(a);
+    struct pfa_stats ps = pfa_stats(a);
     uint64_t per = UINT64_C(1) << g.zoom;
     struct fmt_line l;
     char sz[24], rs[24];
@@ -156,16 +160,16 @@ void view_frames_draw(struct ui *ui, const struct ui_rect *r, bool focused)
     fmt_put(&l, UI_NORMAL, "%" PRIu64 " frame%s per cell (%s)", per, per == 1 ? "" : "s",
             fmt_size(X86_PAGE_SIZE << g.zoom, sz, sizeof sz));
     fmt_put(&l, UI_DIM, "  RAM %s: %" PRIu64 " used %" PRIu64 " free %" PRIu64 " rsvd",
-            fmt_size(st.total << X86_PAGE_SHIFT, rs, sizeof rs), st.used, st.free, st.reserved);
-    fmt_put(&l, UI_DIM, "%s", ui->fr_fit ? "  [fit; z zooms]" : "  [z/Z zoom]");
-    ui_paint_line(r, 1, &l);
+            fmt_size(ps.total << X86_PAGE_SHIFT, rs, sizeof rs), ps.used, ps.free, ps.reserved);
+    fmt_put(&l, UI_DIM, "%s", fs->fit ? "  [fit; z zooms]" : "  [z/Z zoom]");
+    view_put(out, 1, &l);
 
-    uint64_t cur_cell = ui->fr_cursor >> g.zoom;
+    uint64_t cur_cell = fs->cursor >> g.zoom;
     for (uint64_t row = 0; row < g.rows && (int)row + 2 < r->h; row++) {
         uint64_t cell0 = g.top_cell + row * g.cols;
         fmt_line_clear(&l);
         if ((cell0 << g.zoom) >= g.nframes) {
-            ui_paint_line(r, (int)row + 2, &l);
+            view_put(out, (int)row + 2, &l);
             continue;
         }
         fmt_put(&l, UI_DIM, "%09" PRIx64 " ", pfn_to_pa(cell0 << g.zoom));
@@ -188,22 +192,20 @@ void view_frames_draw(struct ui *ui, const struct ui_rect *r, bool focused)
         }
         if (cur_cell >= cell0 && cur_cell < cell0 + g.cols)
             l.role[x0 + (int)(cur_cell - cell0)] = UI_CURSOR;
-        ui_paint_line(r, (int)row + 2, &l);
+        view_put(out, (int)row + 2, &l);
     }
     int y0 = r->h - INFO_ROWS;
-    if (y0 > (int)g.rows + 2)
-        ui_clear_rows(&(struct ui_rect){r->y + (int)g.rows + 2, r->x, y0 - (int)g.rows - 2, r->w},
-                      0);
     if (y0 >= 2)
-        draw_info(ui, r, y0, &g);
+        format_info(ui, fs, out, y0, &g); /* rows between stay blank */
 }
 
-bool view_frames_key(struct ui *ui, enum ui_action a)
+static bool frames_key(struct ui *ui, void *st, enum ui_action a)
 {
+    struct frames_state *fs = st;
     uint64_t n = nframes_of(ui);
-    uint64_t per = UINT64_C(1) << ui->fr_zoom;
-    uint64_t row = per * (ui->fr_cols ? ui->fr_cols : 1);
-    uint64_t c = ui->fr_cursor;
+    uint64_t per = UINT64_C(1) << fs->zoom;
+    uint64_t row = per * (fs->cols ? fs->cols : 1);
+    uint64_t c = fs->cursor;
     switch ((int)a) {
     case ACT_UP:
         c = c >= row ? c - row : c % per;
@@ -224,31 +226,58 @@ bool view_frames_key(struct ui *ui, enum ui_action a)
         c = c + row * 16 < n ? c + row * 16 : (n ? n - 1 : 0);
         break;
     case ACT_ZOOM_IN:
-        ui->fr_fit = false;
-        if (ui->fr_zoom > 0)
-            ui->fr_zoom--;
+        fs->fit = false;
+        if (fs->zoom > 0)
+            fs->zoom--;
         return true;
     case ACT_ZOOM_OUT:
-        ui->fr_fit = false;
-        if ((n >> ui->fr_zoom) > 1)
-            ui->fr_zoom++;
+        fs->fit = false;
+        if ((n >> fs->zoom) > 1)
+            fs->zoom++;
         return true;
     default:
         return false;
     }
-    ui->fr_cursor = c & ~(per - 1);
+    fs->cursor = c & ~(per - 1);
     return true;
 }
 
-void view_frames_click(struct ui *ui, const struct ui_rect *r, int y, int x)
+static void frames_click(const struct ui *ui, void *st, const struct ui_rect *r, int y, int x)
 {
-    if (y < 2 || x < PREFIX_W || ui->fr_cols == 0)
+    (void)r;
+    struct frames_state *fs = st;
+    if (y < 2 || x < PREFIX_W || fs->cols == 0)
         return;
     uint64_t col = (uint64_t)(x - PREFIX_W);
-    if (col >= ui->fr_cols)
+    if (col >= fs->cols)
         return;
-    uint64_t cell = ((ui->fr_top >> ui->fr_zoom) + (uint64_t)(y - 2) * ui->fr_cols) + col;
-    uint64_t f = cell << ui->fr_zoom;
+    uint64_t cell = ((fs->top >> fs->zoom) + (uint64_t)(y - 2) * fs->cols) + col;
+    uint64_t f = cell << fs->zoom;
     if (f < nframes_of(ui))
-        ui->fr_cursor = f;
+        fs->cursor = f;
 }
+
+static bool frames_init(const struct ui *ui, void *st)
+{
+    (void)ui;
+    struct frames_state *fs = st;
+    fs->fit = true;
+    return true;
+}
+
+static void frames_moved(const struct ui *ui, void *st)
+{
+    (void)ui;
+    struct frames_state *fs = st;
+    fs->rev_valid = false;
+}
+
+const struct view view_frames = {
+    .title = "1 Frames",
+    .state_size = sizeof(struct frames_state),
+    .format = frames_format,
+    .key = frames_key,
+    .click = frames_click,
+    .moved = frames_moved,
+    .init = frames_init,
+};

@@ -12,52 +12,54 @@
 #include <stdlib.h>
 
 #include "sim/x86.h"
+#include "view_heap.h"
 
 static int by_va(const void *a, const void *b)
 {
-    const struct ui_block *x = a, *y = b;
+    const struct heap_block *x = a, *y = b;
     if (x->va != y->va)
         return x->va < y->va ? -1 : 1;
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static void collect(struct ui *ui)
+static void collect(const struct ui *ui, struct heap_state *hs)
 {
     uint64_t pos = timeline_pos(ui->tl);
-    if (ui->blocks_valid && ui->blocks_pos == pos)
+    if (hs->valid && hs->pos == pos)
         return;
-    ui->nblocks = 0;
+    hs->nblocks = 0;
     const struct machine *m = ui_machine(ui);
     for (uint32_t id = 0; id < ui->trace->nids; id++) {
         struct machine_block b;
         if (!machine_block(m, id, &b))
             continue;
-        if (ui->nblocks == ui->blocks_cap)
+        if (hs->nblocks == hs->cap)
             break; /* cannot happen: ui_state_init made room for every id */
-        ui->blocks[ui->nblocks++] = (struct ui_block){id, b.va, b.size, b.live};
+        hs->blocks[hs->nblocks++] = (struct heap_block){id, b.va, b.size, b.live};
     }
-    if (ui->nblocks > 1)
-        qsort(ui->blocks, ui->nblocks, sizeof *ui->blocks, by_va);
-    ui->blocks_pos = pos;
-    ui->blocks_valid = true;
-    if (ui->hp_cursor >= ui->nblocks)
-        ui->hp_cursor = ui->nblocks ? ui->nblocks - 1 : 0;
+    if (hs->nblocks > 1)
+        qsort(hs->blocks, hs->nblocks, sizeof *hs->blocks, by_va);
+    hs->pos = pos;
+    hs->valid = true;
+    if (hs->cursor >= hs->nblocks)
+        hs->cursor = hs->nblocks ? hs->nblocks - 1 : 0;
 }
 
-static size_t top_of(const struct ui *ui, int rows)
+static size_t top_of(const struct heap_state *hs, int rows)
 {
-    size_t top = ui->hp_cursor >= (size_t)rows / 2 ? ui->hp_cursor - (size_t)rows / 2 : 0;
-    if (ui->nblocks > (size_t)rows && top > ui->nblocks - (size_t)rows)
-        top = ui->nblocks - (size_t)rows;
-    if (ui->nblocks <= (size_t)rows)
+    size_t top = hs->cursor >= (size_t)rows / 2 ? hs->cursor - (size_t)rows / 2 : 0;
+    if (hs->nblocks > (size_t)rows && top > hs->nblocks - (size_t)rows)
+        top = hs->nblocks - (size_t)rows;
+    if (hs->nblocks <= (size_t)rows)
         top = 0;
     return top;
 }
 
-void view_heap_draw(struct ui *ui, const struct ui_rect *r, bool focused)
+static void heap_format(const struct ui *ui, void *st, const struct ui_rect *r, bool focused,
+                        struct view_rows *out)
 {
-    ui_paint_title(r, ui_view_title(VIEW_HEAP), focused);
-    collect(ui);
+    struct heap_state *hs = st;
+    collect(ui, hs);
     struct machine_stats ms = machine_stats(ui_machine(ui));
     struct fmt_line l;
     fmt_line_clear(&l);
@@ -65,21 +67,20 @@ void view_heap_draw(struct ui *ui, const struct ui_rect *r, bool focused)
             ms.live_blocks, ms.live_bytes, ms.peak_live_bytes);
     if (ms.failed_allocs)
         fmt_put(&l, UI_FAULT, "  failed allocs %" PRIu64, ms.failed_allocs);
-    ui_paint_line(r, 1, &l);
+    view_put(out, 1, &l);
     fmt_line_clear(&l);
     fmt_put(&l, UI_DIM, "%-12s %-16s %10s %-5s pages -> frames", "id", "address", "size", "state");
-    ui_paint_line(r, 2, &l);
+    view_put(out, 2, &l);
     int rows = r->h - 3;
-    if (ui->nblocks == 0) {
+    if (hs->nblocks == 0) {
         fmt_line_clear(&l);
         fmt_put(&l, UI_DIM, "no block allocated yet");
-        ui_paint_line(r, 3, &l);
-        ui_clear_rows(r, 4);
+        view_put(out, 3, &l);
         return;
     }
     int y = 3;
-    for (size_t k = top_of(ui, rows); k < ui->nblocks && y < r->h; k++, y++) {
-        const struct ui_block *b = &ui->blocks[k];
+    for (size_t k = top_of(hs, rows); k < hs->nblocks && y < r->h; k++, y++) {
+        const struct heap_block *b = &hs->blocks[k];
         bool hot = ui_touched_va(ui, b->va);
         enum ui_role role = hot ? UI_CHANGED : b->live ? UI_PRESENT : UI_DIM;
         fmt_line_clear(&l);
@@ -101,42 +102,82 @@ void view_heap_draw(struct ui *ui, const struct ui_rect *r, bool focused)
         }
         if (last >= first + 4)
             fmt_put(&l, UI_DIM, " ...");
-        if (k == ui->hp_cursor)
+        if (k == hs->cursor)
             fmt_recolor(&l, 0, focused ? UI_CURSOR : role);
-        ui_paint_line(r, y, &l);
+        view_put(out, y, &l);
     }
-    ui_clear_rows(r, y);
 }
 
-bool view_heap_key(struct ui *ui, enum ui_action a)
+static bool heap_key(struct ui *ui, void *st, enum ui_action a)
 {
-    collect(ui);
-    size_t n = ui->nblocks;
+    struct heap_state *hs = st;
+    collect(ui, hs);
+    size_t n = hs->nblocks;
     switch ((int)a) {
     case ACT_UP:
-        ui->hp_cursor = ui->hp_cursor ? ui->hp_cursor - 1 : 0;
+        hs->cursor = hs->cursor ? hs->cursor - 1 : 0;
         return true;
     case ACT_DOWN:
-        ui->hp_cursor = ui->hp_cursor + 1 < n ? ui->hp_cursor + 1 : ui->hp_cursor;
+        hs->cursor = hs->cursor + 1 < n ? hs->cursor + 1 : hs->cursor;
         return true;
     case ACT_PAGE_UP:
-        ui->hp_cursor = ui->hp_cursor > 16 ? ui->hp_cursor - 16 : 0;
+        hs->cursor = hs->cursor > 16 ? hs->cursor - 16 : 0;
         return true;
     case ACT_PAGE_DOWN:
-        ui->hp_cursor = ui->hp_cursor + 16 < n ? ui->hp_cursor + 16 : (n ? n - 1 : 0);
+        hs->cursor = hs->cursor + 16 < n ? hs->cursor + 16 : (n ? n - 1 : 0);
         return true;
     default:
         return false;
     }
 }
 
-void view_heap_click(struct ui *ui, const struct ui_rect *r, int y, int x)
+static void heap_click(const struct ui *ui, void *st, const struct ui_rect *r, int y, int x)
 {
     (void)x;
-    collect(ui);
+    struct heap_state *hs = st;
+    collect(ui, hs);
     if (y < 3)
         return;
-    size_t k = top_of(ui, r->h - 3) + (size_t)(y - 3);
-    if (k < ui->nblocks)
-        ui->hp_cursor = k;
+    size_t k = top_of(hs, r->h - 3) + (size_t)(y - 3);
+    if (k < hs->nblocks)
+        hs->cursor = k;
 }
+
+/* Room for one block per id of the trace, now, so that formatting never
+ * allocates (nor fails). */
+static bool heap_init(const struct ui *ui, void *st)
+{
+    struct heap_state *hs = st;
+    size_t cap = ui->trace->nids > 0 ? ui->trace->nids : 1;
+    hs->blocks = calloc(cap, sizeof *hs->blocks);
+    if (hs->blocks == NULL)
+        return false;
+    hs->cap = cap;
+    return true;
+}
+
+static void heap_free(void *st)
+{
+    struct heap_state *hs = st;
+    free(hs->blocks);
+    hs->blocks = NULL;
+    hs->nblocks = hs->cap = 0;
+}
+
+static void heap_moved(const struct ui *ui, void *st)
+{
+    (void)ui;
+    struct heap_state *hs = st;
+    hs->valid = false;
+}
+
+const struct view view_heap = {
+    .title = "5 Heap",
+    .state_size = sizeof(struct heap_state),
+    .format = heap_format,
+    .key = heap_key,
+    .click = heap_click,
+    .moved = heap_moved,
+    .init = heap_init,
+    .free = heap_free,
+};

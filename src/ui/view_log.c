@@ -12,6 +12,10 @@
 
 #include "replay/eventfmt.h"
 
+struct log_state {
+    int back; /* lines scrolled back from the newest */
+};
+
 static enum ui_role role_of(const struct event *e)
 {
     switch (e->kind) {
@@ -73,9 +77,11 @@ static size_t shown_count(const struct ui *ui)
     return n - hide;
 }
 
-void view_log_draw(struct ui *ui, const struct ui_rect *r, bool focused)
+static void log_format(const struct ui *ui, void *st, const struct ui_rect *r, bool focused,
+                       struct view_rows *out)
 {
-    ui_paint_title(r, ui_view_title(VIEW_LOG), focused);
+    (void)focused;
+    struct log_state *ls = st;
     struct fmt_line l;
     fmt_line_clear(&l);
     const char *cap = timeline_caption(ui->tl);
@@ -83,15 +89,15 @@ void view_log_draw(struct ui *ui, const struct ui_rect *r, bool focused)
         fmt_put(&l, UI_CAPTION, ">> %s", cap);
     else
         fmt_put(&l, UI_DIM, "(no caption yet)");
-    ui_paint_line(r, 1, &l);
+    view_put(out, 1, &l);
 
     size_t n = shown_count(ui);
     int rows = r->h - 2;
-    if (ui->log_back > (int)n - rows)
-        ui->log_back = (int)n - rows;
-    if (ui->log_back < 0)
-        ui->log_back = 0;
-    size_t end = n - (size_t)ui->log_back;
+    if (ls->back > (int)n - rows)
+        ls->back = (int)n - rows;
+    if (ls->back < 0)
+        ls->back = 0;
+    size_t end = n - (size_t)ls->back;
     size_t start = end > (size_t)rows ? end - (size_t)rows : 0;
     uint64_t pos = timeline_pos(ui->tl);
     int y = 2;
@@ -100,7 +106,7 @@ void view_log_draw(struct ui *ui, const struct ui_rect *r, bool focused)
         const struct timeline_logged *lg = timeline_history_at(ui->tl, i);
         fmt_line_clear(&l);
         if (lg == NULL) {
-            ui_paint_line(r, y, &l);
+            view_put(out, y, &l);
             continue;
         }
         const struct op *o = timeline_op(ui->tl, lg->op);
@@ -114,30 +120,38 @@ void view_log_draw(struct ui *ui, const struct ui_rect *r, bool focused)
             fmt_fill(&l, UI_DIM, ' ', 9 - l.len);
         eventfmt_format(ui->tl, &lg->ev, buf, sizeof buf);
         enum ui_role role = role_of(&lg->ev);
-        if (ui->micro && cur && i + 1 == end && ui->log_back == 0)
+        if (ui->micro && cur && i + 1 == end && ls->back == 0)
             role = UI_CHANGED;
         fmt_put(&l, role, "%s", buf);
-        ui_paint_line(r, y, &l);
+        view_put(out, y, &l);
     }
-    ui_clear_rows(r, y);
 }
 
-bool view_log_key(struct ui *ui, enum ui_action a)
+static bool log_key(struct ui *ui, void *st, enum ui_action a)
 {
+    (void)ui;
+    struct log_state *ls = st;
     switch ((int)a) {
     case ACT_UP:
-        ui->log_back++;
+        ls->back++;
         return true;
     case ACT_DOWN:
-        ui->log_back--;
+        ls->back--;
         return true;
     case ACT_PAGE_UP:
-        ui->log_back += 16;
+        ls->back += 16;
         return true;
     case ACT_PAGE_DOWN:
-        ui->log_back -= 16;
+        ls->back -= 16;
         return true;
     default:
         return false;
     }
 }
+
+const struct view view_log = {
+    .title = "6 Log",
+    .state_size = sizeof(struct log_state),
+    .format = log_format,
+    .key = log_key,
+};

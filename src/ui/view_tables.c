@@ -15,65 +15,77 @@
 #include "sim/phys.h"
 #include "sim/x86.h"
 
+/* The stack of tables opened with Enter. */
+struct tables_state {
+    unsigned depth;
+    uint64_t table[4];  /* physical base of the table at each depth */
+    uint64_t va[4];     /* first linear address the table covers */
+    unsigned cursor[4]; /* entry index under the cursor */
+    bool all;           /* all entries, not only present ones */
+    uint64_t root;      /* CR3 the stack was built for */
+};
+
 static uint64_t load_entry(const struct ui *ui, uint64_t ea)
 {
     const struct phys *p = machine_phys(ui_machine(ui));
     return ui->mode.entry_bytes == 4 ? phys_load32(p, ea) : phys_load64(p, ea);
 }
 
-static uint64_t entry_addr(const struct ui *ui, unsigned depth, unsigned i)
+static uint64_t entry_addr(const struct ui *ui, const struct tables_state *ts, unsigned depth,
+                           unsigned i)
 {
-    return ui->tb_table[depth] + (uint64_t)i * ui->mode.entry_bytes;
+    return ts->table[depth] + (uint64_t)i * ui->mode.entry_bytes;
 }
 
 /* The indices shown at the current depth: present ones, or all. */
-static unsigned shown(const struct ui *ui, unsigned *idx, unsigned max)
+static unsigned shown(const struct ui *ui, const struct tables_state *ts, unsigned *idx,
+                      unsigned max)
 {
-    unsigned d = ui->tb_depth;
+    unsigned d = ts->depth;
     unsigned n = 0;
     for (unsigned i = 0; i < ui->mode.nentries[d] && n < max; i++) {
-        if (ui->tb_all || (load_entry(ui, entry_addr(ui, d, i)) & X86_PTE_P))
+        if (ts->all || (load_entry(ui, entry_addr(ui, ts, d, i)) & X86_PTE_P))
             idx[n++] = i;
     }
     return n;
 }
 
-void view_tables_draw(struct ui *ui, const struct ui_rect *r, bool focused)
+static void tables_format(const struct ui *ui, void *st, const struct ui_rect *r, bool focused,
+                          struct view_rows *out)
 {
-    ui_paint_title(r, ui_view_title(VIEW_TABLES), focused);
+    struct tables_state *ts = st;
     if (r->h < 4)
         return;
     const struct fmt_mode *m = &ui->mode;
-    unsigned d = ui->tb_depth;
+    unsigned d = ts->depth;
     enum walk_level lvl = (enum walk_level)m->level[d];
     static const char *const lname[] = {"PML4", "PDPT", "page directory", "page table"};
     struct fmt_line l;
     fmt_line_clear(&l);
     fmt_put(&l, UI_NORMAL, "CR3");
     for (unsigned i = 0; i < d; i++)
-        fmt_put(&l, UI_NORMAL, " > [%u]", ui->tb_cursor[i]);
-    fmt_put(&l, UI_TITLE, " %s at 0x%09" PRIx64, lname[lvl], ui->tb_table[d]);
-    fmt_put(&l, UI_DIM, " (%s)", ui->tb_all ? "all entries, a: present only" : "present, a: all");
-    ui_paint_line(r, 1, &l);
+        fmt_put(&l, UI_NORMAL, " > [%u]", ts->cursor[i]);
+    fmt_put(&l, UI_TITLE, " %s at 0x%09" PRIx64, lname[lvl], ts->table[d]);
+    fmt_put(&l, UI_DIM, " (%s)", ts->all ? "all entries, a: present only" : "present, a: all");
+    view_put(out, 1, &l);
     fmt_line_clear(&l);
     fmt_put(&l, UI_DIM, " idx %-*s %-10s kind %-9s covers", m->entry_bytes == 4 ? 8 : 16, "raw",
             "PWUTCADSGX", "address");
-    ui_paint_line(r, 2, &l);
+    view_put(out, 2, &l);
 
     unsigned idx[1024];
-    unsigned n = shown(ui, idx, 1024);
+    unsigned n = shown(ui, ts, idx, 1024);
     int rows = r->h - 3;
     if (n == 0) {
         fmt_line_clear(&l);
         fmt_put(&l, UI_DIM, "no present entry (a shows all)");
-        ui_paint_line(r, 3, &l);
-        ui_clear_rows(r, 4);
+        view_put(out, 3, &l);
         return;
     }
     unsigned pos = 0;
-    while (pos + 1 < n && idx[pos] < ui->tb_cursor[d])
+    while (pos + 1 < n && idx[pos] < ts->cursor[d])
         pos++;
-    ui->tb_cursor[d] = idx[pos];
+    ts->cursor[d] = idx[pos];
     unsigned top = pos >= (unsigned)rows / 2 ? pos - (unsigned)rows / 2 : 0;
     if (n > (unsigned)rows && top > n - (unsigned)rows)
         top = n - (unsigned)rows;
@@ -81,28 +93,27 @@ void view_tables_draw(struct ui *ui, const struct ui_rect *r, bool focused)
         top = 0;
     int y = 3;
     for (unsigned k = top; k < n && y < r->h; k++, y++) {
-        uint64_t ea = entry_addr(ui, d, idx[k]);
+        uint64_t ea = entry_addr(ui, ts, d, idx[k]);
         uint64_t e = load_entry(ui, ea);
         fmt_line_clear(&l);
-        fmt_entry_row(&l, m, lvl, idx[k], e, ui->tb_va[d], ui->maxphyaddr,
-                      ui_touched_entry(ui, ea));
+        fmt_entry_row(&l, m, lvl, idx[k], e, ts->va[d], ui->maxphyaddr, ui_touched_entry(ui, ea));
         if (k == pos && focused)
             fmt_recolor(&l, 0, UI_CURSOR);
         else if (k == pos)
             for (int c = 0; c < 4 && c < l.len; c++)
                 l.role[c] = UI_CURSOR; /* unfocused: mark the index only */
-        ui_paint_line(r, y, &l);
+        view_put(out, y, &l);
     }
-    ui_clear_rows(r, y);
 }
 
-bool view_tables_key(struct ui *ui, enum ui_action a)
+static bool tables_key(struct ui *ui, void *st, enum ui_action a)
 {
-    unsigned d = ui->tb_depth;
+    struct tables_state *ts = st;
+    unsigned d = ts->depth;
     unsigned idx[1024];
-    unsigned n = shown(ui, idx, 1024);
+    unsigned n = shown(ui, ts, idx, 1024);
     unsigned pos = 0;
-    while (pos + 1 < n && idx[pos] < ui->tb_cursor[d])
+    while (pos + 1 < n && idx[pos] < ts->cursor[d])
         pos++;
     switch ((int)a) {
     case ACT_UP:
@@ -118,47 +129,48 @@ bool view_tables_key(struct ui *ui, enum ui_action a)
         pos = pos + 16 < n ? pos + 16 : (n ? n - 1 : 0);
         break;
     case ACT_SHOW_ALL:
-        ui->tb_all = !ui->tb_all;
+        ts->all = !ts->all;
         return true;
     case ACT_POP:
-        if (ui->tb_depth > 0)
-            ui->tb_depth--;
+        if (ts->depth > 0)
+            ts->depth--;
         return true;
     case ACT_ENTER: {
         if (n == 0 || d + 1 >= ui->mode.levels)
             return true;
         enum walk_level lvl = (enum walk_level)ui->mode.level[d];
-        unsigned i = ui->tb_cursor[d];
-        uint64_t e = load_entry(ui, entry_addr(ui, d, i));
+        unsigned i = ts->cursor[d];
+        uint64_t e = load_entry(ui, entry_addr(ui, ts, d, i));
         if (!(e & X86_PTE_P) || fmt_entry_is_leaf(&ui->mode, lvl, e)) {
             snprintf(ui->note, sizeof ui->note, "entry %u %s", i,
                      (e & X86_PTE_P) ? "maps a page, not a table" : "is not present");
             return true;
         }
-        ui->tb_table[d + 1] = fmt_entry_addr(&ui->mode, lvl, e, ui->maxphyaddr);
-        ui->tb_va[d + 1] = fmt_entry_va(&ui->mode, lvl, ui->tb_va[d], i);
-        ui->tb_cursor[d + 1] = 0;
-        ui->tb_depth = d + 1;
+        ts->table[d + 1] = fmt_entry_addr(&ui->mode, lvl, e, ui->maxphyaddr);
+        ts->va[d + 1] = fmt_entry_va(&ui->mode, lvl, ts->va[d], i);
+        ts->cursor[d + 1] = 0;
+        ts->depth = d + 1;
         return true;
     }
     default:
         return false;
     }
     if (n > 0)
-        ui->tb_cursor[d] = idx[pos];
+        ts->cursor[d] = idx[pos];
     return true;
 }
 
-void view_tables_click(struct ui *ui, const struct ui_rect *r, int y, int x)
+static void tables_click(const struct ui *ui, void *st, const struct ui_rect *r, int y, int x)
 {
+    struct tables_state *ts = st;
     (void)x;
     if (y < 3)
         return;
     unsigned idx[1024];
-    unsigned n = shown(ui, idx, 1024);
-    unsigned d = ui->tb_depth;
+    unsigned n = shown(ui, ts, idx, 1024);
+    unsigned d = ts->depth;
     unsigned pos = 0;
-    while (pos + 1 < n && idx[pos] < ui->tb_cursor[d])
+    while (pos + 1 < n && idx[pos] < ts->cursor[d])
         pos++;
     int rows = r->h - 3;
     unsigned top = pos >= (unsigned)rows / 2 ? pos - (unsigned)rows / 2 : 0;
@@ -168,5 +180,27 @@ void view_tables_click(struct ui *ui, const struct ui_rect *r, int y, int x)
         top = 0;
     unsigned k = top + (unsigned)(y - 3);
     if (k < n)
-        ui->tb_cursor[d] = idx[k];
+        ts->cursor[d] = idx[k];
 }
+
+/* A new CR3 (another paging mode cannot happen) resets the stack. */
+static void tables_moved(const struct ui *ui, void *st)
+{
+    struct tables_state *ts = st;
+    uint64_t root = ui_root_table(ui);
+    if (root != ts->root) {
+        ts->root = root;
+        ts->depth = 0;
+        ts->table[0] = root;
+        ts->va[0] = 0;
+    }
+}
+
+const struct view view_tables = {
+    .title = "2 Tables",
+    .state_size = sizeof(struct tables_state),
+    .format = tables_format,
+    .key = tables_key,
+    .click = tables_click,
+    .moved = tables_moved,
+};

@@ -12,6 +12,10 @@
 
 #include "sim/tlb.h"
 
+struct tlb_state {
+    int top; /* first row shown (set * ways + way) */
+};
+
 /* 0 for the most recently used valid way of the set, 1 for the next... */
 static unsigned lru_rank(const struct tlb *t, unsigned s, unsigned w)
 {
@@ -30,41 +34,43 @@ static int tlb_rows(const struct tlb *t)
     return (int)(tlb_nsets(t) * tlb_nways(t));
 }
 
-void view_tlb_draw(struct ui *ui, const struct ui_rect *r, bool focused)
+static void tlb_format(const struct ui *ui, void *st, const struct ui_rect *r, bool focused,
+                       struct view_rows *out)
 {
-    ui_paint_title(r, ui_view_title(VIEW_TLB), focused);
+    (void)focused;
+    struct tlb_state *ts = st;
     const struct tlb *t = machine_tlb(ui_machine(ui));
-    struct tlb_stats st = tlb_stats(t);
+    struct tlb_stats cnt = tlb_stats(t);
     struct fmt_line l;
     fmt_line_clear(&l);
-    uint64_t look = st.hits + st.misses;
+    uint64_t look = cnt.hits + cnt.misses;
     fmt_put(&l, UI_NORMAL, "%u entries, %u sets x %u ways  ", tlb_nentries(t), tlb_nsets(t),
             tlb_nways(t));
-    fmt_put(&l, UI_HIT, "hits %" PRIu64 " ", st.hits);
-    fmt_put(&l, UI_MISS, "misses %" PRIu64 " ", st.misses);
-    fmt_put(&l, UI_NORMAL, "ratio %.1f%%", look ? 100.0 * (double)st.hits / (double)look : 0.0);
-    ui_paint_line(r, 1, &l);
+    fmt_put(&l, UI_HIT, "hits %" PRIu64 " ", cnt.hits);
+    fmt_put(&l, UI_MISS, "misses %" PRIu64 " ", cnt.misses);
+    fmt_put(&l, UI_NORMAL, "ratio %.1f%%", look ? 100.0 * (double)cnt.hits / (double)look : 0.0);
+    view_put(out, 1, &l);
     fmt_line_clear(&l);
     fmt_put(&l, UI_DIM,
-            "fills %" PRIu64 " evictions %" PRIu64 " flushes %" PRIu64 " invlpg %" PRIu64, st.fills,
-            st.evictions, st.flushes, st.invlpg);
+            "fills %" PRIu64 " evictions %" PRIu64 " flushes %" PRIu64 " invlpg %" PRIu64,
+            cnt.fills, cnt.evictions, cnt.flushes, cnt.invlpg);
     if (ui->touch.evicted)
         fmt_put(&l, UI_CHANGED, "  evicted %" PRIx64 "->%" PRIx64, ui->touch.evict_va,
                 ui->touch.evict_pa);
-    ui_paint_line(r, 2, &l);
+    view_put(out, 2, &l);
     fmt_line_clear(&l);
     fmt_put(&l, UI_DIM, "set way %-16s    %-12s size flags lru", "page", "frame");
-    ui_paint_line(r, 3, &l);
+    view_put(out, 3, &l);
 
     int rows = r->h - 4;
     int total = tlb_rows(t);
-    if (ui->tlb_top > total - rows)
-        ui->tlb_top = total - rows;
-    if (ui->tlb_top < 0)
-        ui->tlb_top = 0;
+    if (ts->top > total - rows)
+        ts->top = total - rows;
+    if (ts->top < 0)
+        ts->top = 0;
     int y = 4;
     unsigned ways = tlb_nways(t);
-    for (int k = ui->tlb_top; k < total && y < r->h; k++, y++) {
+    for (int k = ts->top; k < total && y < r->h; k++, y++) {
         unsigned s = (unsigned)k / ways, w = (unsigned)k % ways;
         const struct tlb_entry *e = tlb_entry_at(t, s, w);
         fmt_line_clear(&l);
@@ -87,27 +93,35 @@ void view_tlb_draw(struct ui *ui, const struct ui_rect *r, bool focused)
                     (e->flags & TLB_F_D) ? 'D' : '-', (e->flags & TLB_F_G) ? 'G' : '-',
                     lru_rank(t, s, w));
         }
-        ui_paint_line(r, y, &l);
+        view_put(out, y, &l);
     }
-    ui_clear_rows(r, y);
 }
 
-bool view_tlb_key(struct ui *ui, enum ui_action a)
+static bool tlb_key(struct ui *ui, void *st, enum ui_action a)
 {
+    (void)ui;
+    struct tlb_state *ts = st;
     switch ((int)a) {
     case ACT_UP:
-        ui->tlb_top--;
+        ts->top--;
         return true;
     case ACT_DOWN:
-        ui->tlb_top++;
+        ts->top++;
         return true;
     case ACT_PAGE_UP:
-        ui->tlb_top -= 16;
+        ts->top -= 16;
         return true;
     case ACT_PAGE_DOWN:
-        ui->tlb_top += 16;
+        ts->top += 16;
         return true;
     default:
         return false;
     }
 }
+
+const struct view view_tlb = {
+    .title = "4 TLB",
+    .state_size = sizeof(struct tlb_state),
+    .format = tlb_format,
+    .key = tlb_key,
+};

@@ -1,0 +1,393 @@
+/*
+ * test_ui_view.c - the view table and the views' format functions, with no
+ * terminal at all: a view formats rows with colour roles from the machine
+ * at the cursor (ui_format_view), and the generic painter only paints them.
+ * The translation view's formatter is pure over the data it is given
+ * (translate_format_rows), so it is tested on hand-made walks.
+ */
+#include "helpers.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "replay/timeline.h"
+#include "sim/x86.h"
+#include "trace/trace.h"
+#include "ui/ui.h"
+#include "ui/view_translate.h"
+
+static const char text[] = "paging 32\n"
+                           "ram 16M\n"
+                           "malloc a 100\n"
+                           "malloc b 5000\n"
+                           "write a 0 4\n"
+                           "free b\n";
+
+#define MAX_ROWS 64
+
+struct fixture {
+    struct trace *t;
+    struct timeline *tl;
+    struct ui ui;
+    struct fmt_line lines[MAX_ROWS]; /* the rows of the last format */
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    struct trace_error err;
+    memset(&err, 0, sizeof err);
+    f->t = trace_parse(text, strlen(text), "view.trace", &err);
+    assert_non_null(f->t);
+    f->tl = timeline_create(f->t, NULL, NULL, &err);
+    assert_non_null(f->tl);
+    assert_true(timeline_goto(f->tl, timeline_len(f->tl)));
+    assert_true(ui_state_init(&f->ui, f->tl, "view.trace"));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    ui_state_free(&f->ui);
+    timeline_destroy(f->tl);
+    trace_free(f->t);
+    free(f);
+    return 0;
+}
+
+/* Formats view v for a pane of r's size into f->lines; the row count. */
+static int format(struct fixture *f, enum ui_view v, const struct ui_rect *r)
+{
+    return ui_format_view(&f->ui, v, r, true, f->lines, MAX_ROWS);
+}
+
+/* Row i (0: the pane's row 1) of the last format. */
+static const char *row(const struct fixture *f, int i)
+{
+    return f->lines[i].text;
+}
+
+static int find_row_of(const struct fixture *f, int n, const char *what)
+{
+    for (int i = 0; i < n; i++) {
+        if (strstr(row(f, i), what) != NULL)
+            return i;
+    }
+    return -1;
+}
+
+static void table_names_every_view_in_key_order(void **state)
+{
+    (void)state;
+    static const char *const titles[VIEW_COUNT] = {"1 Frames", "2 Tables", "3 Translation",
+                                                   "4 TLB",    "5 Heap",   "6 Log"};
+    for (int v = 0; v < VIEW_COUNT; v++) {
+        assert_non_null(ui_views[v]);
+        assert_non_null(ui_views[v]->format);
+        assert_string_equal(ui_view_title((enum ui_view)v), titles[v]);
+    }
+    assert_string_equal(ui_view_title(VIEW_COUNT), "?");
+}
+
+static void each_view_formats_its_rows_without_a_terminal(void **state)
+{
+    struct fixture *f = *state;
+    struct ui_rect r = {0, 0, 20, 120};
+    int n;
+
+    n = format(f, VIEW_TABLES, &r);
+    assert_true(n >= 3);
+    assert_non_null(strstr(row(f, 0), "CR3 page directory at 0x"));
+
+    n = format(f, VIEW_TLB, &r);
+    assert_true(n >= 3);
+    assert_non_null(strstr(row(f, 0), " sets x "));
+    assert_int_equal(f->lines[0].role[strstr(row(f, 0), "hits") - row(f, 0)], UI_HIT);
+
+    n = format(f, VIEW_HEAP, &r);
+    assert_non_null(strstr(row(f, 0), "live blocks 1, 100 bytes"));
+    assert_int_equal(n, 4); /* counts, header, a (live), b (freed) */
+
+    n = format(f, VIEW_LOG, &r);
+    assert_string_equal(row(f, 0), "(no caption yet)");
+    assert_true(n > 2);
+
+    n = format(f, VIEW_TRANSLATE, &r);
+    assert_non_null(strstr(row(f, 0), "latest access, op "));
+    assert_non_null(strstr(row(f, 0), " 0x"));
+    assert_true(find_row_of(f, n, "CR3 0x") > 0);
+
+    n = format(f, VIEW_FRAMES, &r);
+    assert_non_null(strstr(row(f, 0), "4 frames per cell (16 KiB)"));
+    assert_int_equal(n, r.h - 1);                              /* the info rows sit at the bottom */
+    assert_non_null(strstr(row(f, n - 1), "1 cell = 16 KiB")); /* the legend */
+}
+
+static void rows_stop_at_the_pane(void **state)
+{
+    struct fixture *f = *state;
+    struct ui_rect r = {0, 0, 4, 120}; /* a title and three rows */
+    int n;
+    for (int v = 0; v < VIEW_COUNT; v++) {
+        n = format(f, (enum ui_view)v, &r);
+        assert_true(n <= 3);
+    }
+    r.h = 1; /* the title only */
+    for (int v = 0; v < VIEW_COUNT; v++) {
+        n = format(f, (enum ui_view)v, &r);
+        assert_int_equal(n, 0);
+    }
+}
+
+static void view_put_blanks_skipped_rows_and_drops_the_rest(void **state)
+{
+    (void)state;
+    struct fmt_line lines[3], l;
+    for (int i = 0; i < 3; i++) {
+        fmt_line_clear(&lines[i]);
+        fmt_put(&lines[i], UI_FAULT, "old %d", i);
+    }
+    struct view_rows out = {lines, 3, 0, NULL, NULL};
+    fmt_line_clear(&l);
+    fmt_put(&l, UI_HIT, "third");
+    view_put(&out, 3, &l);
+    assert_int_equal(out.n, 3);
+    assert_string_equal(lines[0].text, "");
+    assert_string_equal(lines[1].text, "");
+    assert_string_equal(lines[2].text, "third");
+    assert_int_equal(lines[2].role[0], UI_HIT);
+    view_put(&out, 4, &l); /* past max */
+    view_put(&out, 0, &l); /* the title's row is not the view's */
+    assert_int_equal(out.n, 3);
+}
+
+struct sunk {
+    int ys[8];
+    int n;
+};
+
+static void sink(void *ctx, int y, const struct fmt_line *l)
+{
+    struct sunk *k = ctx;
+    (void)l;
+    if (k->n < 8)
+        k->ys[k->n++] = y;
+}
+
+static void view_put_hands_rows_to_a_sink_as_they_come(void **state)
+{
+    (void)state;
+    struct sunk k = {{0}, 0};
+    struct view_rows out = {NULL, 4, 0, sink, &k};
+    struct fmt_line l;
+    fmt_line_clear(&l);
+    view_put(&out, 2, &l);
+    view_put(&out, 4, &l);
+    view_put(&out, 5, &l); /* past max: not handed on */
+    assert_int_equal(k.n, 2);
+    assert_int_equal(k.ys[0], 2);
+    assert_int_equal(k.ys[1], 4);
+    assert_int_equal(out.n, 4);
+}
+
+static void keys_and_clicks_go_to_the_view_that_has_them(void **state)
+{
+    struct fixture *f = *state;
+    assert_true(ui_view_key(&f->ui, VIEW_TLB, ACT_DOWN));
+    assert_true(ui_view_key(&f->ui, VIEW_TABLES, ACT_SHOW_ALL));
+    assert_false(ui_view_key(&f->ui, VIEW_TRANSLATE, ACT_DOWN)); /* it has no keys */
+    assert_false(ui_view_key(&f->ui, VIEW_LOG, ACT_ZOOM_IN));
+    /* `a` in the tables shows every entry: 1024 in a 32-bit directory. */
+    struct ui_rect r = {0, 0, 40, 120};
+    int n;
+    n = format(f, VIEW_TABLES, &r);
+    assert_non_null(strstr(row(f, 0), "all entries"));
+    assert_int_equal(n, r.h - 1);
+    ui_view_click(&f->ui, VIEW_TRANSLATE, &r, 3, 3); /* no click handler: nothing happens */
+}
+
+/* A 32-bit walk of 0x00401234: PDE[1] -> PT at 0x2000, PTE[1] -> frame
+ * 0x107000. */
+static struct translate_shown shown_32(void)
+{
+    struct translate_shown s;
+    memset(&s, 0, sizeof s);
+    s.source = TR_TYPED;
+    s.known = true;
+    s.cr3 = 0x1000;
+    s.pr.va = 0x00401234;
+    s.pr.access = MMU_READ;
+    s.pr.ok = true;
+    s.pr.res.pa = 0x107234;
+    s.pr.res.page_size = X86_PAGE_SIZE;
+    s.pr.res.nsteps = 2;
+    s.pr.res.steps[0] = (struct walk_step){LVL_PDE, 1, 0x1000, 0x1004, 0x2003};
+    s.pr.res.steps[1] = (struct walk_step){LVL_PTE, 1, 0x2000, 0x2004, 0x107003};
+    s.answer = "";
+    return s;
+}
+
+static int format_shown(const struct translate_shown *s, int width, struct fmt_line *lines, int max)
+{
+    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct view_rows out = {lines, max, 0, NULL, NULL};
+    translate_format_rows(&m, 36, s, width, &out);
+    return out.n;
+}
+
+static int find_row(const struct fmt_line *lines, int n, const char *what)
+{
+    for (int i = 0; i < n; i++) {
+        if (strstr(lines[i].text, what) != NULL)
+            return i;
+    }
+    return -1;
+}
+
+static void translation_rows_show_split_walk_and_frame(void **state)
+{
+    (void)state;
+    struct fmt_line lines[20];
+    struct translate_shown s = shown_32();
+    int n = format_shown(&s, 120, lines, 20);
+    assert_int_equal(n, 8);
+    assert_string_equal(lines[0].text, "typed (t): read 0x401234 (supervisor)");
+    assert_int_equal(lines[0].role[0], UI_TITLE);
+    assert_string_equal(lines[1].text, "0000000001|0000000001|001000110100");
+    assert_int_equal(lines[1].role[0], UI_FIELD0);
+    assert_int_equal(lines[1].role[lines[1].len - 1], UI_FIELD_OFF);
+    assert_non_null(strstr(lines[2].text, "offset 11:0 = 564 (0x234)"));
+    assert_string_equal(lines[3].text, "TLB holds nothing for this page (a miss)");
+    assert_string_equal(lines[4].text, "CR3 0x1000");
+    assert_non_null(strstr(lines[5].text, "PDE[1] @0x1004 = 0x00002003 "));
+    assert_non_null(strstr(lines[6].text, "  PTE[1] @0x2004 = 0x00107003 "));
+    assert_non_null(strstr(lines[6].text, "-> 0x107000"));
+    assert_string_equal(lines[7].text,
+                        "=> frame 0x107000 + offset 0x234 = pa 0x107234 (4 KiB page)");
+    assert_int_equal(lines[7].role[0], UI_HIT);
+}
+
+static void translation_rows_of_a_fault_decode_the_error_code(void **state)
+{
+    (void)state;
+    struct fmt_line lines[20];
+    struct translate_shown s = shown_32();
+    s.pr.ok = false;
+    s.pr.access = MMU_WRITE;
+    s.pr.user = true;
+    s.pr.res.steps[1].entry = 0x107005; /* P, U/S, read-only */
+    s.pr.res.fault = (struct mmu_fault){X86_VEC_PF, FAULT_WRITE_PROTECT,
+                                        X86_PF_P | X86_PF_W | X86_PF_U, 0x401234};
+    s.source = TR_LATEST;
+    s.op = 7;
+    s.fault = true;
+    s.fault_vector = X86_VEC_PF;
+    s.fault_code = X86_PF_P | X86_PF_W | X86_PF_U;
+    s.fault_va = 0x401234;
+    s.cr2 = 0x401234;
+    s.miss = true;
+    int n = format_shown(&s, 120, lines, 30);
+    assert_string_equal(lines[0].text, "latest access, op 7: write 0x401234 (user)");
+    assert_non_null(strstr(lines[3].text, "this step: TLB miss, walked "));
+    int pf = find_row(lines, n, "#PF error code 0x7: ");
+    assert_true(pf > 0);
+    assert_int_equal(lines[pf].role[0], UI_FAULT);
+    assert_non_null(strstr(lines[pf].text, "CR2 would be 0x401234"));
+    assert_non_null(strstr(lines[pf + 1].text, "bit 0"));
+    int raised = find_row(lines, n, "this step raised #PF err=0x7 at 0x401234");
+    assert_true(raised > pf + 5); /* after the five bits of the probe's code */
+    assert_non_null(strstr(lines[raised].text, "CR2=0x401234"));
+    assert_int_equal(n, raised + 6);
+}
+
+static void an_open_question_hides_the_walk(void **state)
+{
+    (void)state;
+    struct fmt_line lines[20];
+    struct translate_shown s = shown_32();
+    s.source = TR_QUIZ_TYPED;
+    s.quiz = UI_QUIZ_ASKING;
+    s.pr.res.page_size = UINT64_C(4) << 20; /* a large page must not show in the split */
+    int n = format_shown(&s, 120, lines, 20);
+    assert_string_equal(lines[0].text, "quiz (t): read 0x401234 (supervisor)");
+    assert_string_equal(lines[1].text, "0000000001|0000000001|001000110100");
+    assert_int_equal(find_row(lines, n, "=> frame"), -1);
+    assert_int_equal(find_row(lines, n, "TLB holds"), -1);
+    assert_int_equal(find_row(lines, n, "PDE["), -1);
+    assert_true(find_row(lines, n, "QUIZ: the walk") > 0);
+}
+
+static void a_verdict_is_wrapped_to_the_pane(void **state)
+{
+    (void)state;
+    struct fmt_line lines[40];
+    struct translate_shown s = shown_32();
+    s.source = TR_QUIZ_TYPED;
+    s.quiz = UI_QUIZ_REVEALED;
+    s.answer = "0x107234";
+    int n = format_shown(&s, 24, lines, 40);
+    assert_non_null(strstr(lines[1].text, "right:"));
+    int split = find_row(lines, n, "0000000001|");
+    assert_true(split > 3);
+    for (int i = 1; i < split; i++) {
+        assert_true(lines[i].len <= 24);
+        if (i > 1 && strncmp(lines[i].text, "  ", 2) != 0)
+            assert_true(strncmp(lines[i].text, "the walk", 8) == 0 ||
+                        strncmp(lines[i].text, "frame", 5) == 0);
+    }
+}
+
+static void nothing_to_show_is_one_row(void **state)
+{
+    (void)state;
+    struct fmt_line lines[4];
+    struct translate_shown s;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(format_shown(&s, 80, lines, 4), 1);
+    assert_non_null(strstr(lines[0].text, "no access yet"));
+    assert_int_equal(lines[0].role[0], UI_DIM);
+}
+
+static void gather_refreshes_a_typed_probe(void **state)
+{
+    struct fixture *f = *state;
+    struct translate_state *ts = f->ui.view_state[VIEW_TRANSLATE];
+    uint64_t va = 0;
+    enum mmu_access acc;
+    bool user, known;
+    assert_true(view_translate_current_access(&f->ui, false, &va, &acc, &user, &known));
+    ts->typed = true;
+    ts->probe.va = va;
+    ts->probe.access = MMU_READ;
+    ts->probe.ok = false;
+    struct translate_shown s;
+    translate_gather(&f->ui, ts, &s);
+    assert_int_equal(s.source, TR_TYPED);
+    assert_true(s.pr.ok); /* the page of a live block translates */
+    assert_true(ts->probe.ok);
+    assert_false(s.hit || s.miss); /* what the step did is not about a typed address */
+    ts->typed = false;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(table_names_every_view_in_key_order),
+        cmocka_unit_test_setup_teardown(each_view_formats_its_rows_without_a_terminal, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(rows_stop_at_the_pane, setup, teardown),
+        cmocka_unit_test(view_put_blanks_skipped_rows_and_drops_the_rest),
+        cmocka_unit_test(view_put_hands_rows_to_a_sink_as_they_come),
+        cmocka_unit_test_setup_teardown(keys_and_clicks_go_to_the_view_that_has_them, setup,
+                                        teardown),
+        cmocka_unit_test(translation_rows_show_split_walk_and_frame),
+        cmocka_unit_test(translation_rows_of_a_fault_decode_the_error_code),
+        cmocka_unit_test(an_open_question_hides_the_walk),
+        cmocka_unit_test(a_verdict_is_wrapped_to_the_pane),
+        cmocka_unit_test(nothing_to_show_is_one_row),
+        cmocka_unit_test_setup_teardown(gather_refreshes_a_typed_probe, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
