@@ -1,19 +1,11 @@
 /*
- * timeline.c - replay with a cursor that moves both ways (see timeline.h).
- *
- * Checkpoints are epochs of the tracked-memory journal (sim/tmem.h). Epoch e
- * starts at operation ep[e].pos with the machine's and the replay's scalars
- * saved; while it is the newest (open) epoch, the first write to each 4 KiB
- * chunk of any tracked array hands the chunk's old contents to journal_save,
- * which appends them to the epoch's arena (a chunk that was all zeros is
- * recorded without data). Going back to operation k restores the newest
- * epoch whose start is at or before k: every epoch from the newest down to
- * it is undone (its chunks written back), its scalars are loaded, the later
- * epochs are dropped, and the operations up to k run again.
- *
- * Memory: when the saved chunks pass the budget, adjacent closed epochs of
- * the older part are merged pairwise (a chunk saved by both keeps the older
- * copy), halving the checkpoint density there while the recent ones stay.
+ * timeline.c - replay with a cursor that moves both ways (see timeline.h):
+ * the cursor, stepping, going back, breakpoints, streaming, and the events
+ * recorded on the way. The machine comes from replay_boot (boot.c); going
+ * back restores a checkpoint (checkpoint.c) and runs forward again, or,
+ * without checkpoints, re-boots and runs forward from operation 0. The
+ * checkpoints save the replay's own scalars (struct replay_scalars) with the
+ * machine's.
  */
 #include "replay/timeline.h"
 
@@ -21,37 +13,17 @@
 #include <string.h>
 
 #include "replay/boot.h"
+#include "replay/checkpoint.h"
 #include "replay/options.h"
-#include "sim/tmem.h"
 #include "sim/tlb.h"
 
-#define MAX_MEMS       32
 #define DEFAULT_EVERY  1024
 #define DEFAULT_BUDGET (UINT64_C(128) << 20)
-#define KEEP_RECENT    8          /* newest epochs never merged */
-#define REC_ZERO       UINT32_MAX /* undo record without data: the chunk was all zeros */
-#define RECORD_TAIL    64         /* a long move records events only for its last ops */
-
-struct undo_rec {
-    uint64_t chunk;
-    uint64_t off;  /* offset of the data in the epoch's arena */
-    uint32_t len;  /* bytes of the chunk */
-    uint32_t zero; /* REC_ZERO: restore zeros, no data stored */
-    uint32_t mem;  /* index into tl->mems */
-};
+#define RECORD_TAIL    64 /* a long move records events only for its last ops */
 
 struct replay_scalars {
     uint64_t counts[OP_KIND_COUNT];
     uint32_t caption; /* text handle of the latest caption, or TRACE_NO_TEXT */
-};
-
-struct epoch {
-    uint64_t pos;
-    unsigned char *scalars; /* machine scalars, then struct replay_scalars */
-    struct undo_rec *recs;
-    size_t nrecs, caprecs;
-    uint8_t *arena;
-    size_t alen, acap;
 };
 
 struct timeline {
@@ -89,15 +61,8 @@ struct timeline {
     struct timeline_logged *hist;
     size_t hstart, hcount;
 
-    /* Checkpoints. */
-    bool ckpt;
-    struct tmem *mems[MAX_MEMS];
-    size_t nmems;
-    struct epoch *ep;
-    size_t nep, capep;
-    size_t mscal; /* machine_scalars_size */
-    uint64_t ckpt_bytes;
-    bool oom;
+    /* Checkpoints (NULL: none, going back re-boots); each saves rs too. */
+    struct checkpoints *ckpt;
 };
 
 /* ---- events ---- */
@@ -159,260 +124,6 @@ static void history_truncate(struct timeline *tl, uint64_t op)
     }
 }
 
-/* ---- checkpoints ---- */
-
-static size_t scalars_size(const struct timeline *tl)
-{
-    return tl->mscal + sizeof(struct replay_scalars);
-}
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-    static const uint8_t zeros[TMEM_CHUNK_SIZE];
-    return n <= sizeof zeros && memcmp(p, zeros, n) == 0;
-}
-
-static void ckpt_disable(struct timeline *tl)
-{
-    for (size_t i = 0; i < tl->nmems; i++)
-        tmem_set_journal(tl->mems[i], NULL);
-    for (size_t e = 0; e < tl->nep; e++) {
-        free(tl->ep[e].scalars);
-        free(tl->ep[e].recs);
-        free(tl->ep[e].arena);
-    }
-    tl->nep = 0;
-    tl->ckpt_bytes = 0;
-    tl->ckpt = false;
-}
-
-/* Appends one undo record (and its data unless zero) to epoch e. */
-static bool epoch_add(struct timeline *tl, struct epoch *e, uint32_t mem, uint64_t chunk,
-                      const uint8_t *data, size_t len, bool zero)
-{
-    if (e->nrecs == e->caprecs) {
-        size_t cap = e->caprecs ? e->caprecs * 2 : 64;
-        struct undo_rec *n = realloc(e->recs, cap * sizeof *n);
-        if (n == NULL)
-            return false;
-        tl->ckpt_bytes += (cap - e->caprecs) * sizeof *n;
-        e->recs = n;
-        e->caprecs = cap;
-    }
-    struct undo_rec *r = &e->recs[e->nrecs];
-    r->chunk = chunk;
-    r->len = (uint32_t)len;
-    r->mem = mem;
-    r->zero = zero ? REC_ZERO : 0;
-    r->off = e->alen;
-    if (!zero) {
-        if (e->alen + len > e->acap) {
-            size_t cap = e->acap ? e->acap * 2 : 16 * TMEM_CHUNK_SIZE;
-            while (cap < e->alen + len)
-                cap *= 2;
-            uint8_t *n = realloc(e->arena, cap);
-            if (n == NULL)
-                return false;
-            tl->ckpt_bytes += cap - e->acap;
-            e->arena = n;
-            e->acap = cap;
-        }
-        memcpy(e->arena + e->alen, data, len);
-        e->alen += len;
-    }
-    e->nrecs++;
-    return true;
-}
-
-static void journal_save(void *ctx, struct tmem *m, uint64_t chunk, const uint8_t *old, size_t len)
-{
-    struct timeline *tl = ctx;
-    if (!tl->ckpt || tl->nep == 0)
-        return;
-    uint32_t mem = 0;
-    while (mem < tl->nmems && tl->mems[mem] != m)
-        mem++;
-    if (mem == tl->nmems)
-        return;
-    if (!epoch_add(tl, &tl->ep[tl->nep - 1], mem, chunk, old, len, all_zero(old, len)))
-        tl->oom = true; /* checkpoints are dropped after this operation */
-}
-
-static void save_scalars(const struct timeline *tl, unsigned char *dst)
-{
-    machine_scalars_save(tl->m, dst);
-    memcpy(dst + tl->mscal, &tl->rs, sizeof tl->rs);
-}
-
-static void load_scalars(struct timeline *tl, const unsigned char *src)
-{
-    machine_scalars_load(tl->m, src);
-    memcpy(&tl->rs, src + tl->mscal, sizeof tl->rs);
-}
-
-/* Opens a new epoch at the cursor. */
-static bool epoch_open(struct timeline *tl)
-{
-    if (tl->nep == tl->capep) {
-        size_t cap = tl->capep ? tl->capep * 2 : 64;
-        struct epoch *n = realloc(tl->ep, cap * sizeof *n);
-        if (n == NULL)
-            return false;
-        tl->ep = n;
-        tl->capep = cap;
-    }
-    struct epoch *e = &tl->ep[tl->nep];
-    memset(e, 0, sizeof *e);
-    e->pos = tl->pos;
-    e->scalars = malloc(scalars_size(tl));
-    if (e->scalars == NULL)
-        return false;
-    save_scalars(tl, e->scalars);
-    tl->ckpt_bytes += scalars_size(tl);
-    tl->nep++;
-    for (size_t i = 0; i < tl->nmems; i++)
-        tmem_epoch(tl->mems[i]);
-    return true;
-}
-
-static void epoch_free(struct timeline *tl, struct epoch *e)
-{
-    tl->ckpt_bytes -= e->acap + e->caprecs * sizeof *e->recs + scalars_size(tl);
-    free(e->scalars);
-    free(e->recs);
-    free(e->arena);
-}
-
-/* A small open-addressing set of (mem, chunk) keys. */
-struct keyset {
-    uint64_t *keys; /* key + 1; 0 is empty */
-    size_t mask;
-};
-
-static uint64_t rec_key(const struct undo_rec *r)
-{
-    return (r->chunk << 6 | r->mem) + 1;
-}
-
-static bool keyset_init(struct keyset *s, size_t n)
-{
-    size_t cap = 16;
-    while (cap < n * 2)
-        cap *= 2;
-    s->keys = calloc(cap, sizeof *s->keys);
-    s->mask = cap - 1;
-    return s->keys != NULL;
-}
-
-/* Inserts k; returns false when it was there already. */
-static bool keyset_add(struct keyset *s, uint64_t k)
-{
-    size_t h = (size_t)((k * UINT64_C(0x9E3779B97F4A7C15)) >> 20) & s->mask;
-    while (s->keys[h] != 0) {
-        if (s->keys[h] == k)
-            return false;
-        h = (h + 1) & s->mask;
-    }
-    s->keys[h] = k;
-    return true;
-}
-
-/* Merges closed epoch b = a + 1 into a: a then spans both. */
-static bool epoch_merge(struct timeline *tl, size_t ai)
-{
-    struct epoch *a = &tl->ep[ai], *b = &tl->ep[ai + 1];
-    struct keyset s;
-    if (!keyset_init(&s, a->nrecs + b->nrecs))
-        return false;
-    for (size_t i = 0; i < a->nrecs; i++)
-        keyset_add(&s, rec_key(&a->recs[i]));
-    bool ok = true;
-    for (size_t i = 0; i < b->nrecs && ok; i++) {
-        const struct undo_rec *r = &b->recs[i];
-        if (keyset_add(&s, rec_key(r))) {
-            ok = epoch_add(tl, a, r->mem, r->chunk, b->arena + r->off, r->len, r->zero == REC_ZERO);
-        }
-    }
-    free(s.keys);
-    if (!ok)
-        return false;
-    epoch_free(tl, b);
-    memmove(b, b + 1, (tl->nep - ai - 2) * sizeof *b);
-    tl->nep--;
-    return true;
-}
-
-/* Keeps the saved chunks under the budget by thinning old checkpoints: one
- * merge at a time, of the adjacent pair whose combined span is smallest
- * relative to its distance from the cursor. Spacing so grows with age
- * (roughly exponentially), recent checkpoints stay dense, and old merged
- * epochs converge on the set of chunks the program touches, so memory stays
- * bounded. Each merge costs O(records of the pair). */
-static void ckpt_thin(struct timeline *tl)
-{
-    for (int guard = 0; guard < 256 && tl->ckpt_bytes > tl->budget; guard++) {
-        if (tl->nep < KEEP_RECENT + 2)
-            break;
-        size_t limit = tl->nep - KEEP_RECENT; /* pairs (i, i+1) with i + 1 < limit */
-        size_t best = 0;
-        double best_score = 0;
-        for (size_t i = 0; i + 1 < limit; i++) {
-            double span = (double)(tl->ep[i + 2].pos - tl->ep[i].pos);
-            double age = (double)(tl->pos - tl->ep[i].pos) + 1.0;
-            double score = span / age;
-            if (i == 0 || score < best_score) {
-                best = i;
-                best_score = score;
-            }
-        }
-        if (!epoch_merge(tl, best)) {
-            tl->oom = true;
-            return;
-        }
-    }
-}
-
-/* Undoes every epoch down to index e, loads its scalars, drops the later
- * ones and reopens e at its position. */
-static void ckpt_restore(struct timeline *tl, size_t e)
-{
-    static const uint8_t zeros[TMEM_CHUNK_SIZE];
-    for (size_t j = tl->nep; j-- > e;) {
-        struct epoch *ep = &tl->ep[j];
-        for (size_t r = ep->nrecs; r-- > 0;) {
-            const struct undo_rec *u = &ep->recs[r];
-            const uint8_t *data = u->zero == REC_ZERO ? zeros : ep->arena + u->off;
-            tmem_restore_chunk(tl->mems[u->mem], u->chunk, data, u->len);
-        }
-    }
-    load_scalars(tl, tl->ep[e].scalars);
-    for (size_t j = e + 1; j < tl->nep; j++)
-        epoch_free(tl, &tl->ep[j]);
-    tl->nep = e + 1;
-    tl->ep[e].nrecs = 0;
-    tl->ep[e].alen = 0;
-    tl->pos = tl->ep[e].pos;
-    for (size_t i = 0; i < tl->nmems; i++)
-        tmem_epoch(tl->mems[i]);
-}
-
-static bool ckpt_enable(struct timeline *tl)
-{
-    tl->nmems = machine_tmems(tl->m, tl->mems, MAX_MEMS);
-    if (tl->nmems > MAX_MEMS)
-        return false;
-    tl->mscal = machine_scalars_size(tl->m);
-    tl->ckpt = true;
-    if (!epoch_open(tl)) {
-        ckpt_disable(tl);
-        return false;
-    }
-    struct tmem_journal j = {journal_save, tl};
-    for (size_t i = 0; i < tl->nmems; i++)
-        tmem_set_journal(tl->mems[i], &j);
-    return true;
-}
-
 /* ---- creation ---- */
 
 static struct timeline *create(const struct trace *t, struct trace_reader *r,
@@ -467,7 +178,7 @@ static struct timeline *create(const struct trace *t, struct trace_reader *r,
         }
     }
     if (!(tl->flags & TIMELINE_NO_CHECKPOINTS))
-        ckpt_enable(tl);
+        tl->ckpt = checkpoints_create(tl->m, 0, &tl->rs, sizeof tl->rs, tl->every, tl->budget);
     if (o != NULL && o->has_at)
         timeline_goto(tl, o->at);
     return tl;
@@ -531,9 +242,7 @@ void timeline_destroy(struct timeline *tl)
 {
     if (tl == NULL)
         return;
-    if (tl->ckpt)
-        ckpt_disable(tl);
-    free(tl->ep);
+    checkpoints_destroy(tl->ckpt); /* before the machine: it stops the journal */
     machine_destroy(tl->m);
     free(tl->ev);
     free(tl->boot);
@@ -671,15 +380,9 @@ static void exec_op(struct timeline *tl)
     if (op->kind < OP_KIND_COUNT)
         tl->rs.counts[op->kind]++;
     tl->pos++;
-    if (tl->ckpt) {
-        if (tl->oom)
-            ckpt_disable(tl);
-        else if (tl->pos % tl->every == 0 && tl->ep[tl->nep - 1].pos != tl->pos) {
-            if (!epoch_open(tl))
-                ckpt_disable(tl);
-            else
-                ckpt_thin(tl);
-        }
+    if (tl->ckpt != NULL && !checkpoints_tick(tl->ckpt, tl->pos, &tl->rs)) {
+        checkpoints_destroy(tl->ckpt);
+        tl->ckpt = NULL;
     }
 }
 
@@ -736,12 +439,9 @@ static bool go_back(struct timeline *tl, uint64_t k)
     if (k > 0 && !(tl->flags & TIMELINE_NO_EVENTS))
         want = k - 1;
     set_capture(tl, false, false);
-    if (tl->ckpt && tl->nep > 0) {
-        size_t e = tl->nep - 1;
-        while (e > 0 && tl->ep[e].pos > want)
-            e--;
-        ckpt_restore(tl, e);
-    } else if (!reboot(tl)) {
+    if (tl->ckpt != NULL)
+        tl->pos = checkpoints_restore(tl->ckpt, want, &tl->rs);
+    else if (!reboot(tl)) {
         return false;
     }
     tl->nev = 0;
@@ -775,7 +475,7 @@ bool timeline_goto(struct timeline *tl, uint64_t k)
 {
     if (tl->reader == NULL && k > tl->t->nops)
         k = tl->t->nops;
-    bool had = tl->ckpt;
+    bool had = tl->ckpt != NULL;
     if (k < tl->pos) {
         if (tl->reader != NULL)
             return false; /* a stream runs forward only */
@@ -784,7 +484,7 @@ bool timeline_goto(struct timeline *tl, uint64_t k)
     } else {
         run_until(tl, k, true);
     }
-    return !had || tl->ckpt;
+    return !had || tl->ckpt != NULL;
 }
 
 uint64_t timeline_run(struct timeline *tl, uint64_t limit_ops, unsigned break_mask,
@@ -933,10 +633,10 @@ void timeline_translate(const struct timeline *tl, uint64_t va, enum mmu_access 
 
 uint64_t timeline_checkpoint_bytes(const struct timeline *tl)
 {
-    return tl->ckpt_bytes;
+    return tl->ckpt != NULL ? checkpoints_bytes(tl->ckpt) : 0;
 }
 
 size_t timeline_checkpoint_count(const struct timeline *tl)
 {
-    return tl->nep;
+    return tl->ckpt != NULL ? checkpoints_count(tl->ckpt) : 0;
 }
