@@ -169,6 +169,43 @@ static const char *mode_name(enum machine_paging p)
     return modes[p <= MACHINE_PAGING_LONG ? p : 0];
 }
 
+/* The words for a refusal that a range of the trace causes (r, from its
+ * reserve line or, when identity, its identity line), into msg. */
+static void range_message(const struct machine_config *c, enum machine_why reason,
+                          const struct trace_range *r, bool identity, const char *ram, char *msg,
+                          size_t len)
+{
+    if (reason == MACHINE_WHY_RESERVE_KERNEL) {
+        snprintf(msg, len,
+                 "reserved range [0x%" PRIx64 ", 0x%" PRIx64 ") covers the kernel image at "
+                 "[0x%" PRIx64 ", 0x%" PRIx64 "): the machine cannot boot",
+                 r->start, r->start + r->len, (uint64_t)MACHINE_KERNEL_PA,
+                 (uint64_t)(MACHINE_KERNEL_PA + MACHINE_KERNEL_SIZE));
+    } else if (reason == MACHINE_WHY_NO_FRAMES) {
+        snprintf(msg, len,
+                 "%s range [0x%" PRIx64 ", 0x%" PRIx64 ") takes the free frames: none is "
+                 "left for the kernel's page tables in %s of RAM",
+                 identity ? "identity" : "reserved", r->start, r->start + r->len, ram);
+    } else {
+        uint64_t limit = machine_identity_limit(c->paging, c->maxphyaddr);
+        bool longm = c->paging == MACHINE_PAGING_LONG;
+        uint64_t linear = longm ? UINT64_C(1) << 47 : UINT64_C(1) << 32;
+        char why[96];
+        if (limit < linear && longm)
+            snprintf(why, sizeof why, "physical addresses have %u bits (MAXPHYADDR)",
+                     c->maxphyaddr ? c->maxphyaddr : 40u);
+        else if (limit < linear)
+            snprintf(why, sizeof why, "32-bit entries address 4 GiB");
+        else
+            snprintf(why, sizeof why, "the %s linear address space ends there",
+                     longm ? "lower-half (47-bit)" : "4 GiB");
+        snprintf(msg, len,
+                 "identity range [0x%" PRIx64 ", 0x%" PRIx64 ") reaches past 0x%" PRIx64
+                 ": in %s paging %s",
+                 r->start, r->start + r->len, limit, mode_name(c->paging), why);
+    }
+}
+
 /* Says why the machine refused to boot, blaming the value that caused it:
  * a command-line option (err->option), or the trace line that set it. */
 static void explain_boot(const struct trace *t, const struct replay_options *o,
@@ -232,35 +269,7 @@ static void explain_boot(const struct trace *t, const struct replay_options *o,
         line = r->line;
         col = r->col ? r->col : 1;
         snprintf(tok, sizeof tok, "0x%" PRIx64, r->start);
-        if (f->why == MACHINE_WHY_RESERVE_KERNEL) {
-            snprintf(msg, sizeof msg,
-                     "reserved range [0x%" PRIx64 ", 0x%" PRIx64 ") covers the kernel image at "
-                     "[0x%" PRIx64 ", 0x%" PRIx64 "): the machine cannot boot",
-                     r->start, r->start + r->len, (uint64_t)MACHINE_KERNEL_PA,
-                     (uint64_t)(MACHINE_KERNEL_PA + MACHINE_KERNEL_SIZE));
-        } else if (f->why == MACHINE_WHY_NO_FRAMES) {
-            snprintf(msg, sizeof msg,
-                     "%s range [0x%" PRIx64 ", 0x%" PRIx64 ") takes the free frames: none is "
-                     "left for the kernel's page tables in %s of RAM",
-                     identity ? "identity" : "reserved", r->start, r->start + r->len, ram);
-        } else {
-            uint64_t limit = machine_identity_limit(c->paging, c->maxphyaddr);
-            bool longm = c->paging == MACHINE_PAGING_LONG;
-            uint64_t linear = longm ? UINT64_C(1) << 47 : UINT64_C(1) << 32;
-            char why[96];
-            if (limit < linear && longm)
-                snprintf(why, sizeof why, "physical addresses have %u bits (MAXPHYADDR)",
-                         c->maxphyaddr ? c->maxphyaddr : 40u);
-            else if (limit < linear)
-                snprintf(why, sizeof why, "32-bit entries address 4 GiB");
-            else
-                snprintf(why, sizeof why, "the %s linear address space ends there",
-                         longm ? "lower-half (47-bit)" : "4 GiB");
-            snprintf(msg, sizeof msg,
-                     "identity range [0x%" PRIx64 ", 0x%" PRIx64 ") reaches past 0x%" PRIx64
-                     ": in %s paging %s",
-                     r->start, r->start + r->len, limit, mode_name(c->paging), why);
-        }
+        range_message(c, f->why, r, identity, ram, msg, sizeof msg);
         break;
     case MACHINE_WHY_NONE:
     case MACHINE_WHY_OTHER:

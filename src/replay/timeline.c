@@ -273,21 +273,10 @@ static bool have_op(struct timeline *tl)
     return true;
 }
 
-/* Runs op pos+1 on the machine. */
-static void exec_op(struct timeline *tl)
+/* Runs one operation of the program on the machine (a `say` is the
+ * replay's own: exec_op). */
+static void run_on_machine(struct machine *m, const struct op *op)
 {
-    uint64_t at = tl->pos - tl->base;
-    const struct op *op = &tl->t->ops[at];
-#if defined(__GNUC__)
-    /* A long run reads the operations once, in order, from an array far
-     * larger than the caches: ask for the one 16 ahead. */
-    if (at + 16 < tl->t->nops)
-        __builtin_prefetch(op + 16);
-#endif
-    struct machine *m = tl->m;
-    tl->cur_op = tl->pos + 1;
-    tl->cur_line = op->line;
-    tl->nev = 0;
     bool ok;
     switch ((enum op_kind)op->kind) {
     case OP_MALLOC:
@@ -362,21 +351,44 @@ static void exec_op(struct timeline *tl)
     case OP_CR4_PGE:
         machine_set_cr4_pge(m, op->a != 0);
         break;
-    case OP_SAY: {
-        tl->rs.caption = op->text;
-        if (tl->record || tl->logging) {
-            struct event ev;
-            memset(&ev, 0, sizeof ev);
-            ev.kind = EV_CAPTION;
-            ev.extra = op->text;
-            on_event(tl, &ev);
-        }
-        break;
-    }
+    case OP_SAY:
     case OP_KIND_COUNT:
     default:
         break;
     }
+}
+
+/* A `say`: the caption of the replay, logged as an event of its own. */
+static void say(struct timeline *tl, uint32_t text)
+{
+    tl->rs.caption = text;
+    if (tl->record || tl->logging) {
+        struct event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.kind = EV_CAPTION;
+        ev.extra = text;
+        on_event(tl, &ev);
+    }
+}
+
+/* Runs op pos+1 on the machine. */
+static void exec_op(struct timeline *tl)
+{
+    uint64_t at = tl->pos - tl->base;
+    const struct op *op = &tl->t->ops[at];
+#if defined(__GNUC__)
+    /* A long run reads the operations once, in order, from an array far
+     * larger than the caches: ask for the one 16 ahead. */
+    if (at + 16 < tl->t->nops)
+        __builtin_prefetch(op + 16);
+#endif
+    tl->cur_op = tl->pos + 1;
+    tl->cur_line = op->line;
+    tl->nev = 0;
+    if (op->kind == OP_SAY)
+        say(tl, op->text);
+    else
+        run_on_machine(tl->m, op);
     if (op->kind < OP_KIND_COUNT)
         tl->rs.counts[op->kind]++;
     tl->pos++;
