@@ -365,7 +365,7 @@ static void say(struct timeline *tl, uint32_t text)
     if (tl->record || tl->logging) {
         struct event ev;
         memset(&ev, 0, sizeof ev);
-        ev.kind = EV_CAPTION;
+        ev.kind = TIMELINE_EV_CAPTION;
         ev.extra = text;
         on_event(tl, &ev);
     }
@@ -605,7 +605,7 @@ void timeline_op_counts(const struct timeline *tl, uint64_t counts[OP_KIND_COUNT
 
 const char *timeline_caption_text(const struct timeline *tl, const struct event *ev)
 {
-    if (ev->kind != EV_CAPTION || ev->extra > UINT32_MAX)
+    if (!timeline_is_caption(ev) || ev->extra > UINT32_MAX)
         return "";
     return trace_text(tl->t, (uint32_t)ev->extra);
 }

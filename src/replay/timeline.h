@@ -19,9 +19,9 @@
  * of the last operation executed (for "step into": the UI reveals them one by
  * one), a bounded ring of recent events with the operation that caused each
  * (the log view), and an optional log callback (replay --log). The `say`
- * operations of a trace emit EV_CAPTION events (extra = text handle, see
- * timeline_caption_text). Events of the boot (machine_create) belong to
- * operation 0.
+ * operations of a trace add captions to these (TIMELINE_EV_CAPTION, the
+ * replay's own kind: see below). Events of the boot (machine_create) belong
+ * to operation 0.
  *
  * Operation indices: op k (1-based) is t->ops[k-1]; the cursor is at k after
  * op k has run. "Events of the last op" are the events of op `pos` (the boot's
@@ -44,6 +44,18 @@
 #include "trace/trace.h"
 
 struct timeline;
+
+/* The events the timeline records are the machine's micro-events
+ * (sim/event.h) and one kind of the replay's own, past the machine's kinds:
+ * a caption, from a `say` operation (extra = its text handle, see
+ * timeline_caption_text). Sim never emits it; a reader tests for it with
+ * timeline_is_caption before switching on the machine's kinds. */
+#define TIMELINE_EV_CAPTION ((enum event_kind)EV_KIND_COUNT)
+
+static inline bool timeline_is_caption(const struct event *ev)
+{
+    return ev->kind == TIMELINE_EV_CAPTION;
+}
 
 /* Called once per event as the cursor moves forward onto an operation (and
  * for the boot's events, with op 0, during timeline_create). op is the
@@ -195,7 +207,7 @@ const struct timeline_logged *timeline_history_at(const struct timeline *tl, siz
  * receives OP_KIND_COUNT numbers (OP_SAY included; JSON leaves it out). */
 void timeline_op_counts(const struct timeline *tl, uint64_t counts[OP_KIND_COUNT]);
 
-/* The text of an EV_CAPTION event ("" for any other event). */
+/* The text of a caption (TIMELINE_EV_CAPTION; "" for any other event). */
 const char *timeline_caption_text(const struct timeline *tl, const struct event *ev);
 
 /* The most recent caption at or before the cursor, or NULL when none. */
