@@ -274,8 +274,13 @@ static bool have_op(struct timeline *tl)
 }
 
 /* Runs one operation of the program on the machine (a `say` is the
- * replay's own: exec_op). */
-static void run_on_machine(struct machine *m, const struct op *op)
+ * replay's own: exec_op). Inlined into exec_op, as when it was one
+ * function: it runs once per operation of every replay. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void
+run_on_machine(struct machine *m, const struct op *op)
 {
     bool ok;
     switch ((enum op_kind)op->kind) {
