@@ -23,18 +23,7 @@ replaylib=$5
 cc=${LINT_CC:-cc}
 work=$(mktemp -d "${TMPDIR:-/tmp}/pagesim-link.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-n=0
-fails=0
-result() { # WHAT STATUS [DETAILS]
-    n=$((n + 1))
-    if [ "$2" = 0 ]; then
-        echo "ok $n - $1"
-    else
-        echo "not ok $n - $1"
-        [ $# -gt 2 ] && printf '%s\n' "$3" | head -30 | sed 's/^/# /'
-        fails=$((fails + 1))
-    fi
-}
+. "$(dirname "$0")/tap.sh"
 
 readers=$(grep -v '^#' "$src/src/replay/view.sym" | grep -v '^$' | sort)
 globals=$(nm -g --defined-only "$view" | awk 'NF == 3 { print $3 }' | sort)
