@@ -6,14 +6,10 @@
  * shared command-line options override it) and a cursor: the number of trace
  * operations done, 0..N. Stepping forward runs the next operation on the
  * machine. Replay is deterministic, so stepping back is "restore the nearest
- * checkpoint at or before the target, run forward": every K operations the
- * timeline starts a new epoch of the tracked-memory journal (sim/tmem.h),
- * which saves each 4 KiB chunk of the machine's arrays before its first
- * change in the epoch, and saves the machine's scalar state. Undoing the
- * epochs newest first gives back the machine at the checkpoint bit for bit.
- * When the saved chunks pass a memory budget, old checkpoints are thinned by
- * merging adjacent epochs (the older copy of a chunk is kept), so recent
- * history stays dense and a million-operation trace stays within bounds.
+ * checkpoint at or before the target, run forward" (replay/checkpoint.h:
+ * every K operations, exact, thinned under a memory budget), or without
+ * checkpoints "re-boot, run forward from 0". The machine's configuration is
+ * the machine's own (machine_config): replay/boot.h builds it for the boot.
  *
  * While moving, the timeline records micro-events (sim/event.h): all events
  * of the last operation executed (for "step into": the UI reveals them one by
