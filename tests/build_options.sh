@@ -9,18 +9,7 @@ set -u
 src=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/pagesim-opts.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-n=0
-fails=0
-result() { # WHAT OK [DETAILS]
-    n=$((n + 1))
-    if [ "$2" = 0 ]; then
-        echo "ok $n - $1"
-    else
-        echo "not ok $n - $1"
-        [ $# -gt 2 ] && printf '%s\n' "$3" | head -40 | sed 's/^/# /'
-        fails=$((fails + 1))
-    fi
-}
+. "$(dirname "$0")/tap.sh"
 
 b="$work/notests"
 out=$(meson setup "$b" "$src" -Dtests=false 2>&1)

@@ -20,8 +20,9 @@ Three checks:
    section decides, from `objdump -t`).
 3. Linked symbols. Each layer's static library may use symbols defined by
    another layer's library only when USES allows that layer; ui and cli may
-   use the sim library only through SIM_READERS, read-only accessors
-   (STYLE.md 1.1: they change machine state only by asking replay/).
+   use the sim library only through the read-only accessors of
+   src/replay/view.sym (STYLE.md 1.1: they change machine state only by
+   asking replay/).
 """
 import os
 import re
@@ -65,35 +66,18 @@ LIBRARY = {
 }
 
 # The sim functions ui/ and cli/ may call: each takes the machine or its
-# parts through a const pointer, or only names an enum value.
-SIM_READERS = {
-    "cpu_mode_name",
-    "machine_block",
-    "machine_config",
-    "machine_cpu",
-    "machine_diag_name",
-    "machine_paging_name",
-    "machine_pfa",
-    "machine_phys",
-    "machine_stats",
-    "machine_tlb",
-    "mmu_access_name",
-    "mmu_fault_reason_name",
-    "mmu_level_name",
-    "pfa_bytemap",
-    "pfa_role",
-    "pfa_role_name",
-    "pfa_roles",
-    "pfa_state",
-    "pfa_state_name",
-    "pfa_stats",
-    "tlb_entry_at",
-    "tlb_nentries",
-    "tlb_nsets",
-    "tlb_nways",
-    "tlb_stats",
-}
-RESTRICTED = {("ui", "sim"): SIM_READERS, ("cli", "sim"): SIM_READERS}
+# parts through a const pointer, or only names an enum value. The list is
+# src/replay/view.sym, which the program's link enforces too
+# (scripts/prelink.py): one list for both.
+VIEW_SYM = "src/replay/view.sym"
+
+
+def sim_readers(root):
+    with open(os.path.join(root, VIEW_SYM), encoding="utf-8") as f:
+        return {w.strip() for w in f if w.strip() and not w.startswith("#")}
+
+
+RESTRICTED_LAYERS = (("ui", "sim"), ("cli", "sim"))
 
 # Sections where a read-only object may live.
 READ_ONLY_SECTION = re.compile(r"^\.(rodata|data\.rel\.ro)(\.|$)")
@@ -200,8 +184,10 @@ def check_globals(libs):
     return errors
 
 
-def check_links(libs):
+def check_links(root, libs):
     errors = []
+    readers = sim_readers(root)
+    restricted = {pair: readers for pair in RESTRICTED_LAYERS}
     missing = sorted(set(LIBRARY) - set(libs))
     if missing:
         return [f"no library for {', '.join(missing)} under the build directory"]
@@ -228,7 +214,7 @@ def check_links(libs):
             if other not in USES[layer]:
                 errors.append(f"{layer} uses {other}: {', '.join(sorted(used))}")
                 continue
-            allowed = RESTRICTED.get((layer, other))
+            allowed = restricted.get((layer, other))
             if allowed is not None and used - allowed:
                 errors.append(
                     f"{layer} calls {other} functions outside its read-only list: "
@@ -246,7 +232,7 @@ def main():
     checks = [
         ("every #include follows the layer table", lambda: check_includes(root)),
         ("sim library has no writable globals (objdump -t)", lambda: check_globals(libs)),
-        ("libraries use only the layers the table allows (nm)", lambda: check_links(libs)),
+        ("libraries use only the layers the table allows (nm)", lambda: check_links(root, libs)),
     ]
     failed = 0
     for n, (name, fn) in enumerate(checks, 1):

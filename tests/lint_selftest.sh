@@ -20,18 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 lint="$here/lint_layers.py"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pagesim-lint.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-n=0
-fails=0
-result() { # WHAT STATUS [DETAILS]
-    n=$((n + 1))
-    if [ "$2" = 0 ]; then
-        echo "ok $n - $1"
-    else
-        echo "not ok $n - $1"
-        [ $# -gt 2 ] && printf '%s\n' "$3" | head -30 | sed 's/^/# /'
-        fails=$((fails + 1))
-    fi
-}
+. "$(dirname "$0")/tap.sh"
 
 # fresh: a clean copy of src/ in $work/t/src and of the libraries, as
 # ordinary archives, in $work/t/build/src.

@@ -362,7 +362,7 @@ static void events_of_last_operation_are_kept(void **state)
     timeline_goto(tl, 3);
     ev = timeline_events(tl, &n);
     assert_int_equal(n, 1);
-    assert_int_equal(ev[0].kind, EV_CAPTION);
+    assert_true(timeline_is_caption(&ev[0]));
     assert_string_equal(timeline_caption_text(tl, &ev[0]), "look here");
 
     timeline_goto(tl, 6);

@@ -123,7 +123,10 @@ static void put_fault(struct out *o, const struct event *ev)
     put(o, ", %s) CR2=0x%08llx", reason, ull(ev->va));
 }
 
-static void format(const struct timeline *tl, const struct event *ev, struct out *o)
+/* The words for one of the machine's events. One case per kind, each a few
+ * lines of wording: the switch is the table of the log's words, longer than
+ * 100 lines because there are that many kinds, and reads best whole. */
+static void format_machine(const struct timeline *tl, const struct event *ev, struct out *o)
 {
     switch (ev->kind) {
     case EV_FRAME_ALLOC:
@@ -261,15 +264,23 @@ static void format(const struct timeline *tl, const struct event *ev, struct out
         else
             put(o, " (returned (nil))");
         break;
-    case EV_CAPTION:
-        put(o, "say: ");
-        put_escaped(o, timeline_caption_text(tl, ev));
-        break;
     case EV_KIND_COUNT:
     default:
         put(o, "event %u", (unsigned)ev->kind);
         break;
     }
+}
+
+/* The words for an event of the timeline: a caption of the replay's own,
+ * or one of the machine's. */
+static void format(const struct timeline *tl, const struct event *ev, struct out *o)
+{
+    if (timeline_is_caption(ev)) {
+        put(o, "say: ");
+        put_escaped(o, timeline_caption_text(tl, ev));
+        return;
+    }
+    format_machine(tl, ev, o);
 }
 
 size_t eventfmt_format(const struct timeline *tl, const struct event *ev, char *buf, size_t len)

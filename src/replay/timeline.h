@@ -6,22 +6,18 @@
  * shared command-line options override it) and a cursor: the number of trace
  * operations done, 0..N. Stepping forward runs the next operation on the
  * machine. Replay is deterministic, so stepping back is "restore the nearest
- * checkpoint at or before the target, run forward": every K operations the
- * timeline starts a new epoch of the tracked-memory journal (sim/tmem.h),
- * which saves each 4 KiB chunk of the machine's arrays before its first
- * change in the epoch, and saves the machine's scalar state. Undoing the
- * epochs newest first gives back the machine at the checkpoint bit for bit.
- * When the saved chunks pass a memory budget, old checkpoints are thinned by
- * merging adjacent epochs (the older copy of a chunk is kept), so recent
- * history stays dense and a million-operation trace stays within bounds.
+ * checkpoint at or before the target, run forward" (replay/checkpoint.h:
+ * every K operations, exact, thinned under a memory budget), or without
+ * checkpoints "re-boot, run forward from 0". The machine's configuration is
+ * the machine's own (machine_config): replay/boot.h builds it for the boot.
  *
  * While moving, the timeline records micro-events (sim/event.h): all events
  * of the last operation executed (for "step into": the UI reveals them one by
  * one), a bounded ring of recent events with the operation that caused each
  * (the log view), and an optional log callback (replay --log). The `say`
- * operations of a trace emit EV_CAPTION events (extra = text handle, see
- * timeline_caption_text). Events of the boot (machine_create) belong to
- * operation 0.
+ * operations of a trace add captions to these (TIMELINE_EV_CAPTION, the
+ * replay's own kind: see below). Events of the boot (machine_create) belong
+ * to operation 0.
  *
  * Operation indices: op k (1-based) is t->ops[k-1]; the cursor is at k after
  * op k has run. "Events of the last op" are the events of op `pos` (the boot's
@@ -44,6 +40,18 @@
 #include "trace/trace.h"
 
 struct timeline;
+
+/* The events the timeline records are the machine's micro-events
+ * (sim/event.h) and one kind of the replay's own, past the machine's kinds:
+ * a caption, from a `say` operation (extra = its text handle, see
+ * timeline_caption_text). Sim never emits it; a reader tests for it with
+ * timeline_is_caption before switching on the machine's kinds. */
+#define TIMELINE_EV_CAPTION ((enum event_kind)EV_KIND_COUNT)
+
+static inline bool timeline_is_caption(const struct event *ev)
+{
+    return ev->kind == TIMELINE_EV_CAPTION;
+}
 
 /* Called once per event as the cursor moves forward onto an operation (and
  * for the boot's events, with op 0, during timeline_create). op is the
@@ -195,7 +203,7 @@ const struct timeline_logged *timeline_history_at(const struct timeline *tl, siz
  * receives OP_KIND_COUNT numbers (OP_SAY included; JSON leaves it out). */
 void timeline_op_counts(const struct timeline *tl, uint64_t counts[OP_KIND_COUNT]);
 
-/* The text of an EV_CAPTION event ("" for any other event). */
+/* The text of a caption (TIMELINE_EV_CAPTION; "" for any other event). */
 const char *timeline_caption_text(const struct timeline *tl, const struct event *ev);
 
 /* The most recent caption at or before the cursor, or NULL when none. */

@@ -44,8 +44,7 @@ enum event_kind {
     EV_HEAP_SHRINK,    /* heap gave pages back: va, size = bytes */
     EV_DIAG,           /* program misbehaviour: extra = enum diag_kind, id, va */
     EV_ALLOC_FAIL,     /* an allocation returned null: id, size */
-    EV_CAPTION,        /* a caption (emitted by replay, not sim): extra = text handle */
-    EV_KIND_COUNT
+    EV_KIND_COUNT      /* the number of the machine's kinds: sim emits none past them */
 };
 
 /* One micro-step. Which fields mean something depends on the kind (above). */

@@ -129,8 +129,7 @@ static void touch_event(struct ui_touch *t, const struct event *e, bool reads)
     case EV_TLB_FLUSH:
     case EV_DIAG:
     case EV_ALLOC_FAIL:
-    case EV_CAPTION:
-    case EV_KIND_COUNT:
+    case EV_KIND_COUNT: /* a caption (TIMELINE_EV_CAPTION) */
         break;
     }
 }

@@ -18,9 +18,9 @@ struct log_state {
 
 static enum ui_role role_of(const struct event *e)
 {
-    switch (e->kind) {
-    case EV_CAPTION:
+    if (timeline_is_caption(e))
         return UI_CAPTION;
+    switch (e->kind) {
     case EV_FAULT:
     case EV_DIAG:
     case EV_ALLOC_FAIL:
