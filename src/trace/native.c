@@ -9,33 +9,38 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *trace_ram_check(uint64_t bytes)
+/* What a `ram` or `tlb` line's value breaks, in the trace's words (the rules
+ * are limits/limits.h's). A line sets one value, so the rules between values
+ * (checked when the machine boots, and blamed there) never come here. */
+static const char *limits_text(enum limits_rule rule)
 {
-    if (bytes == 0)
+    switch (rule) {
+    case LIMITS_OK:
+    case LIMITS_MAXPHYADDR_RANGE:
+    case LIMITS_RAM_PAST_WIDTH:
+    case LIMITS_RAM_PAST_32BIT:
+    case LIMITS_RAM_TOO_SMALL:
+        break;
+    case LIMITS_RAM_ZERO:
         return "RAM size must not be 0";
-    if (bytes & 4095)
+    case LIMITS_RAM_NOT_FRAMES:
         return "RAM size must be a multiple of 4 KiB";
-    if (bytes > TRACE_RAM_MAX)
+    case LIMITS_RAM_TOO_LARGE:
         return "RAM size out of range: at most 64 GiB";
-    return NULL;
-}
-
-const char *trace_tlb_check(uint64_t entries, uint64_t ways)
-{
-    if (entries == 0)
+    case LIMITS_TLB_NO_ENTRIES:
         return "a TLB needs at least 1 entry";
-    if (entries > TRACE_TLB_MAX_ENTRIES)
+    case LIMITS_TLB_TOO_LARGE:
         return "TLB too large: at most 65536 entries";
-    if (ways == 0)
+    case LIMITS_TLB_NO_WAYS:
         return "a TLB needs at least 1 way";
-    if (ways > entries)
+    case LIMITS_TLB_WAYS_ABOVE:
         return "more TLB ways than entries";
-    if (entries % ways)
+    case LIMITS_TLB_WAYS_NOT_SPLIT:
         return "TLB ways must divide the entries";
-    uint64_t sets = entries / ways;
-    if (sets & (sets - 1))
+    case LIMITS_TLB_SETS_NOT_POW2:
         return "TLB sets (entries / ways) must be a power of 2";
-    return NULL;
+    }
+    return "value out of range";
 }
 
 /* ---------- the native format ---------- */
@@ -179,11 +184,12 @@ static bool native_ram(struct parser *p, struct line *ln)
     struct trace_config *cfg = &p->t->cfg;
     struct tok t;
     uint64_t v;
-    const char *why;
     if (!want_num(p, ln, "a RAM size", &v, &t))
         return false;
-    if ((why = trace_ram_check(v)) != NULL)
-        return parse_fail(p, t.col, t.s, t.n, "%s, got '%.*s'", why, qlen(t.n), t.s);
+    struct limits_fault f = limits_ram(v);
+    if (f.rule != LIMITS_OK)
+        return parse_fail(p, t.col, t.s, t.n, "%s, got '%.*s'", limits_text(f.rule), qlen(t.n),
+                          t.s);
     cfg->ram = v;
     cfg->has_ram = true;
     cfg->ram_line = p->lineno;
@@ -223,7 +229,6 @@ static bool native_tlb(struct parser *p, struct line *ln)
     struct trace_config *cfg = &p->t->cfg;
     struct tok t, t2;
     uint64_t v, v2;
-    const char *why;
     if (!want_num(p, ln, "a number of TLB entries", &v, &t))
         return false;
     if (optional(ln, &t2)) {
@@ -231,12 +236,14 @@ static bool native_tlb(struct parser *p, struct line *ln)
             return false;
     } else {
         t2 = t;
-        v2 = v < 4 ? v : 4;
+        v2 = limits_tlb_default_ways(v);
     }
-    if ((why = trace_tlb_check(v, v2)) != NULL) {
-        const struct tok *bad = (v == 0 || v > TRACE_TLB_MAX_ENTRIES) ? &t : &t2;
+    struct limits_fault f = limits_tlb(v, v2);
+    if (f.rule != LIMITS_OK) {
+        /* The ways are blamed where given; else the entries they follow from. */
+        const struct tok *bad = f.field == LIMITS_FIELD_TLB_WAYS ? &t2 : &t;
         return parse_fail(p, bad->col, bad->s, bad->n, "bad TLB geometry %llu:%llu: %s",
-                          (unsigned long long)v, (unsigned long long)v2, why);
+                          (unsigned long long)v, (unsigned long long)v2, limits_text(f.rule));
     }
     cfg->tlb_entries = (unsigned)v;
     cfg->tlb_ways = (unsigned)v2;

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "limits/limits.h"
 #include "trace/trace.h"
 
 /* The longest line accepted; longer ones are a clean error. */
@@ -37,7 +38,7 @@
  * RAM, a copy no simulated machine could hold (and a walk of billions of
  * pages). Sizes and offsets have no limit but 64 bits: docs/trace-format.md,
  * "Bad input or a refused request". */
-#define MAX_LEN    TRACE_RAM_MAX
+#define MAX_LEN    LIMITS_RAM_MAX
 #define READ_BLOCK 65536
 /* Callers an mtrace parse remembers, most recent first (recent_caller). */
 #define CALLER_MRU 4
