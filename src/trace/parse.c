@@ -61,10 +61,8 @@ bool parse_nomem(struct parser *p)
 
 /* ---------- growable storage ---------- */
 
-bool parse_grow(void **ptr, size_t *cap, size_t need, size_t elem)
+bool parse_grow_to(void **ptr, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
-        return true;
     size_t nc = *cap ? *cap : 16;
     while (nc < need) {
         if (nc > SIZE_MAX / 2 / elem)

@@ -180,9 +180,16 @@ static inline int qlen(size_t n)
     return n > 60 ? 60 : (int)n;
 }
 
+/* parse_grow past the capacity (parse.c). */
+bool parse_grow_to(void **ptr, size_t *cap, size_t need, size_t elem);
+
 /* Grows *ptr (of *cap elements of elem bytes) geometrically to hold need
- * elements. False, changing nothing, when memory runs out. */
-bool parse_grow(void **ptr, size_t *cap, size_t need, size_t elem);
+ * elements. False, changing nothing, when memory runs out. Inline: it is
+ * asked once per id and per operation, and nearly always has room. */
+static inline bool parse_grow(void **ptr, size_t *cap, size_t need, size_t elem)
+{
+    return need <= *cap || parse_grow_to(ptr, cap, need, elem);
+}
 
 /* Appends s[0..n) and a NUL to the text arena; the handle in *h. */
 bool parse_arena_add(struct parser *p, const char *s, size_t n, uint32_t *h);
@@ -195,8 +202,7 @@ bool parse_push_range(struct parser *p, struct trace_range **arr, size_t *n,
 static inline bool parse_push_op(struct parser *p, const struct op *op)
 {
     struct trace *t = p->t;
-    if (t->nops >= p->ops_cap &&
-        !parse_grow((void **)&t->ops, &p->ops_cap, t->nops + 1, sizeof *op))
+    if (!parse_grow((void **)&t->ops, &p->ops_cap, t->nops + 1, sizeof *op))
         return parse_nomem(p);
     t->ops[t->nops++] = *op;
     return true;
