@@ -153,9 +153,9 @@ bool intern_new_addr_id(struct parser *p, uint64_t a, uint32_t *id)
     return true;
 }
 
-/* The id of address a in the plain table, created on first sight. The table
- * stays at most 3/4 full, and the tag spares a look at another key. */
-static bool plain_addr(struct parser *p, uint64_t a, uint32_t *id)
+/* The plain table stays at most 3/4 full, and the tag spares a look at
+ * another key. */
+bool intern_plain_addr(struct parser *p, uint64_t a, uint32_t *id)
 {
     struct addr_table *tb = &p->addrs;
     if (tb->n + 1 > tb->cap / 4 * 3) {
@@ -245,23 +245,16 @@ static bool page_leaf(struct parser *p, uint64_t key, uint32_t *leaf)
     return true;
 }
 
-/* intern_addr, the whole way (the inline part in parser.h takes the common
- * case: a 16-aligned address in the page of the last lookup). */
-bool intern_addr_slow(struct parser *p, uint64_t a, uint32_t *id)
+bool intern_page_addr(struct parser *p, uint64_t a, uint64_t key, uint32_t *id)
 {
     struct addr_table *tb = &p->addrs;
-    if (a & 15)
-        return plain_addr(p, a, id);
-    uint64_t key = (a >> LEAF_SHIFT) + 1; /* never 0: a >> 12 < 2^52 */
-    uint32_t leaf = tb->last_leaf;
-    if (key != tb->last_key) {
-        if (!page_leaf(p, key, &leaf))
-            return false;
-        tb->last_key = key;
-        tb->last_leaf = leaf;
-    }
+    uint32_t leaf = NO_LEAF;
+    if (!page_leaf(p, key, &leaf))
+        return false;
+    tb->last_key = key;
+    tb->last_leaf = leaf;
     if (leaf == NO_LEAF)
-        return plain_addr(p, a, id);
+        return intern_plain_addr(p, a, id);
     uint32_t *slot = tb->leaf + (size_t)leaf * LEAF_SLOTS + ((a >> 4) & (LEAF_SLOTS - 1));
     if (*slot) {
         *id = *slot - 1;

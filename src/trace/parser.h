@@ -281,9 +281,13 @@ bool intern_name(struct parser *p, const char *s, size_t n, uint32_t *id);
 /* The handle of text s[0..n), stored once however often it repeats. */
 bool intern_text(struct parser *p, const char *s, size_t n, uint32_t *handle);
 
-/* intern_addr past the last page's leaf: another page, or a page kept in
- * the plain table. */
-bool intern_addr_slow(struct parser *p, uint64_t a, uint32_t *id);
+/* The id of address a in the plain table (addresses not 16-aligned, and
+ * pages past the leaf budget), created on first sight. */
+bool intern_plain_addr(struct parser *p, uint64_t a, uint32_t *id);
+
+/* intern_addr for a 16-aligned address a of page key (a's 4 KiB page + 1)
+ * other than the last one looked up: finds or makes the page's leaf. */
+bool intern_page_addr(struct parser *p, uint64_t a, uint64_t key, uint32_t *id);
 
 /* Records address a as the next id (*id); the names come later, on demand. */
 bool intern_new_addr_id(struct parser *p, uint64_t a, uint32_t *id);
@@ -294,8 +298,13 @@ bool intern_new_addr_id(struct parser *p, uint64_t a, uint32_t *id);
 static inline bool intern_addr(struct parser *p, uint64_t a, uint32_t *id)
 {
     struct addr_table *tb = &p->addrs;
-    if ((a & 15) || (a >> LEAF_SHIFT) + 1 != tb->last_key || tb->last_leaf == NO_LEAF)
-        return intern_addr_slow(p, a, id);
+    if (a & 15)
+        return intern_plain_addr(p, a, id);
+    uint64_t key = (a >> LEAF_SHIFT) + 1; /* never 0: a >> 12 < 2^52 */
+    if (key != tb->last_key)
+        return intern_page_addr(p, a, key, id);
+    if (tb->last_leaf == NO_LEAF)
+        return intern_plain_addr(p, a, id);
     uint32_t *slot = tb->leaf + (size_t)tb->last_leaf * LEAF_SLOTS + ((a >> 4) & (LEAF_SLOTS - 1));
     if (*slot) {
         *id = *slot - 1;
