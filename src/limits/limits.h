@@ -148,4 +148,44 @@ static inline struct limits_fault limits_check(const struct limits_config *c)
     return limits_tlb(c->tlb_entries, c->tlb_ways);
 }
 
+/* Who says that a rule is broken: the trace parser of a `ram` or `tlb`
+ * line, or the command line of --ram or --tlb. */
+enum limits_voice {
+    LIMITS_AS_LINE,
+    LIMITS_AS_OPTION,
+};
+
+/* The words of a broken rule on one value, as a trace line and as an option
+ * say them, side by side (they were written apart, and messages do not
+ * change: CONTRACT). The rules between values (MAXPHYADDR, 32-bit entries,
+ * the floor) are the boot's, worded where the boot is explained
+ * (replay/timeline.c); for them, and for LIMITS_OK, "value out of range".
+ * Can't fail. */
+static inline const char *limits_words(enum limits_rule rule, enum limits_voice voice)
+{
+    static const char *const words[][2] = {
+        [LIMITS_RAM_ZERO] = {"RAM size must not be 0", "RAM size must not be 0"},
+        [LIMITS_RAM_NOT_FRAMES] = {"RAM size must be a multiple of 4 KiB",
+                                   "RAM size must be a multiple of 4 KiB"},
+        [LIMITS_RAM_TOO_LARGE] = {"RAM size out of range: at most 64 GiB",
+                                  "RAM size must be at most 64G"},
+        [LIMITS_TLB_NO_ENTRIES] = {"a TLB needs at least 1 entry",
+                                   "TLB entries must be 1 to 65536"},
+        [LIMITS_TLB_TOO_LARGE] = {"TLB too large: at most 65536 entries",
+                                  "TLB entries must be 1 to 65536"},
+        [LIMITS_TLB_NO_WAYS] = {"a TLB needs at least 1 way",
+                                "TLB ways must divide the number of entries"},
+        [LIMITS_TLB_WAYS_ABOVE] = {"more TLB ways than entries",
+                                   "TLB ways must divide the number of entries"},
+        [LIMITS_TLB_WAYS_NOT_SPLIT] = {"TLB ways must divide the entries",
+                                       "TLB ways must divide the number of entries"},
+        [LIMITS_TLB_SETS_NOT_POW2] = {"TLB sets (entries / ways) must be a power of 2",
+                                      "TLB sets (entries / ways) must be a power of two"},
+    };
+    const char *w = NULL;
+    if ((unsigned)rule < sizeof words / sizeof words[0] && (unsigned)voice < 2)
+        w = words[rule][voice];
+    return w != NULL ? w : "value out of range";
+}
+
 #endif

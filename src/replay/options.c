@@ -10,44 +10,12 @@
 
 #include "limits/limits.h"
 
-/* What an option's value breaks, in the command line's words (the rules are
- * limits/limits.h's, the same the trace parser and the machine apply); the
- * words are kept as they were. The rules between values never come here:
- * the machine checks them when it boots (timeline.c says which option). */
-static const char *option_text(enum limits_rule rule)
-{
-    switch (rule) {
-    case LIMITS_OK:
-    case LIMITS_MAXPHYADDR_RANGE:
-    case LIMITS_RAM_PAST_WIDTH:
-    case LIMITS_RAM_PAST_32BIT:
-    case LIMITS_RAM_TOO_SMALL:
-        break;
-    case LIMITS_RAM_ZERO:
-        return "RAM size must not be 0";
-    case LIMITS_RAM_NOT_FRAMES:
-        return "RAM size must be a multiple of 4 KiB";
-    case LIMITS_RAM_TOO_LARGE:
-        return "RAM size must be at most 64G";
-    case LIMITS_TLB_NO_ENTRIES:
-    case LIMITS_TLB_TOO_LARGE:
-        return "TLB entries must be 1 to 65536";
-    case LIMITS_TLB_NO_WAYS:
-    case LIMITS_TLB_WAYS_ABOVE:
-    case LIMITS_TLB_WAYS_NOT_SPLIT:
-        return "TLB ways must divide the number of entries";
-    case LIMITS_TLB_SETS_NOT_POW2:
-        return "TLB sets (entries / ways) must be a power of two";
-    }
-    return "value out of range";
-}
-
 bool replay_check_ram(uint64_t bytes, char *msg, size_t msglen)
 {
     struct limits_fault f = limits_ram(bytes);
     if (f.rule == LIMITS_OK)
         return true;
-    snprintf(msg, msglen, "%s", option_text(f.rule));
+    snprintf(msg, msglen, "%s", limits_words(f.rule, LIMITS_AS_OPTION));
     return false;
 }
 
@@ -76,7 +44,7 @@ bool replay_check_tlb(uint64_t entries, uint64_t ways, char *msg, size_t msglen)
     struct limits_fault f = limits_tlb(entries, ways);
     if (f.rule == LIMITS_OK)
         return true;
-    snprintf(msg, msglen, "%s", option_text(f.rule));
+    snprintf(msg, msglen, "%s", limits_words(f.rule, LIMITS_AS_OPTION));
     return false;
 }
 

@@ -69,6 +69,20 @@ enum num_status lex_num(const char *s, size_t n, bool suffix, uint64_t *out)
     return NUM_OK;
 }
 
+bool lex_num_tok(struct parser *p, const struct tok *t, bool suffix, const char *what, uint64_t *v)
+{
+    switch (lex_num(t->s, t->n, suffix, v)) {
+    case NUM_OK:
+        return true;
+    case NUM_RANGE:
+        return parse_fail(p, t->col, t->s, t->n, "number too large: '%.*s' does not fit in 64 bits",
+                          qlen(t->n), t->s);
+    case NUM_BAD:
+        break;
+    }
+    return parse_fail(p, t->col, t->s, t->n, "expected %s, got '%.*s'", what, qlen(t->n), t->s);
+}
+
 bool trace_number_parse(const char *s, bool allow_suffix, uint64_t *out)
 {
     uint64_t v;

@@ -23,17 +23,7 @@ static bool mt_addr(struct parser *p, struct line *ln, uint64_t *a, bool *is_nil
         *a = 0;
         return true;
     }
-    switch (lex_num(t.s, t.n, false, a)) {
-    case NUM_OK:
-        return true;
-    case NUM_RANGE:
-        return parse_fail(p, t.col, t.s, t.n, "number too large: '%.*s' does not fit in 64 bits",
-                          qlen(t.n), t.s);
-    case NUM_BAD:
-        break;
-    }
-    return parse_fail(p, t.col, t.s, t.n, "expected an address (0x... or (nil)), got '%.*s'",
-                      qlen(t.n), t.s);
+    return lex_num_tok(p, &t, false, "an address (0x... or (nil))", a);
 }
 
 static bool mt_size(struct parser *p, struct line *ln, uint64_t *v)
@@ -41,16 +31,7 @@ static bool mt_size(struct parser *p, struct line *ln, uint64_t *v)
     struct tok t;
     if (!lex_next(ln->s, ln->n, &ln->pos, false, &t))
         return parse_fail(p, (unsigned)(ln->pos + 1), "", 0, "expected a size, got end of line");
-    switch (lex_num(t.s, t.n, false, v)) {
-    case NUM_OK:
-        return true;
-    case NUM_RANGE:
-        return parse_fail(p, t.col, t.s, t.n, "number too large: '%.*s' does not fit in 64 bits",
-                          qlen(t.n), t.s);
-    case NUM_BAD:
-        break;
-    }
-    return parse_fail(p, t.col, t.s, t.n, "expected a size, got '%.*s'", qlen(t.n), t.s);
+    return lex_num_tok(p, &t, false, "a size", v);
 }
 
 static bool mt_end(struct parser *p, struct line *ln)

@@ -9,40 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* What a `ram` or `tlb` line's value breaks, in the trace's words (the rules
- * are limits/limits.h's). A line sets one value, so the rules between values
- * (checked when the machine boots, and blamed there) never come here. */
-static const char *limits_text(enum limits_rule rule)
-{
-    switch (rule) {
-    case LIMITS_OK:
-    case LIMITS_MAXPHYADDR_RANGE:
-    case LIMITS_RAM_PAST_WIDTH:
-    case LIMITS_RAM_PAST_32BIT:
-    case LIMITS_RAM_TOO_SMALL:
-        break;
-    case LIMITS_RAM_ZERO:
-        return "RAM size must not be 0";
-    case LIMITS_RAM_NOT_FRAMES:
-        return "RAM size must be a multiple of 4 KiB";
-    case LIMITS_RAM_TOO_LARGE:
-        return "RAM size out of range: at most 64 GiB";
-    case LIMITS_TLB_NO_ENTRIES:
-        return "a TLB needs at least 1 entry";
-    case LIMITS_TLB_TOO_LARGE:
-        return "TLB too large: at most 65536 entries";
-    case LIMITS_TLB_NO_WAYS:
-        return "a TLB needs at least 1 way";
-    case LIMITS_TLB_WAYS_ABOVE:
-        return "more TLB ways than entries";
-    case LIMITS_TLB_WAYS_NOT_SPLIT:
-        return "TLB ways must divide the entries";
-    case LIMITS_TLB_SETS_NOT_POW2:
-        return "TLB sets (entries / ways) must be a power of 2";
-    }
-    return "value out of range";
-}
-
 /* ---------- the native format ---------- */
 
 enum directive {
@@ -99,25 +65,10 @@ static bool want_end(struct parser *p, struct line *ln)
                       t.s);
 }
 
-/* A number token; what names it in messages ("a size", "an address"). */
-static bool num_tok(struct parser *p, const struct tok *t, const char *what, uint64_t *v)
-{
-    switch (lex_num(t->s, t->n, true, v)) {
-    case NUM_OK:
-        return true;
-    case NUM_RANGE:
-        return parse_fail(p, t->col, t->s, t->n, "number too large: '%.*s' does not fit in 64 bits",
-                          qlen(t->n), t->s);
-    case NUM_BAD:
-        break;
-    }
-    return parse_fail(p, t->col, t->s, t->n, "expected %s, got '%.*s'", what, qlen(t->n), t->s);
-}
-
 static bool want_num(struct parser *p, struct line *ln, const char *what, uint64_t *v,
                      struct tok *t)
 {
-    return want(p, ln, t, what) && num_tok(p, t, what, v);
+    return want(p, ln, t, what) && lex_num_tok(p, t, true, what, v);
 }
 
 /* A number that must lie in [lo, hi]. */
@@ -188,8 +139,8 @@ static bool native_ram(struct parser *p, struct line *ln)
         return false;
     struct limits_fault f = limits_ram(v);
     if (f.rule != LIMITS_OK)
-        return parse_fail(p, t.col, t.s, t.n, "%s, got '%.*s'", limits_text(f.rule), qlen(t.n),
-                          t.s);
+        return parse_fail(p, t.col, t.s, t.n, "%s, got '%.*s'",
+                          limits_words(f.rule, LIMITS_AS_LINE), qlen(t.n), t.s);
     cfg->ram = v;
     cfg->has_ram = true;
     cfg->ram_line = p->lineno;
@@ -232,7 +183,7 @@ static bool native_tlb(struct parser *p, struct line *ln)
     if (!want_num(p, ln, "a number of TLB entries", &v, &t))
         return false;
     if (optional(ln, &t2)) {
-        if (!num_tok(p, &t2, "a number of TLB ways", &v2))
+        if (!lex_num_tok(p, &t2, true, "a number of TLB ways", &v2))
             return false;
     } else {
         t2 = t;
@@ -243,7 +194,8 @@ static bool native_tlb(struct parser *p, struct line *ln)
         /* The ways are blamed where given; else the entries they follow from. */
         const struct tok *bad = f.field == LIMITS_FIELD_TLB_WAYS ? &t2 : &t;
         return parse_fail(p, bad->col, bad->s, bad->n, "bad TLB geometry %llu:%llu: %s",
-                          (unsigned long long)v, (unsigned long long)v2, limits_text(f.rule));
+                          (unsigned long long)v, (unsigned long long)v2,
+                          limits_words(f.rule, LIMITS_AS_LINE));
     }
     cfg->tlb_entries = (unsigned)v;
     cfg->tlb_ways = (unsigned)v2;
@@ -345,7 +297,7 @@ static bool access_target(struct parser *p, struct line *ln, struct op *op, stru
         return false;
     if (is_digit(t->s[0])) {
         op->flags |= OP_F_RAW;
-        return num_tok(p, t, "an address", &op->a);
+        return lex_num_tok(p, t, true, "an address", &op->a);
     }
     if (!valid_id(t))
         return parse_fail(p, t->col, t->s, t->n, "expected an id or an address, got '%.*s'",
@@ -409,7 +361,7 @@ static bool native_protect(struct parser *p, struct line *ln, struct op *op)
         return false;
     if (is_digit(t.s[0])) {
         op->flags |= OP_F_RAW;
-        if (!num_tok(p, &t, "an address", &op->a))
+        if (!lex_num_tok(p, &t, true, "an address", &op->a))
             return false;
         struct tok lt;
         size_t save = ln->pos;
@@ -451,7 +403,7 @@ static bool native_invlpg(struct parser *p, struct line *ln, struct op *op)
         return false;
     if (is_digit(t.s[0])) {
         op->flags |= OP_F_RAW;
-        return num_tok(p, &t, "an address", &op->a) && want_end(p, ln);
+        return lex_num_tok(p, &t, true, "an address", &op->a) && want_end(p, ln);
     }
     if (!valid_id(&t))
         return parse_fail(p, t.col, t.s, t.n, "expected an id or an address, got '%.*s'", qlen(t.n),

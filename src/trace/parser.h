@@ -232,6 +232,11 @@ enum num_status {
 /* Decimal or 0x hex s[0..n), with a K/M/G suffix when suffix is true. */
 enum num_status lex_num(const char *s, size_t n, bool suffix, uint64_t *out);
 
+/* A number token (lex_num), failing the parse when it is none: "expected
+ * WHAT, got 'TOKEN'" (what: "a size", "an address"), or "number too large"
+ * past 64 bits. */
+bool lex_num_tok(struct parser *p, const struct tok *t, bool suffix, const char *what, uint64_t *v);
+
 /* The value + 1 of hex digit c, 0 when c is none. */
 static inline unsigned hex_plus1(char c)
 {
