@@ -80,27 +80,23 @@ static bool new_id(struct parser *p, uint32_t name, uint32_t *id)
     return true;
 }
 
-/* Looks s[0..n) (hash h) up in tb, whose references are ids (ids: their
- * names in the arena through id_name) or text handles. True with the
- * reference in *ref when found; else false with *j the empty slot for it. */
-static bool str_find(const struct parser *p, const struct str_table *tb, bool ids, const char *s,
-                     size_t n, uint32_t h, size_t *j, uint32_t *ref)
+/* The slot of tb that holds s[0..n) (hash h), or the empty slot where it
+ * goes. tb's references are ids (ids: their names in the arena through
+ * id_name) or text handles, plus 1. */
+static inline size_t str_find(const struct parser *p, const struct str_table *tb, bool ids,
+                              const char *s, size_t n, uint32_t h)
 {
     const struct trace *t = p->t;
-    size_t k = h & (tb->cap - 1);
-    while (tb->slot[k].ref) {
-        if (tb->slot[k].hash == h) {
-            uint32_t cand = tb->slot[k].ref - 1;
-            const char *txt = t->arena + (ids ? t->id_name[cand] : cand);
-            if (strncmp(txt, s, n) == 0 && txt[n] == '\0') {
-                *ref = cand;
-                return true;
-            }
-        }
-        k = (k + 1) & (tb->cap - 1);
+    size_t j = h & (tb->cap - 1);
+    for (; tb->slot[j].ref; j = (j + 1) & (tb->cap - 1)) {
+        if (tb->slot[j].hash != h)
+            continue;
+        uint32_t cand = tb->slot[j].ref - 1;
+        const char *txt = t->arena + (ids ? t->id_name[cand] : cand);
+        if (strncmp(txt, s, n) == 0 && txt[n] == '\0')
+            break;
     }
-    *j = k;
-    return false;
+    return j;
 }
 
 bool intern_name(struct parser *p, const char *s, size_t n, uint32_t *id)
@@ -109,9 +105,11 @@ bool intern_name(struct parser *p, const char *s, size_t n, uint32_t *id)
     if (!str_table_grow(tb))
         return parse_nomem(p);
     uint32_t h = hash_bytes(s, n), handle;
-    size_t j;
-    if (str_find(p, tb, true, s, n, h, &j, id))
+    size_t j = str_find(p, tb, true, s, n, h);
+    if (tb->slot[j].ref) {
+        *id = tb->slot[j].ref - 1;
         return true;
+    }
     if (!parse_arena_add(p, s, n, &handle) || !new_id(p, handle, id))
         return false;
     tb->slot[j].hash = h;
@@ -126,9 +124,11 @@ bool intern_text(struct parser *p, const char *s, size_t n, uint32_t *handle)
     if (!str_table_grow(tb))
         return parse_nomem(p);
     uint32_t h = hash_bytes(s, n);
-    size_t j;
-    if (str_find(p, tb, false, s, n, h, &j, handle))
+    size_t j = str_find(p, tb, false, s, n, h);
+    if (tb->slot[j].ref) {
+        *handle = tb->slot[j].ref - 1;
         return true;
+    }
     if (!parse_arena_add(p, s, n, handle))
         return false;
     tb->slot[j].hash = h;
