@@ -442,6 +442,20 @@ static bool native_cr(struct parser *p, struct line *ln, enum directive d, struc
     return true;
 }
 
+/* say CAPTION: the caption is the rest of the line after one separator,
+ * verbatim. w is the word `say`. */
+static bool native_say(struct parser *p, const struct line *ln, const struct tok *w, struct op *op)
+{
+    size_t b = (size_t)(w->s - ln->s) + w->n;
+    if (b < ln->n)
+        b++;
+    op->kind = OP_SAY;
+    if (!parse_arena_add(p, ln->s + b, ln->n - b, &op->text))
+        return false;
+    p->ops_begun = true;
+    return parse_push_op(p, op);
+}
+
 bool native_line(struct parser *p, const char *s, size_t n)
 {
     struct line ln = {s, n, 0};
@@ -524,17 +538,8 @@ bool native_line(struct parser *p, const char *s, size_t n)
         if (!native_cr(p, &ln, d, &op))
             return false;
         break;
-    case D_SAY: {
-        /* The caption is the rest of the line after one separator, verbatim. */
-        size_t b = (size_t)(w.s - s) + w.n;
-        if (b < n)
-            b++;
-        op.kind = OP_SAY;
-        if (!parse_arena_add(p, s + b, n - b, &op.text))
-            return false;
-        p->ops_begun = true;
-        return parse_push_op(p, &op);
-    }
+    case D_SAY:
+        return native_say(p, &ln, &w, &op);
     }
     if (!want_end(p, &ln))
         return false;
