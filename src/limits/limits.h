@@ -81,6 +81,7 @@ struct limits_config {
     uint64_t tlb_ways;
 };
 
+/* The fault {rule, field}. Can't fail. */
 static inline struct limits_fault limits_fault_of(enum limits_rule rule, enum limits_field field)
 {
     struct limits_fault f = {rule, field};
