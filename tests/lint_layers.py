@@ -39,19 +39,24 @@ LAYER_OF_PATH = [
     ("src/cli/", "cli"),
     ("src/ui/", "ui"),
     ("src/record/", "record"),
+    ("src/limits/", "limits"),
     ("src/main.c", "main"),
 ]
 
 # What each layer may include and link against, besides itself. "config" is
 # the generated config.h (version and install paths).
 USES = {
-    "sim": [],  # the C library only
-    "trace": [],  # the C library only
-    "replay": ["sim", "trace"],
+    # The machine's configuration limits and rules: one header of static
+    # inline functions below sim and trace, which may not know each other
+    # but both check a RAM size and a TLB geometry (docs/architecture.md).
+    "limits": [],  # the C library only; no library, no state
+    "sim": ["limits"],  # and the C library
+    "trace": ["limits"],  # and the C library
+    "replay": ["sim", "trace", "limits"],
     # cli and ui read sim through const pointers and trace's plain data
     # (operation records); they change the machine only through replay.
-    "cli": ["replay", "sim", "trace", "config"],
-    "ui": ["replay", "sim", "trace", "config"],
+    "cli": ["replay", "sim", "trace", "limits", "config"],
+    "ui": ["replay", "sim", "trace", "limits", "config"],
     "record": [],  # preloaded into arbitrary programs: libc only
     "main": ["cli", "ui", "replay", "config"],  # dispatch only
 }

@@ -831,24 +831,6 @@ static void exec_is_a_one_byte_fetch(void **state)
     expect_error("exec\n", 1, 5, "", "expected an id or an address");
 }
 
-static void ram_and_tlb_checks_agree_with_the_parser(void **state)
-{
-    assert_null(trace_ram_check(4096));
-    assert_null(trace_ram_check(TRACE_RAM_MAX));
-    assert_non_null(trace_ram_check(0));
-    assert_non_null(trace_ram_check(4097));
-    assert_non_null(trace_ram_check(TRACE_RAM_MAX + 4096));
-    assert_null(trace_tlb_check(64, 4));
-    assert_null(trace_tlb_check(64, 64));
-    assert_null(trace_tlb_check(1, 1));
-    assert_null(trace_tlb_check(96, 3)); /* 32 sets */
-    assert_non_null(trace_tlb_check(0, 1));
-    assert_non_null(trace_tlb_check(64, 0));
-    assert_non_null(trace_tlb_check(64, 128));
-    assert_non_null(trace_tlb_check(96, 4)); /* 24 sets */
-    assert_non_null(trace_tlb_check(131072, 2));
-}
-
 static void an_error_token_is_truncated_safely(void **state)
 {
     char s[256];
@@ -911,7 +893,6 @@ int main(void)
         cmocka_unit_test(number_parse_follows_the_native_rules),
         cmocka_unit_test(paging_parse_and_names_round_trip),
         cmocka_unit_test(names_of_ops_and_formats),
-        cmocka_unit_test(ram_and_tlb_checks_agree_with_the_parser),
         cmocka_unit_test(old_op_kinds_keep_their_numbers),
         cmocka_unit_test(protect_takes_an_id_or_a_range_and_its_modifiers),
         cmocka_unit_test(protect_errors_name_the_token),

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "limits/limits.h"
 #include "replay/options.h"
 #include "replay/quiz.h"
 #include "sim/cpu.h"
@@ -154,9 +155,12 @@ static int parse(int argc, char **argv, struct quiz_args *a)
         help(stdout);
         return fflush(stdout) == 0 ? 0 : 1;
     }
-    /* 32-bit entries hold 32-bit frame addresses. */
-    if ((a->cfg.paging == MACHINE_PAGING_32 || a->cfg.paging == MACHINE_PAGING_PSE) &&
-        a->cfg.ram_bytes > (UINT64_C(1) << 32))
+    /* 32-bit entries hold 32-bit frame addresses (limits.h's rule). */
+    struct limits_config lc = {
+        .ram = a->cfg.ram_bytes,
+        .entries32 = a->cfg.paging == MACHINE_PAGING_32 || a->cfg.paging == MACHINE_PAGING_PSE,
+    };
+    if (limits_check(&lc).rule == LIMITS_RAM_PAST_32BIT)
         return usage_error("%s", "RAM above 4G needs --paging pae or long");
     return -1;
 }

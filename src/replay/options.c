@@ -8,24 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/phys.h"
-#include "sim/tlb.h"
+#include "limits/limits.h"
 
 bool replay_check_ram(uint64_t bytes, char *msg, size_t msglen)
 {
-    if (bytes == 0) {
-        snprintf(msg, msglen, "RAM size must not be 0");
-        return false;
-    }
-    if (bytes % 4096 != 0) {
-        snprintf(msg, msglen, "RAM size must be a multiple of 4 KiB");
-        return false;
-    }
-    if (bytes > PHYS_MAX_SIZE) {
-        snprintf(msg, msglen, "RAM size must be at most 64G");
-        return false;
-    }
-    return true;
+    struct limits_fault f = limits_ram(bytes);
+    if (f.rule == LIMITS_OK)
+        return true;
+    snprintf(msg, msglen, "%s", limits_words(f.rule, LIMITS_AS_OPTION));
+    return false;
 }
 
 int replay_error_format(const char *file, const struct trace_error *e, char *buf, size_t len)
@@ -48,26 +39,13 @@ int replay_error_format(const char *file, const struct trace_error *e, char *buf
     return 1;
 }
 
-static bool power_of_two(uint64_t v)
-{
-    return v != 0 && (v & (v - 1)) == 0;
-}
-
 bool replay_check_tlb(uint64_t entries, uint64_t ways, char *msg, size_t msglen)
 {
-    if (entries < 1 || entries > TLB_MAX_ENTRIES) {
-        snprintf(msg, msglen, "TLB entries must be 1 to %u", (unsigned)TLB_MAX_ENTRIES);
-        return false;
-    }
-    if (ways < 1 || ways > entries || entries % ways != 0) {
-        snprintf(msg, msglen, "TLB ways must divide the number of entries");
-        return false;
-    }
-    if (!power_of_two(entries / ways)) {
-        snprintf(msg, msglen, "TLB sets (entries / ways) must be a power of two");
-        return false;
-    }
-    return true;
+    struct limits_fault f = limits_tlb(entries, ways);
+    if (f.rule == LIMITS_OK)
+        return true;
+    snprintf(msg, msglen, "%s", limits_words(f.rule, LIMITS_AS_OPTION));
+    return false;
 }
 
 /* Splits "--name=value" or "--name value": returns the value or NULL when
@@ -107,7 +85,7 @@ static bool parse_tlb(const char *v, struct replay_options *o, char *msg, size_t
         return false;
     }
     if (colon == NULL)
-        ways = entries < 4 ? (entries == 0 ? 1 : entries) : 4;
+        ways = limits_tlb_default_ways(entries);
     if (!replay_check_tlb(entries, ways, msg, msglen))
         return false;
     o->has_tlb = true;

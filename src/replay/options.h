@@ -33,14 +33,14 @@ enum options_result {
 enum options_result replay_options_take(struct replay_options *o, int argc, char **argv, int *i,
                                         char *msg, size_t msglen);
 
-/* Checks a RAM size for the simulator: a non-zero multiple of 4 KiB, at most
- * 64 GiB (PHYS_MAX_SIZE). On failure writes the reason to msg and returns
- * false. */
+/* Checks a RAM size for the simulator (limits_ram: a non-zero multiple of
+ * 4 KiB, at most LIMITS_RAM_MAX). On failure writes the reason to msg and
+ * returns false. */
 bool replay_check_ram(uint64_t bytes, char *msg, size_t msglen);
 
-/* Checks a TLB geometry: 1..65536 entries, 1 <= ways <= entries, entries a
- * multiple of ways and entries/ways (the sets) a power of two. On failure
- * writes the reason to msg and returns false. */
+/* Checks a TLB geometry (limits_tlb: 1..LIMITS_TLB_ENTRIES entries, 1 <=
+ * ways <= entries, entries a multiple of ways and entries/ways (the sets) a
+ * power of two). On failure writes the reason to msg and returns false. */
 bool replay_check_tlb(uint64_t entries, uint64_t ways, char *msg, size_t msglen);
 
 /* Formats an input error for stderr, every part escaped for the terminal

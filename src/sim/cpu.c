@@ -34,10 +34,10 @@
 
 void cpu_reset(struct cpu *c, unsigned maxphyaddr)
 {
-    if (maxphyaddr < 36)
-        maxphyaddr = 36;
-    if (maxphyaddr > 52)
-        maxphyaddr = 52;
+    if (maxphyaddr < LIMITS_MAXPHYADDR_MIN)
+        maxphyaddr = LIMITS_MAXPHYADDR_MIN;
+    if (maxphyaddr > LIMITS_MAXPHYADDR_MAX)
+        maxphyaddr = LIMITS_MAXPHYADDR_MAX;
     c->cr0 = X86_CR0_ET;
     c->cr2 = 0;
     c->cr3 = 0;

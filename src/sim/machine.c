@@ -16,6 +16,7 @@
 
 #include "cpu.h"
 #include "heap.h"
+#include "limits/limits.h"
 #include "pfa.h"
 #include "phys.h"
 #include "tlb.h"
@@ -170,6 +171,34 @@ uint64_t machine_identity_limit(enum machine_paging p, unsigned maxphyaddr)
 
 static uint64_t range_end(const struct machine_range *r);
 
+/* The boot's reason for a broken limits.h rule. */
+static enum machine_why why_of(enum limits_rule rule)
+{
+    switch (rule) {
+    case LIMITS_OK:
+        return MACHINE_WHY_NONE;
+    case LIMITS_RAM_ZERO:
+    case LIMITS_RAM_NOT_FRAMES:
+    case LIMITS_RAM_TOO_LARGE:
+        return MACHINE_WHY_RAM_SIZE;
+    case LIMITS_MAXPHYADDR_RANGE:
+    case LIMITS_RAM_PAST_WIDTH:
+        return MACHINE_WHY_RAM_WIDTH;
+    case LIMITS_RAM_PAST_32BIT:
+        return MACHINE_WHY_RAM_32BIT;
+    case LIMITS_RAM_TOO_SMALL:
+        return MACHINE_WHY_RAM_SMALL;
+    case LIMITS_TLB_NO_ENTRIES:
+    case LIMITS_TLB_TOO_LARGE:
+    case LIMITS_TLB_NO_WAYS:
+    case LIMITS_TLB_WAYS_ABOVE:
+    case LIMITS_TLB_WAYS_NOT_SPLIT:
+    case LIMITS_TLB_SETS_NOT_POW2:
+        return MACHINE_WHY_TLB;
+    }
+    return MACHINE_WHY_OTHER;
+}
+
 /* Checks a configuration before anything is built; fills f->why (and
  * f->range) and returns false when it cannot boot. */
 static bool config_ok(const struct machine_config *c, struct machine_failure *f)
@@ -182,24 +211,19 @@ static bool config_ok(const struct machine_config *c, struct machine_failure *f)
         return false;
     if (c->nids > (UINT32_C(1) << 28))
         return false;
-    f->why = MACHINE_WHY_RAM_SIZE;
-    if (c->ram_bytes == 0 || c->ram_bytes % X86_PAGE_SIZE != 0 || c->ram_bytes > PHYS_MAX_SIZE)
-        return false;
-    f->why = MACHINE_WHY_RAM_WIDTH;
-    unsigned mpa = c->maxphyaddr != 0 ? c->maxphyaddr : X86_MAXPHYADDR_DEFAULT;
-    if (mpa < 36 || mpa > 52 || c->ram_bytes > (UINT64_C(1) << mpa))
-        return false;
-    /* 32-bit entries hold 32-bit frame addresses. */
-    f->why = MACHINE_WHY_RAM_32BIT;
-    if ((c->paging == MACHINE_PAGING_32 || c->paging == MACHINE_PAGING_PSE) &&
-        c->ram_bytes > (UINT64_C(1) << 32))
-        return false;
-    f->why = MACHINE_WHY_RAM_SMALL;
-    if (c->ram_bytes < machine_min_ram())
-        return false;
-    f->why = MACHINE_WHY_TLB;
-    unsigned e = c->tlb_entries != 0 ? c->tlb_entries : 64, w = c->tlb_ways != 0 ? c->tlb_ways : 4;
-    if (e > TLB_MAX_ENTRIES || w > e || e % w != 0 || ((e / w) & (e / w - 1)) != 0)
+    /* The rules on the RAM and the TLB are limits.h's (the trace parser and
+     * the command line check them too); the floor is the boot layout's. */
+    struct limits_config lc = {
+        .ram = c->ram_bytes,
+        .ram_min = machine_min_ram(),
+        /* 32-bit entries hold 32-bit frame addresses. */
+        .entries32 = c->paging == MACHINE_PAGING_32 || c->paging == MACHINE_PAGING_PSE,
+        .maxphyaddr = c->maxphyaddr != 0 ? c->maxphyaddr : X86_MAXPHYADDR_DEFAULT,
+        .tlb_entries = c->tlb_entries != 0 ? c->tlb_entries : 64,
+        .tlb_ways = c->tlb_ways != 0 ? c->tlb_ways : 4,
+    };
+    f->why = why_of(limits_check(&lc).rule);
+    if (f->why != MACHINE_WHY_NONE)
         return false;
     /* A frame is reserved whole when any byte of it is (pfa_reserve). */
     f->why = MACHINE_WHY_RESERVE_KERNEL;

@@ -11,7 +11,7 @@
 
 struct phys *phys_create(uint64_t size)
 {
-    if (size == 0 || size % X86_PAGE_SIZE != 0 || size > PHYS_MAX_SIZE)
+    if (limits_ram(size).rule != LIMITS_OK)
         return NULL;
     struct phys *p = calloc(1, sizeof *p);
     if (p == NULL)

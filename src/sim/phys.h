@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "limits/limits.h"
 #include "tmem.h"
 
 struct phys {
@@ -27,11 +28,11 @@ struct phys {
 };
 
 /* Largest RAM the simulator accepts: 64 GiB (pae and long mode). */
-#define PHYS_MAX_SIZE (UINT64_C(64) << 30)
+#define PHYS_MAX_SIZE LIMITS_RAM_MAX
 
-/* Creates size bytes of zeroed RAM. size must be a non-zero multiple of
- * 4 KiB and at most PHYS_MAX_SIZE. Returns NULL otherwise, or when the
- * reservation fails. */
+/* Creates size bytes of zeroed RAM. size must pass limits_ram (a non-zero
+ * multiple of 4 KiB, at most PHYS_MAX_SIZE). Returns NULL otherwise, or
+ * when the reservation fails. */
 struct phys *phys_create(uint64_t size);
 
 /* Frees the RAM. NULL is allowed. */

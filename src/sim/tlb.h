@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "limits/limits.h"
 #include "tmem.h"
 
 /* Entry flags: rights combined over the walk, and the leaf's D and G. */
@@ -34,7 +35,7 @@
 #define TLB_F_D  (1u << 3) /* the leaf entry's Dirty bit was set */
 #define TLB_F_G  (1u << 4) /* global: the leaf has G=1 and CR4.PGE=1 */
 
-#define TLB_MAX_ENTRIES 65536
+#define TLB_MAX_ENTRIES LIMITS_TLB_ENTRIES
 
 struct tlb_entry {
     uint64_t va;   /* linear page base (aligned to the page size) */

@@ -10,7 +10,9 @@
  * read in blocks through one reusable line buffer, never whole into memory,
  * and costs no allocation per line (arrays grow geometrically).
  *
- * This layer knows nothing of the machine: paging modes are its own enum.
+ * This layer knows nothing of the machine: paging modes are its own enum. The
+ * RAM and TLB limits a `ram` or `tlb` line is checked against are the
+ * machine's, shared through limits/limits.h.
  */
 #ifndef PAGESIM_TRACE_TRACE_H
 #define PAGESIM_TRACE_TRACE_H
@@ -209,21 +211,6 @@ bool trace_paging_parse(const char *s, enum trace_paging *out);
  * optional K, M or G suffix (powers of 1024) when allow_suffix. False on any
  * other text or on overflow. For the command line (--ram, --tlb, VADDR). */
 bool trace_number_parse(const char *s, bool allow_suffix, uint64_t *out);
-
-/* Largest RAM a trace or the command line may ask for: 64 GiB. */
-#define TRACE_RAM_MAX         (UINT64_C(64) << 30)
-/* Largest TLB: 65536 entries. */
-#define TRACE_TLB_MAX_ENTRIES 65536u
-
-/* Checks a RAM size in bytes as the `ram` line does: not 0, a multiple of
- * 4 KiB, at most TRACE_RAM_MAX. Returns NULL when valid, else a constant
- * message saying what is wrong. Can't fail otherwise; changes nothing. */
-const char *trace_ram_check(uint64_t bytes);
-
-/* Checks a TLB geometry as the `tlb` line does: 1..TRACE_TLB_MAX_ENTRIES
- * entries, 1..entries ways, ways dividing entries, entries/ways (the sets) a
- * power of 2. Returns NULL when valid, else a constant message. */
-const char *trace_tlb_check(uint64_t entries, uint64_t ways);
 
 /*
  * Makes text from a trace (or a file name) safe to print on a terminal:
