@@ -39,18 +39,23 @@ LAYER_OF_PATH = [
     ("src/ui/", "ui"),
     ("src/record/", "record"),
     ("src/main.c", "main"),
+    ("src/arch/", "arch"),
 ]
 
 # What each layer may include and link against, besides itself. "config" is
 # the generated config.h (version and install paths).
 USES = {
-    "sim": [],  # the C library only
-    "trace": [],  # the C library only
-    "replay": ["sim", "trace"],
+    # arch: header-only names both sim and trace need (the paging-mode enum
+    # and its keywords): sim builds the mode's tables, trace parses its
+    # keyword, and neither may see the other.
+    "arch": [],  # the C library only
+    "sim": ["arch"],  # and the C library
+    "trace": ["arch"],  # and the C library
+    "replay": ["sim", "trace", "arch"],
     # cli and ui read sim through const pointers and trace's plain data
     # (operation records); they change the machine only through replay.
-    "cli": ["replay", "sim", "trace", "config"],
-    "ui": ["replay", "sim", "trace", "config"],
+    "cli": ["replay", "sim", "trace", "arch", "config"],
+    "ui": ["replay", "sim", "trace", "arch", "config"],
     "record": [],  # preloaded into arbitrary programs: libc only
     "main": ["cli", "ui", "replay", "config"],  # dispatch only
 }

@@ -20,10 +20,9 @@
 #include "sim/phys.h"
 #include "sim/x86.h"
 
-static const enum machine_paging modes[] = {MACHINE_PAGING_32, MACHINE_PAGING_PSE,
-                                            MACHINE_PAGING_PAE, MACHINE_PAGING_LONG};
+static const enum paging_mode modes[] = {PAGING_32, PAGING_PSE, PAGING_PAE, PAGING_LONG};
 
-static struct quiz *make(enum machine_paging p, uint64_t seed, unsigned count)
+static struct quiz *make(enum paging_mode p, uint64_t seed, unsigned count)
 {
     struct quiz_config c;
     quiz_config_default(&c);
@@ -171,7 +170,7 @@ static void check_against_ref(const struct quiz *q)
     }
 }
 
-static void answers_match_an_independent_walk(enum machine_paging p)
+static void answers_match_an_independent_walk(enum paging_mode p)
 {
     for (uint64_t seed = 1; seed <= 25; seed++) {
         struct quiz *q = make(p, seed * UINT64_C(0x9E3779B9), QUIZ_MAX_QUESTIONS);
@@ -183,25 +182,25 @@ static void answers_match_an_independent_walk(enum machine_paging p)
 static void answers_match_an_independent_walk_in_32bit_paging(void **state)
 {
     (void)state;
-    answers_match_an_independent_walk(MACHINE_PAGING_32);
+    answers_match_an_independent_walk(PAGING_32);
 }
 
 static void answers_match_an_independent_walk_with_pse(void **state)
 {
     (void)state;
-    answers_match_an_independent_walk(MACHINE_PAGING_PSE);
+    answers_match_an_independent_walk(PAGING_PSE);
 }
 
 static void answers_match_an_independent_walk_in_pae_paging(void **state)
 {
     (void)state;
-    answers_match_an_independent_walk(MACHINE_PAGING_PAE);
+    answers_match_an_independent_walk(PAGING_PAE);
 }
 
 static void answers_match_an_independent_walk_in_4level_paging(void **state)
 {
     (void)state;
-    answers_match_an_independent_walk(MACHINE_PAGING_LONG);
+    answers_match_an_independent_walk(PAGING_LONG);
 }
 
 /* --- the probe ------------------------------------------------------------- */
@@ -311,8 +310,8 @@ static void a_long_quiz_shows_every_kind_the_mode_has(void **state)
 {
     (void)state;
     for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
-        enum machine_paging p = modes[k];
-        bool wide = p == MACHINE_PAGING_PAE || p == MACHINE_PAGING_LONG;
+        enum paging_mode p = modes[k];
+        bool wide = p == PAGING_PAE || p == PAGING_LONG;
         struct quiz *q = make(p, 5, QUIZ_MAX_QUESTIONS);
         unsigned seen[QUIZ_KIND_COUNT] = {0};
         unsigned large = 0, gp = 0, np_pte = 0, np_upper = 0, user_sup = 0, xd = 0;
@@ -345,8 +344,8 @@ static void a_long_quiz_shows_every_kind_the_mode_has(void **state)
         assert_true(np_pte > 0);
         assert_true(np_upper > 0);
         assert_true(user_sup > 0);
-        assert_int_equal(large > 0, p != MACHINE_PAGING_32);
-        assert_int_equal(gp > 0, p == MACHINE_PAGING_LONG);
+        assert_int_equal(large > 0, p != PAGING_32);
+        assert_int_equal(gp > 0, p == PAGING_LONG);
         assert_int_equal(xd > 0, wide);
         quiz_destroy(q);
     }

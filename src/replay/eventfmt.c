@@ -71,7 +71,7 @@ static void put_size(struct out *o, uint64_t bytes)
         put(o, "%llu bytes", ull(bytes));
 }
 
-static enum machine_paging paging_of(const struct timeline *tl)
+static enum paging_mode paging_of(const struct timeline *tl)
 {
     return machine_config(timeline_machine(tl))->paging;
 }
@@ -79,8 +79,8 @@ static enum machine_paging paging_of(const struct timeline *tl)
 /* Bytes per paging-structure entry: 4 in 32-bit paging, 8 otherwise. */
 static unsigned entry_bytes(const struct timeline *tl)
 {
-    enum machine_paging p = paging_of(tl);
-    return p == MACHINE_PAGING_32 || p == MACHINE_PAGING_PSE ? 4 : 8;
+    enum paging_mode p = paging_of(tl);
+    return p == PAGING_32 || p == PAGING_PSE ? 4 : 8;
 }
 
 /* An entry value: 8 hex digits for 32-bit entries, 16 for 64-bit ones. */
@@ -102,7 +102,7 @@ static void put_entry_at(struct out *o, const struct timeline *tl, unsigned lvl,
 {
     unsigned idx = (unsigned)((pa & (X86_PAGE_SIZE - 1)) / entry_bytes(tl));
     /* The PAE PDPT is 32 bytes inside its page: its index is pa / 8 mod 4. */
-    if (paging_of(tl) == MACHINE_PAGING_PAE && lvl == LVL_PDPTE)
+    if (paging_of(tl) == PAGING_PAE && lvl == LVL_PDPTE)
         idx %= X86_PAE_PDPTE_COUNT;
     put(o, "%s %u at 0x%08llx", level_name(lvl), idx, ull(pa));
 }

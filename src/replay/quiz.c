@@ -88,7 +88,7 @@ static uint64_t below(struct quiz *q, uint64_t n)
 void quiz_config_default(struct quiz_config *c)
 {
     c->seed = QUIZ_DEFAULT_SEED;
-    c->paging = MACHINE_PAGING_32;
+    c->paging = PAGING_32;
     c->ram_bytes = 0;
     c->count = QUIZ_DEFAULT_COUNT;
 }
@@ -367,7 +367,7 @@ struct quiz *quiz_create(const struct quiz_config *cfg, enum machine_status *sta
     if (status == NULL)
         status = &dummy;
     if (cfg == NULL || cfg->count < 1 || cfg->count > QUIZ_MAX_QUESTIONS ||
-        (unsigned)cfg->paging > MACHINE_PAGING_LONG) {
+        !paging_mode_configurable(cfg->paging)) {
         *status = MACHINE_ERR_CONFIG;
         return NULL;
     }
@@ -378,8 +378,8 @@ struct quiz *quiz_create(const struct quiz_config *cfg, enum machine_status *sta
     }
     q->cfg = *cfg;
     q->rng = cfg->seed;
-    q->wide = cfg->paging == MACHINE_PAGING_PAE || cfg->paging == MACHINE_PAGING_LONG;
-    q->long_mode = cfg->paging == MACHINE_PAGING_LONG;
+    q->wide = cfg->paging == PAGING_PAE || cfg->paging == PAGING_LONG;
+    q->long_mode = cfg->paging == PAGING_LONG;
 
     struct machine_config mc;
     machine_config_default(&mc);
@@ -392,8 +392,7 @@ struct quiz *quiz_create(const struct quiz_config *cfg, enum machine_status *sta
         {QUIZ_VGA_PA, X86_PAGE_SIZE, "vga"},
         {QUIZ_LARGE_PA, QUIZ_LARGE_LEN, "large page"},
     };
-    q->has_large =
-        cfg->paging != MACHINE_PAGING_32 && mc.ram_bytes >= QUIZ_LARGE_PA + QUIZ_LARGE_LEN;
+    q->has_large = cfg->paging != PAGING_32 && mc.ram_bytes >= QUIZ_LARGE_PA + QUIZ_LARGE_LEN;
     mc.identity = ids;
     mc.nidentity = q->has_large ? 2 : 1;
     q->m = machine_create(&mc, NULL, status);
@@ -541,7 +540,7 @@ static bool large_capable(const struct quiz *q, enum walk_level lvl)
         return false;
     if (q->wide)
         return lvl == LVL_PDE || q->long_mode;
-    return q->cfg.paging == MACHINE_PAGING_PSE;
+    return q->cfg.paging == PAGING_PSE;
 }
 
 /* PAE PDPTEs hold only P, PWT, PCD and the address (SDM 4.4.1). */

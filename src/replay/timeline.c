@@ -456,7 +456,7 @@ static bool build_config(struct timeline *tl, const struct replay_options *o,
     if (t->cfg.has_ram)
         c->ram_bytes = t->cfg.ram;
     if (t->cfg.has_paging)
-        c->paging = (enum machine_paging)t->cfg.paging;
+        c->paging = t->cfg.paging;
     if (t->cfg.has_tlb) {
         c->tlb_entries = t->cfg.tlb_entries;
         c->tlb_ways = t->cfg.tlb_ways;
@@ -464,7 +464,7 @@ static bool build_config(struct timeline *tl, const struct replay_options *o,
     if (o != NULL && o->has_ram)
         c->ram_bytes = o->ram;
     if (o != NULL && o->has_paging)
-        c->paging = (enum machine_paging)o->paging;
+        c->paging = o->paging;
     if (o != NULL && o->has_tlb) {
         c->tlb_entries = o->tlb_entries;
         c->tlb_ways = o->tlb_ways;
@@ -551,7 +551,7 @@ static const char *blame_option(const struct timeline *tl, const struct machine_
         if (k == 0)
             c.ram_bytes = tc->has_ram ? tc->ram : d.ram_bytes;
         else if (k == 1)
-            c.paging = tc->has_paging ? (enum machine_paging)tc->paging : d.paging;
+            c.paging = tc->has_paging ? tc->paging : d.paging;
         else
             c.tlb_entries = tc->has_tlb ? tc->tlb_entries : d.tlb_entries,
             c.tlb_ways = tc->has_tlb ? tc->tlb_ways : d.tlb_ways;
@@ -568,10 +568,10 @@ static const char *blame_option(const struct timeline *tl, const struct machine_
     return NULL;
 }
 
-static const char *mode_name(enum machine_paging p)
+static const char *mode_name(enum paging_mode p)
 {
     static const char *const modes[] = {"32-bit", "PSE", "PAE", "4-level"};
-    return modes[p <= MACHINE_PAGING_LONG ? p : 0];
+    return modes[p <= PAGING_LONG ? p : 0];
 }
 
 /* Says why the machine refused to boot, blaming the value that caused it:
@@ -650,7 +650,7 @@ static void explain_boot(const struct timeline *tl, const struct machine_failure
                      identity ? "identity" : "reserved", r->start, r->start + r->len, ram);
         } else {
             uint64_t limit = machine_identity_limit(c->paging, c->maxphyaddr);
-            bool longm = c->paging == MACHINE_PAGING_LONG;
+            bool longm = c->paging == PAGING_LONG;
             uint64_t linear = longm ? UINT64_C(1) << 47 : UINT64_C(1) << 32;
             char why[96];
             if (limit < linear && longm)
@@ -682,7 +682,7 @@ static void explain_boot(const struct timeline *tl, const struct machine_failure
     if (strcmp(opt, "--ram") == 0)
         snprintf(tok, sizeof tok, "%s", ram);
     else if (strcmp(opt, "--paging") == 0)
-        snprintf(tok, sizeof tok, "%s", trace_paging_name((enum trace_paging)c->paging));
+        snprintf(tok, sizeof tok, "%s", trace_paging_name(c->paging));
     else
         snprintf(tok, sizeof tok, "%u:%u", c->tlb_entries, c->tlb_ways);
     set_error(err, 0, 0, tok, msg);

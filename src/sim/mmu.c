@@ -182,7 +182,7 @@ static void write_back(const struct mmu *m, bool wide, uint64_t va, unsigned lvl
 #endif
 
 /*
- * The walk proper, for mode (PAGING_32, PAGING_PAE or PAGING_4LEVEL) and a va
+ * The walk proper, for mode (PAGING_32, PAGING_PAE or PAGING_LONG) and a va
  * already truncated (32-bit, PAE) or checked canonical (4-level). stale_shift
  * is the page shift of a TLB entry that served va but could not allow the
  * access (0: none), so that a successful walk does not leave it beside the
@@ -210,7 +210,7 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
     uint64_t table;
     uint64_t e;
     uint64_t ea;
-    if (mode == PAGING_4LEVEL) {
+    if (mode == PAGING_LONG) {
         lvl = LVL_PML4E;
         table = c->cr3 & addr_mask;
     } else if (mode == PAGING_PAE) {
@@ -291,7 +291,7 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
 
         bool large = false;
         uint64_t bad = e & rsvd;
-        if (mode == PAGING_4LEVEL && lvl == LVL_PML4E) {
+        if (mode == PAGING_LONG && lvl == LVL_PML4E) {
             bad |= e & X86_PDE_PS;
         } else if (lvl != LVL_PTE && (e & ps_bit)) {
             large = true;
@@ -371,11 +371,12 @@ static WALK_NOINLINE bool walk_any(const struct mmu *m, const struct mmu_request
     res->fault = (struct mmu_fault){0};
     switch (mode) {
     case PAGING_32:
+    case PAGING_PSE: /* not from cpu_paging_mode: the walk reads CR4.PSE */
         return walk(m, rq, va, PAGING_32, stale_shift, res);
     case PAGING_PAE:
         return walk(m, rq, va, PAGING_PAE, stale_shift, res);
-    case PAGING_4LEVEL:
-        return walk(m, rq, va, PAGING_4LEVEL, stale_shift, res);
+    case PAGING_LONG:
+        return walk(m, rq, va, PAGING_LONG, stale_shift, res);
     case PAGING_OFF:
         break;
     }
@@ -480,7 +481,7 @@ bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu
         res->fault = (struct mmu_fault){0};
         return true;
     }
-    if (mode == PAGING_4LEVEL) {
+    if (mode == PAGING_LONG) {
         /* mmu_canonical48(va) in one test: bits 63:47 equal iff adding
          * 2^47 leaves nothing above bit 47. */
         if ((va + (UINT64_C(1) << 47)) >> 48 != 0)

@@ -57,7 +57,7 @@ struct vmm_scalars {
 
 struct vmm {
     struct vmm_parts p;
-    enum vmm_mode mode;
+    enum paging_mode mode;
     const struct geom *g;
     uint64_t nframes;
     struct tmem *counts; /* uint16_t LE per frame */
@@ -87,7 +87,7 @@ static void emit_simple(const struct vmm *v, enum event_kind k, uint64_t va, uin
     emit(v, &ev);
 }
 
-struct vmm *vmm_create(const struct vmm_parts *parts, enum vmm_mode mode, uint64_t nframes)
+struct vmm *vmm_create(const struct vmm_parts *parts, enum paging_mode mode, uint64_t nframes)
 {
     if (parts == NULL || nframes == 0)
         return NULL;
@@ -96,7 +96,7 @@ struct vmm *vmm_create(const struct vmm_parts *parts, enum vmm_mode mode, uint64
         return NULL;
     v->p = *parts;
     v->mode = mode;
-    v->g = mode == VMM_MODE_LONG ? &GEOM_LONG : mode == VMM_MODE_PAE ? &GEOM_PAE : &GEOM_32;
+    v->g = mode == PAGING_LONG ? &GEOM_LONG : mode == PAGING_PAE ? &GEOM_PAE : &GEOM_32;
     v->nframes = nframes;
     uint64_t base, end;
     vmm_large_region(v, &base, &end);
@@ -166,7 +166,7 @@ static uint64_t addr_mask(const struct vmm *v)
 
 static bool nx_on(const struct vmm *v)
 {
-    return v->mode == VMM_MODE_PAE || v->mode == VMM_MODE_LONG;
+    return v->mode == PAGING_PAE || v->mode == PAGING_LONG;
 }
 
 static uint64_t load_entry(const struct vmm *v, uint64_t ea)
@@ -222,7 +222,7 @@ static bool is_leaf(const struct vmm *v, unsigned d, uint64_t e)
     uint8_t lvl = v->g->level[d];
     if (lvl == LVL_PDE)
         return (e & X86_PDE_PS) != 0;
-    if (lvl == LVL_PDPTE && v->mode == VMM_MODE_LONG)
+    if (lvl == LVL_PDPTE && v->mode == PAGING_LONG)
         return (e & X86_PDE_PS) != 0;
     return false;
 }
@@ -261,7 +261,7 @@ static uint64_t leaf_entry(const struct vmm *v, unsigned d, uint64_t pa, unsigne
 
 static uint64_t table_entry(const struct vmm *v, unsigned d, uint64_t pa)
 {
-    if (v->mode == VMM_MODE_PAE && d == 0)
+    if (v->mode == PAGING_PAE && d == 0)
         return pa | X86_PTE_P; /* a PDPTE holds only P, PWT, PCD and the address */
     return pa | X86_PTE_P | X86_PTE_RW;
 }
@@ -314,7 +314,7 @@ static void free_table(struct vmm *v, unsigned d, uint64_t pa)
 
 static bool va_ok(const struct vmm *v, uint64_t va)
 {
-    if (v->mode == VMM_MODE_LONG)
+    if (v->mode == PAGING_LONG)
         return mmu_canonical48(va);
     return va <= UINT64_C(0xFFFFFFFF);
 }
@@ -447,7 +447,7 @@ enum vmm_status vmm_protect(struct vmm *v, uint64_t va, bool writable, bool do_i
 {
     if (!va_ok(v, va) || v->s.top == 0) {
         /* Long mode: skip the non-canonical hole; otherwise nothing above 4 GiB. */
-        if (v->mode == VMM_MODE_LONG && va < UINT64_C(0xFFFF800000000000))
+        if (v->mode == PAGING_LONG && va < UINT64_C(0xFFFF800000000000))
             *end = UINT64_C(0xFFFF800000000000);
         else
             *end = UINT64_MAX;
@@ -517,7 +517,7 @@ void vmm_free_pages(struct vmm *v, uint64_t va, uint64_t npages)
 
 static enum vmm_status map_identity(struct vmm *v, const struct vmm_range *r)
 {
-    uint64_t limit = v->mode == VMM_MODE_LONG ? UINT64_C(1) << 47 : UINT64_C(1) << 32;
+    uint64_t limit = v->mode == PAGING_LONG ? UINT64_C(1) << 47 : UINT64_C(1) << 32;
     uint64_t plimit = UINT64_C(1) << v->p.cpu->maxphyaddr;
     if (v->g->esz == 4)
         plimit = UINT64_C(1) << 32;
@@ -530,7 +530,7 @@ static enum vmm_status map_identity(struct vmm *v, const struct vmm_range *r)
     uint64_t a = r->start & ~(X86_PAGE_SIZE - 1);
     uint64_t end = (r->start + r->len + X86_PAGE_SIZE - 1) & ~(X86_PAGE_SIZE - 1);
     unsigned large_d = v->g->nlevels - 2; /* the PDE level */
-    bool large_ok = v->mode != VMM_MODE_32;
+    bool large_ok = v->mode != PAGING_32;
     uint64_t lsize = UINT64_C(1) << v->g->shift[large_d];
     while (a < end) {
         enum vmm_status st;
@@ -563,7 +563,7 @@ enum vmm_status vmm_boot(struct vmm *v, const struct vmm_range *identity, size_t
     enum vmm_status st = alloc_table(v, 0, &v->s.top);
     if (st != VMM_OK)
         goto out;
-    if (v->mode == VMM_MODE_PAE) {
+    if (v->mode == PAGING_PAE) {
         /* The four PDPTEs are read by the CPU only at CR3 load (SDM 4.4.1):
          * all four directories exist from boot, so no later change to the
          * PDPT is ever needed. */
@@ -594,13 +594,13 @@ enum vmm_status vmm_boot(struct vmm *v, const struct vmm_range *identity, size_t
     const struct phys *ph = v->p.phys;
     const struct event_sink *sk = v->p.sink;
     uint64_t cr4 = 0, efer = 0;
-    if (v->mode == VMM_MODE_PSE)
+    if (v->mode == PAGING_PSE)
         cr4 = X86_CR4_PSE;
-    if (v->mode == VMM_MODE_PAE) {
+    if (v->mode == PAGING_PAE) {
         cr4 = X86_CR4_PAE;
         efer = X86_EFER_NXE;
     }
-    if (v->mode == VMM_MODE_LONG) {
+    if (v->mode == PAGING_LONG) {
         cr4 = X86_CR4_PAE;
         efer = X86_EFER_LME | X86_EFER_NXE;
     }
@@ -625,21 +625,21 @@ out:
 
 void vmm_heap_region(const struct vmm *v, uint64_t *base, uint64_t *end)
 {
-    bool lm = v->mode == VMM_MODE_LONG;
+    bool lm = v->mode == PAGING_LONG;
     *base = lm ? VMM_HEAP_BASE_LONG : VMM_HEAP_BASE_32;
     *end = lm ? VMM_HEAP_END_LONG : VMM_HEAP_END_32;
 }
 
 void vmm_large_region(const struct vmm *v, uint64_t *base, uint64_t *end)
 {
-    bool lm = v->mode == VMM_MODE_LONG;
+    bool lm = v->mode == PAGING_LONG;
     *base = lm ? VMM_LARGE_BASE_LONG : VMM_LARGE_BASE_32;
     *end = lm ? VMM_LARGE_END_LONG : VMM_LARGE_END_32;
 }
 
 uint64_t vmm_kernel_base(const struct vmm *v)
 {
-    return v->mode == VMM_MODE_LONG ? VMM_KERNEL_BASE_LONG : VMM_KERNEL_BASE_32;
+    return v->mode == PAGING_LONG ? VMM_KERNEL_BASE_LONG : VMM_KERNEL_BASE_32;
 }
 
 static bool bit_get(const struct vmm *v, uint64_t i)
@@ -731,7 +731,7 @@ uint64_t vmm_top_table(const struct vmm *v)
     return v->s.top;
 }
 
-enum vmm_mode vmm_mode(const struct vmm *v)
+enum paging_mode vmm_mode(const struct vmm *v)
 {
     return v->mode;
 }

@@ -597,19 +597,9 @@ bool trace_number_parse(const char *s, bool allow_suffix, uint64_t *out)
     return true;
 }
 
-static const char *const paging_names[] = {"32", "pse", "pae", "long"};
-
-bool trace_paging_parse(const char *s, enum trace_paging *out)
+bool trace_paging_parse(const char *s, enum paging_mode *out)
 {
-    if (!s)
-        return false;
-    for (size_t i = 0; i < sizeof paging_names / sizeof paging_names[0]; i++) {
-        if (strcmp(s, paging_names[i]) == 0) {
-            *out = (enum trace_paging)i;
-            return true;
-        }
-    }
-    return false;
+    return paging_mode_parse(s, out);
 }
 
 const char *trace_ram_check(uint64_t bytes)
@@ -689,11 +679,9 @@ const char *trace_format_name(enum trace_format f)
     return "?";
 }
 
-const char *trace_paging_name(enum trace_paging pg)
+const char *trace_paging_name(enum paging_mode pg)
 {
-    if ((unsigned)pg < sizeof paging_names / sizeof paging_names[0])
-        return paging_names[pg];
-    return "?";
+    return pg == PAGING_OFF ? "?" : paging_mode_keyword(pg);
 }
 
 const char *trace_id_name(const struct trace *t, uint32_t id)
@@ -1072,7 +1060,7 @@ static bool native_config(struct parser *p, enum directive d, struct line *ln, c
         if (!want(p, ln, &t, "a paging mode (32, pse, pae or long)"))
             return false;
         char word[8];
-        enum trace_paging pg;
+        enum paging_mode pg;
         bool ok = t.n < sizeof word;
         if (ok) {
             memcpy(word, t.s, t.n);
@@ -1848,7 +1836,7 @@ static struct trace *begin(struct parser *p, const char *name, struct trace_erro
     p->t = t;
     t->format = TRACE_NATIVE;
     t->cfg.ram = UINT64_C(16) << 20;
-    t->cfg.paging = TRACE_PAGING_32;
+    t->cfg.paging = PAGING_32;
     t->cfg.tlb_entries = 64;
     t->cfg.tlb_ways = 4;
     const char *nm = name ? name : "-";

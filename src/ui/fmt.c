@@ -202,13 +202,13 @@ const char *fmt_size(uint64_t bytes, char *buf, size_t len)
 
 /* --- paging structures ------------------------------------------------------ */
 
-struct fmt_mode fmt_mode_of(enum machine_paging p)
+struct fmt_mode fmt_mode_of(enum paging_mode p)
 {
     struct fmt_mode m;
     memset(&m, 0, sizeof m);
     m.paging = p;
     switch (p) {
-    case MACHINE_PAGING_PAE:
+    case PAGING_PAE:
         m.levels = 3;
         m.entry_bytes = 8;
         m.level[0] = LVL_PDPTE, m.level[1] = LVL_PDE, m.level[2] = LVL_PTE;
@@ -216,7 +216,7 @@ struct fmt_mode fmt_mode_of(enum machine_paging p)
         m.nentries[0] = X86_PAE_PDPTE_COUNT, m.nentries[1] = 512, m.nentries[2] = 512;
         m.va_bits = 32;
         return m;
-    case MACHINE_PAGING_LONG:
+    case PAGING_LONG:
         m.levels = 4;
         m.entry_bytes = 8;
         m.level[0] = LVL_PML4E, m.level[1] = LVL_PDPTE, m.level[2] = LVL_PDE, m.level[3] = LVL_PTE;
@@ -226,12 +226,13 @@ struct fmt_mode fmt_mode_of(enum machine_paging p)
             m.nentries[i] = 512;
         m.va_bits = 48;
         return m;
-    case MACHINE_PAGING_32:
-    case MACHINE_PAGING_PSE:
+    case PAGING_32:
+    case PAGING_PSE:
+    case PAGING_OFF:
         break;
     }
-    if (p != MACHINE_PAGING_PSE)
-        m.paging = MACHINE_PAGING_32;
+    if (p != PAGING_PSE)
+        m.paging = PAGING_32;
     m.levels = 2;
     m.entry_bytes = 4;
     m.level[0] = LVL_PDE, m.level[1] = LVL_PTE;
@@ -257,9 +258,9 @@ bool fmt_entry_is_leaf(const struct fmt_mode *m, enum walk_level lvl, uint64_t e
     case LVL_PTE:
         return true;
     case LVL_PDE:
-        return (e & X86_PDE_PS) != 0 && m->paging != MACHINE_PAGING_32;
+        return (e & X86_PDE_PS) != 0 && m->paging != PAGING_32;
     case LVL_PDPTE:
-        return (e & X86_PDE_PS) != 0 && m->paging == MACHINE_PAGING_LONG;
+        return (e & X86_PDE_PS) != 0 && m->paging == PAGING_LONG;
     case LVL_PML4E:
         return false;
     }
@@ -353,9 +354,9 @@ void fmt_entry_row(struct fmt_line *l, const struct fmt_mode *m, enum walk_level
 
 /* --- linear addresses ----------------------------------------------------------- */
 
-static const char *level_name(enum machine_paging p, enum walk_level lvl)
+static const char *level_name(enum paging_mode p, enum walk_level lvl)
 {
-    if (p == MACHINE_PAGING_LONG) {
+    if (p == PAGING_LONG) {
         static const char *const n64[] = {"PML4", "PDPT", "PD", "PT"};
         return n64[lvl];
     }
@@ -372,16 +373,17 @@ unsigned fmt_addr_fields(const struct fmt_mode *m, uint64_t page_size, uint64_t 
     /* Only the page sizes the mode has (SDM table 4-1); anything else is 4 KiB. */
     bool ok = page_shift == X86_PAGE_SHIFT;
     switch (m->paging) {
-    case MACHINE_PAGING_PSE:
+    case PAGING_PSE:
         ok |= page_shift == X86_PAGE_SHIFT_4M;
         break;
-    case MACHINE_PAGING_PAE:
+    case PAGING_PAE:
         ok |= page_shift == X86_PAGE_SHIFT_2M;
         break;
-    case MACHINE_PAGING_LONG:
+    case PAGING_LONG:
         ok |= page_shift == X86_PAGE_SHIFT_2M || page_shift == X86_PAGE_SHIFT_1G;
         break;
-    case MACHINE_PAGING_32:
+    case PAGING_32:
+    case PAGING_OFF:
         break;
     }
     if (!ok)

@@ -115,7 +115,7 @@ const char *fmt_size(uint64_t bytes, char *buf, size_t len);
 
 /* The shape of one paging mode, for tables and address splits. */
 struct fmt_mode {
-    enum machine_paging paging;
+    enum paging_mode paging;
     unsigned levels;      /* 2 (32/pse), 3 (pae) or 4 (long) */
     unsigned entry_bytes; /* 4 or 8 */
     uint8_t level[4];     /* enum walk_level, from the top */
@@ -125,7 +125,7 @@ struct fmt_mode {
 };
 
 /* The shape of paging mode p. Can't fail (an unknown p gives 32-bit). */
-struct fmt_mode fmt_mode_of(enum machine_paging p);
+struct fmt_mode fmt_mode_of(enum paging_mode p);
 
 /* True when entry e at level lvl maps a page (leaf) rather than a table:
  * always for a PTE, for a PDE or PDPTE with PS=1 where the mode allows large

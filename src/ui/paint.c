@@ -183,12 +183,13 @@ uint64_t ui_root_table(const struct ui *ui)
 {
     const struct cpu *c = machine_cpu(ui_machine(ui));
     switch (ui->mode.paging) {
-    case MACHINE_PAGING_PAE:
+    case PAGING_PAE:
         return c->cr3 & X86_CR3_ADDR_PAE;
-    case MACHINE_PAGING_LONG:
+    case PAGING_LONG:
         return c->cr3 & x86_addr_mask(c->maxphyaddr);
-    case MACHINE_PAGING_32:
-    case MACHINE_PAGING_PSE:
+    case PAGING_32:
+    case PAGING_PSE:
+    case PAGING_OFF:
         break;
     }
     return c->cr3 & X86_CR3_ADDR_32;
