@@ -146,10 +146,13 @@ uint64_t machine_identity_limit(enum paging_mode p, unsigned maxphyaddr)
 {
     /* As vmm's map_identity decides (VMM_ERR_RANGE). */
     unsigned mpa = maxphyaddr != 0 ? maxphyaddr : X86_MAXPHYADDR_DEFAULT;
-    uint64_t linear = p == PAGING_LONG ? UINT64_C(1) << 47 : UINT64_C(1) << 32;
-    uint64_t phys = (p == PAGING_32 || p == PAGING_PSE) ? UINT64_C(1) << 32
-                    : mpa < 64                          ? UINT64_C(1) << mpa
-                                                        : UINT64_MAX;
+    const struct paging_geom *g = paging_geom(p);
+    if (g == NULL)
+        g = paging_geom(PAGING_32);
+    uint64_t linear = UINT64_C(1) << (paging_va_bits(g) - (g->canonical ? 1 : 0));
+    uint64_t phys = g->entry_bytes == 4 ? UINT64_C(1) << 32
+                    : mpa < 64          ? UINT64_C(1) << mpa
+                                        : UINT64_MAX;
     return phys < linear ? phys : linear;
 }
 
@@ -176,7 +179,7 @@ static bool config_ok(const struct machine_config *c, struct machine_failure *f)
         return false;
     /* 32-bit entries hold 32-bit frame addresses. */
     f->why = MACHINE_WHY_RAM_32BIT;
-    if ((c->paging == PAGING_32 || c->paging == PAGING_PSE) && c->ram_bytes > (UINT64_C(1) << 32))
+    if (paging_geom(c->paging)->entry_bytes == 4 && c->ram_bytes > (UINT64_C(1) << 32))
         return false;
     f->why = MACHINE_WHY_RAM_SMALL;
     if (c->ram_bytes < machine_min_ram())
