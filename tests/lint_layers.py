@@ -85,6 +85,11 @@ SIM_READERS = {
     "mmu_access_name",
     "mmu_fault_reason_name",
     "mmu_level_name",
+    # the paging description: pure functions of a mode's row (sim/paging.h)
+    "paging_flag",
+    "paging_flag_at",
+    "paging_flag_column_bit",
+    "paging_scan",
     "pfa_bytemap",
     "pfa_role",
     "pfa_role_name",

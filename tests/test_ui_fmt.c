@@ -101,8 +101,16 @@ static void entry_flags_spell_every_bit(void **state)
     assert_string_equal(f, "PW---A----");
     fmt_entry_flags(&m32, LVL_PTE, 0x0010707F, f);
     assert_string_equal(f, "PWUTCAD---");
+    /* Without CR4.PSE bit 7 of a PDE is ignored (SDM table 4-6); with it,
+     * it is PS. */
     fmt_entry_flags(&m32, LVL_PDE, 0x183, f);
+    assert_string_equal(f, "PW------G-");
+    struct fmt_mode pse = fmt_mode_of(PAGING_PSE);
+    fmt_entry_flags(&pse, LVL_PDE, 0x183, f);
     assert_string_equal(f, "PW-----SG-");
+    /* In a PML4E bit 7 is reserved. */
+    fmt_entry_flags(&m64, LVL_PML4E, 0x83, f);
+    assert_string_equal(f, "PW-----R--");
     /* Bit 7 of a PTE is PAT, not PS. */
     fmt_entry_flags(&m32, LVL_PTE, 0x81, f);
     assert_string_equal(f, "P------p--");

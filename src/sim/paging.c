@@ -4,11 +4,14 @@
  * One row per meaning a flag bit can have (SDM Vol. 3A tables 4-4..4-6,
  * 4-8..4-11, 4-14..4-20); paging_flag_at() picks the row a bit has at one
  * depth of one mode, so the views, the quiz and the translate output cannot
- * disagree about bit 7.
+ * disagree about bit 7. paging_scan() is the one read-only walk over a
+ * whole hierarchy (the frames view's reverse lookup uses it).
  */
 #include "paging.h"
 
 #include <stddef.h>
+
+#include "phys.h"
 
 static const struct paging_flag flags[PFLAG_COUNT] = {
     [PFLAG_P] = {X86_PTE_P, 'P', "P", "P", NULL, "present"},
@@ -73,4 +76,51 @@ const struct paging_flag *paging_flag_at(const struct paging_geom *g, unsigned d
     default:
         return NULL;
     }
+}
+
+/* --- read-only scan ------------------------------------------------------------ */
+
+struct scan {
+    const struct phys *p;
+    const struct paging_geom *g;
+    uint64_t addr_mask;
+    uint64_t budget;
+    bool cut;
+    paging_visit_fn fn;
+    void *ctx;
+};
+
+static void scan_table(struct scan *s, unsigned d, uint64_t table, uint64_t base)
+{
+    const struct paging_geom *g = s->g;
+    unsigned n = paging_nentries(g, d);
+    for (unsigned i = 0; i < n; i++) {
+        if (s->budget == 0) {
+            s->cut = true;
+            return;
+        }
+        s->budget--;
+        uint64_t ea = table + (uint64_t)i * g->entry_bytes;
+        uint64_t e = g->entry_bytes == 4 ? phys_load32(s->p, ea) : phys_load64(s->p, ea);
+        if (!(e & X86_PTE_P))
+            continue;
+        struct paging_visit v;
+        v.depth = d;
+        v.index = i;
+        v.va = paging_va_canon(g, base + i * paging_span(g, d));
+        v.entry = e;
+        v.addr = paging_entry_addr_masked(g, d, e, s->addr_mask);
+        v.leaf = paging_is_leaf(g, d, e);
+        s->fn(s->ctx, &v);
+        if (!v.leaf)
+            scan_table(s, d + 1, v.addr, v.va);
+    }
+}
+
+bool paging_scan(const struct phys *p, const struct paging_geom *g, uint64_t root,
+                 unsigned maxphyaddr, uint64_t budget, paging_visit_fn fn, void *ctx)
+{
+    struct scan s = {p, g, paging_addr_mask(g, maxphyaddr), budget, false, fn, ctx};
+    scan_table(&s, 0, root, 0);
+    return !s.cut;
 }

@@ -282,4 +282,30 @@ unsigned paging_flag_column_bit(unsigned column);
  * reserved there. */
 const struct paging_flag *paging_flag_at(const struct paging_geom *g, unsigned d, unsigned bit);
 
+/* --- read-only scan ------------------------------------------------------------ */
+
+struct phys;
+
+/* One present entry paging_scan() met. */
+struct paging_visit {
+    unsigned depth; /* in the mode's row: 0 is the top level */
+    unsigned index; /* in its table */
+    uint64_t va;    /* the first linear address it covers (canonical) */
+    uint64_t entry; /* its value */
+    uint64_t addr;  /* paging_entry_addr(): the next table, or the page's base */
+    bool leaf;      /* it maps a page */
+};
+
+typedef void (*paging_visit_fn)(void *ctx, const struct paging_visit *v);
+
+/* Reads the structures of mode g from the top-level table at root (physical
+ * address) depth first, each table in index order (so in linear-address
+ * order), through phys_load32/64, and calls fn for every present entry
+ * before descending into the table it points at. Changes nothing (an entry
+ * outside RAM reads as all ones; no walk goes deeper than the row's levels).
+ * Stops after reading budget entries, present or not: returns false then,
+ * true when it read them all. */
+bool paging_scan(const struct phys *p, const struct paging_geom *g, uint64_t root,
+                 unsigned maxphyaddr, uint64_t budget, paging_visit_fn fn, void *ctx);
+
 #endif
