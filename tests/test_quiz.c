@@ -412,6 +412,31 @@ static void count_outside_1_to_100_is_refused(void **state)
     quiz_destroy(NULL);
 }
 
+/* Entry flags in words, as sim/paging.h's flag table reads each bit at its
+ * level: bit 7 is PS where large pages are allowed, PAT in a PTE, ignored in
+ * a 32-bit PDE without CR4.PSE (SDM table 4-6), reserved in a PML4E. */
+static void entry_flags_read_bit_7_per_level(void **state)
+{
+    (void)state;
+    char b[96];
+    struct quiz *q32 = make(PAGING_32, 1, 1);
+    struct quiz *pse = make(PAGING_PSE, 1, 1);
+    struct quiz *lng = make(PAGING_LONG, 1, 1);
+    quiz_entry_flags(q32, LVL_PDE, 0x183, b, sizeof b);
+    assert_string_equal(b, "P RW S G");
+    quiz_entry_flags(pse, LVL_PDE, 0x183, b, sizeof b);
+    assert_string_equal(b, "P RW S PS G");
+    quiz_entry_flags(q32, LVL_PTE, 0xA5, b, sizeof b);
+    assert_string_equal(b, "P RO U A PAT");
+    quiz_entry_flags(lng, LVL_PML4E, UINT64_C(0x8000000000000083), b, sizeof b);
+    assert_string_equal(b, "P RW S bit7 XD");
+    quiz_entry_flags(lng, LVL_PDE, 0x2, b, sizeof b);
+    assert_string_equal(b, "P=0: not present, the other bits are ignored");
+    quiz_destroy(q32);
+    quiz_destroy(pse);
+    quiz_destroy(lng);
+}
+
 static void a_small_machine_still_gives_consistent_answers(void **state)
 {
     (void)state;
@@ -485,6 +510,7 @@ int main(void)
         cmocka_unit_test(a_long_quiz_shows_every_kind_the_mode_has),
         cmocka_unit_test(every_table_on_a_walk_path_is_listed_once),
         cmocka_unit_test(count_outside_1_to_100_is_refused),
+        cmocka_unit_test(entry_flags_read_bit_7_per_level),
         cmocka_unit_test(a_small_machine_still_gives_consistent_answers),
         cmocka_unit_test(explanation_ends_in_the_answer_and_text_is_bounded),
     };
