@@ -35,15 +35,14 @@
 #include "sim/vmm.h"
 #include "sim/x86.h"
 
-#define QUIZ_NIDS        16u
-#define QUIZ_LARGE_MIN   (UINT64_C(16) << 10) /* large-block threshold, bytes */
-#define QUIZ_VGA_PA      UINT64_C(0xB8000)
-#define QUIZ_LARGE_PA    UINT64_C(0x400000)
-#define QUIZ_LARGE_LEN   UINT64_C(0x400000)
-#define QUIZ_MAX_TABLES  (QUIZ_MAX_QUESTIONS * 4u)
-#define QUIZ_TRIES       64
-#define QUIZ_MAX_BLOCKS  QUIZ_NIDS
-#define QUIZ_ADDR_LOW_47 ((UINT64_C(1) << 47) - 1)
+#define QUIZ_NIDS       16u
+#define QUIZ_LARGE_MIN  (UINT64_C(16) << 10) /* large-block threshold, bytes */
+#define QUIZ_VGA_PA     UINT64_C(0xB8000)
+#define QUIZ_LARGE_PA   UINT64_C(0x400000)
+#define QUIZ_LARGE_LEN  UINT64_C(0x400000)
+#define QUIZ_MAX_TABLES (QUIZ_MAX_QUESTIONS * 4u)
+#define QUIZ_TRIES      64
+#define QUIZ_MAX_BLOCKS QUIZ_NIDS
 
 struct quiz_block {
     uint64_t va;
@@ -84,6 +83,12 @@ static uint64_t next(struct quiz *q)
 static uint64_t below(struct quiz *q, uint64_t n)
 {
     return n == 0 ? 0 : next(q) % n;
+}
+
+/* The lower canonical half of 4-level paging: bits 46:0. */
+static uint64_t low_half(const struct quiz *q)
+{
+    return (UINT64_C(1) << (paging_va_bits(q->g) - 1)) - 1;
 }
 
 void quiz_config_default(struct quiz_config *c)
@@ -248,7 +253,7 @@ static bool draw(struct quiz *q, enum quiz_kind k, struct quiz_question *qq)
             va = next(q) & UINT64_C(0xFFFFF000);
             va |= below(q, X86_PAGE_SIZE);
         } else if (below(q, 3) == 0) {
-            va = next(q) & QUIZ_ADDR_LOW_47; /* the empty lower half */
+            va = next(q) & low_half(q); /* the empty lower half */
         } else {
             /* A neighbour of a mapped page one or more PD, PDPT or PML4
              * slots away: the walk stops higher up. */
@@ -257,7 +262,7 @@ static bool draw(struct quiz *q, enum quiz_kind k, struct quiz_question *qq)
                                        g->lv[paging_depth(g, LVL_PDPTE)].shift,
                                        g->lv[paging_depth(g, LVL_PML4E)].shift};
             va = mapped_va(q, &from) + ((1 + below(q, 4)) << shifts[below(q, 3)]);
-            if (!mmu_canonical48(va))
+            if (paging_va_canon(g, va) != va)
                 return false;
         }
         qq->va = va;
@@ -280,14 +285,17 @@ static bool draw(struct quiz *q, enum quiz_kind k, struct quiz_question *qq)
             return false;
         if (below(q, 2) == 0) {
             /* A kernel pointer with one high bit knocked out. */
+            unsigned vb = paging_va_bits(q->g); /* 48 */
             va = mapped_va(q, &from);
-            if (mmu_canonical48(va) && (va >> 47) == 0)
-                va |= UINT64_C(1) << (48 + below(q, 16));
+            if (paging_va_canon(q->g, va) == va && (va >> (vb - 1)) == 0)
+                va |= UINT64_C(1) << (vb + below(q, 64 - vb));
             else
-                va &= ~(UINT64_C(1) << (48 + below(q, 16)));
+                va &= ~(UINT64_C(1) << (vb + below(q, 64 - vb)));
         } else {
-            uint64_t top = 1 + below(q, UINT64_C(0x1FFFE)); /* bits 63:47, neither 0 nor all 1 */
-            va = top << 47 | (next(q) & QUIZ_ADDR_LOW_47);
+            /* Bits 63:47 neither all 0 nor all 1. */
+            unsigned hb = paging_va_bits(q->g) - 1; /* 47 */
+            uint64_t top = 1 + below(q, (UINT64_C(1) << (64 - hb)) - 2);
+            va = top << hb | (next(q) & low_half(q));
         }
         qq->va = va;
         qq->access = read_or(q, MMU_WRITE);

@@ -193,7 +193,7 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
     if (g->pdpte_regs) {
         /* The PDPTE register (SDM 4.4.1): no RAM read, no rights, no A bit. */
         unsigned index = paging_index(g, 0, va);
-        table = c->cr3 & X86_CR3_ADDR_PAE;
+        table = paging_root(g, c->cr3, maxpa);
         ea = table + g->entry_bytes * (uint64_t)index;
         e = c->pdpte[index];
         struct walk_step *st = &res->steps[0];
@@ -221,7 +221,7 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
         d = 1;
         table = e & addr_mask;
     } else {
-        table = c->cr3 & (wide ? addr_mask : X86_CR3_ADDR_32);
+        table = paging_root(g, c->cr3, maxpa);
     }
 
     uint64_t and_bits = X86_PTE_RW | X86_PTE_US; /* ANDed over the levels */

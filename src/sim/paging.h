@@ -171,6 +171,15 @@ static inline uint64_t paging_addr_mask(const struct paging_geom *g, unsigned ma
     return g->entry_bytes == 4 ? X86_PTE32_ADDR : x86_addr_mask(maxphyaddr);
 }
 
+/* The top-level table CR3 names (SDM tables 4-3, 4-7, 4-12): bits 31:12
+ * (32-bit), the 32-byte aligned PDPT at bits 31:5 (PAE), bits M-1:12. */
+static inline uint64_t paging_root(const struct paging_geom *g, uint64_t cr3, unsigned maxphyaddr)
+{
+    if (g->pdpte_regs)
+        return cr3 & X86_CR3_ADDR_PAE;
+    return cr3 & (g->entry_bytes == 4 ? X86_CR3_ADDR_32 : x86_addr_mask(maxphyaddr));
+}
+
 /* PSE-36 (SDM table 4-4): a 4 MiB PDE's PA 31:22 in bits 31:22 and PA 39:32
  * in bits 20:13. */
 static inline uint64_t paging_pse36_addr(uint64_t e)

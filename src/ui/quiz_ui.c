@@ -126,7 +126,7 @@ static void put_step(struct fmt_line *l, enum ui_role role, const struct walk_st
  * entry but a PAE PDPTE (SDM 4.4.1, table 4-8). */
 static bool has_rights(const struct fmt_mode *m, enum walk_level lvl)
 {
-    return !(m->paging == PAGING_PAE && lvl == LVL_PDPTE);
+    return !(m->g->pdpte_regs && lvl == m->g->lv[0].level);
 }
 
 /* Appends the steps whose entry matches (e & mask) == want, "PDE[832] and
