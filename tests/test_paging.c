@@ -303,6 +303,53 @@ static void walk_long_agrees(void **state)
     assert_int_equal(r.fault.reason, FAULT_RESERVED_BIT);
 }
 
+/* paging_scan: every present entry once, top down in index order, with the
+ * decode of the description; a budget cuts it short. */
+struct seen {
+    unsigned n;
+    struct paging_visit v[16];
+};
+
+static void remember(void *ctx, const struct paging_visit *v)
+{
+    struct seen *s = ctx;
+    if (s->n < 16)
+        s->v[s->n] = *v;
+    s->n++;
+}
+
+static void scan_visits_present_entries_in_order(void **state)
+{
+    struct fx *f = *state;
+    const struct paging_geom *g = paging_geom(PAGING_LONG);
+    st(f, g, 0x1000, 0x5003);                             /* PML4E 0 */
+    st(f, g, 0x1000 + 0x102 * 8, 0x2003);                 /* PML4E 258 */
+    st(f, g, 0x5000 + 0x100 * 8, UINT64_C(0x8040001083)); /* 1 GiB page */
+    st(f, g, 0x2000 + 0x8D * 8, 0x3003);
+    st(f, g, 0x3000 + 0x2B * 8, 0xA0200083); /* 2 MiB page */
+    struct seen s = {0};
+    assert_true(paging_scan(f->ph, g, 0x1000, 40, 1u << 20, remember, &s));
+    assert_int_equal(s.n, 5);
+    assert_int_equal(s.v[0].depth, 0);
+    assert_hex_equal(s.v[0].addr, 0x5000);
+    assert_false(s.v[0].leaf);
+    assert_int_equal(s.v[1].depth, 1);
+    assert_hex_equal(s.v[1].va, UINT64_C(0x4000000000));
+    assert_hex_equal(s.v[1].addr, UINT64_C(0x8040000000));
+    assert_true(s.v[1].leaf);
+    assert_hex_equal(s.v[2].va, UINT64_C(0xFFFF810000000000)); /* sign-extended */
+    assert_hex_equal(s.v[3].va, UINT64_C(0xFFFF812340000000));
+    assert_int_equal(s.v[4].depth, 2);
+    assert_int_equal(s.v[4].index, 0x2B);
+    assert_hex_equal(s.v[4].va, UINT64_C(0xFFFF812345600000));
+    assert_hex_equal(s.v[4].addr, 0xA0200000);
+    assert_true(s.v[4].leaf);
+    /* 200 entries: the budget runs out in the first PDPT, before entry 256. */
+    s.n = 0;
+    assert_false(paging_scan(f->ph, g, 0x1000, 40, 200, remember, &s));
+    assert_int_equal(s.n, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +360,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(walk_32_and_pse_agree, setup, teardown),
         cmocka_unit_test_setup_teardown(walk_pae_agrees, setup, teardown),
         cmocka_unit_test_setup_teardown(walk_long_agrees, setup, teardown),
+        cmocka_unit_test_setup_teardown(scan_visits_present_entries_in_order, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
