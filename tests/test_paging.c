@@ -21,13 +21,15 @@ static void rows_match_the_sdm_figures(void **state)
     (void)state;
     static const struct {
         enum paging_mode mode;
+        const char *name;
         unsigned nlevels, entry_bytes, va_bits;
         uint8_t level[4], shift[4], bits[4];
         bool large[4];
     } want[] = {
-        {PAGING_32, 2, 4, 32, {LVL_PDE, LVL_PTE}, {22, 12}, {10, 10}, {false, false}},
-        {PAGING_PSE, 2, 4, 32, {LVL_PDE, LVL_PTE}, {22, 12}, {10, 10}, {true, false}},
+        {PAGING_32, "32-bit", 2, 4, 32, {LVL_PDE, LVL_PTE}, {22, 12}, {10, 10}, {false, false}},
+        {PAGING_PSE, "PSE", 2, 4, 32, {LVL_PDE, LVL_PTE}, {22, 12}, {10, 10}, {true, false}},
         {PAGING_PAE,
+         "PAE",
          3,
          8,
          32,
@@ -36,6 +38,7 @@ static void rows_match_the_sdm_figures(void **state)
          {2, 9, 9},
          {false, true, false}},
         {PAGING_LONG,
+         "4-level",
          4,
          8,
          48,
@@ -48,6 +51,7 @@ static void rows_match_the_sdm_figures(void **state)
         const struct paging_geom *g = paging_geom(want[i].mode);
         assert_non_null(g);
         assert_int_equal(g->mode, want[i].mode);
+        assert_string_equal(g->name, want[i].name);
         assert_int_equal(g->nlevels, want[i].nlevels);
         assert_int_equal(g->entry_bytes, want[i].entry_bytes);
         assert_int_equal(paging_va_bits(g), want[i].va_bits);

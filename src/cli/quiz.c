@@ -26,6 +26,7 @@
 #include "replay/quiz.h"
 #include "sim/cpu.h"
 #include "sim/machine.h"
+#include "sim/paging.h"
 #include "sim/x86.h"
 #include "trace/trace.h"
 
@@ -140,8 +141,7 @@ static int parse(int argc, char **argv, struct quiz_args *a)
         return fflush(stdout) == 0 ? 0 : 1;
     }
     /* 32-bit entries hold 32-bit frame addresses. */
-    if ((a->cfg.paging == PAGING_32 || a->cfg.paging == PAGING_PSE) &&
-        a->cfg.ram_bytes > (UINT64_C(1) << 32))
+    if (paging_geom(a->cfg.paging)->entry_bytes == 4 && a->cfg.ram_bytes > (UINT64_C(1) << 32))
         return usage_error("%s", "RAM above 4G needs --paging pae or long");
     return -1;
 }
@@ -192,7 +192,7 @@ static void print_state(FILE *f, const struct quiz *q)
     const struct quiz_config *cfg = quiz_config(q);
     const struct machine *m = quiz_machine(q);
     const struct cpu *c = machine_cpu(m);
-    bool wide = cfg->paging == PAGING_PAE || cfg->paging == PAGING_LONG;
+    bool wide = paging_geom(cfg->paging)->entry_bytes == 8;
     uint64_t ram = machine_config(m)->ram_bytes;
 
     bool mib = (ram & ((UINT64_C(1) << 20) - 1)) == 0;

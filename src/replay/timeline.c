@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "replay/options.h"
+#include "sim/paging.h"
 #include "sim/tmem.h"
 #include "sim/tlb.h"
 
@@ -570,8 +571,8 @@ static const char *blame_option(const struct timeline *tl, const struct machine_
 
 static const char *mode_name(enum paging_mode p)
 {
-    static const char *const modes[] = {"32-bit", "PSE", "PAE", "4-level"};
-    return modes[p <= PAGING_LONG ? p : 0];
+    const struct paging_geom *g = paging_geom(p);
+    return g != NULL ? g->name : "32-bit";
 }
 
 /* Says why the machine refused to boot, blaming the value that caused it:
@@ -650,8 +651,11 @@ static void explain_boot(const struct timeline *tl, const struct machine_failure
                      identity ? "identity" : "reserved", r->start, r->start + r->len, ram);
         } else {
             uint64_t limit = machine_identity_limit(c->paging, c->maxphyaddr);
-            bool longm = c->paging == PAGING_LONG;
-            uint64_t linear = longm ? UINT64_C(1) << 47 : UINT64_C(1) << 32;
+            const struct paging_geom *pg = paging_geom(c->paging);
+            if (pg == NULL)
+                pg = paging_geom(PAGING_32);
+            bool longm = pg->canonical; /* the lower canonical half is identity-mappable */
+            uint64_t linear = UINT64_C(1) << (paging_va_bits(pg) - (longm ? 1 : 0));
             char why[96];
             if (limit < linear && longm)
                 snprintf(why, sizeof why, "physical addresses have %u bits (MAXPHYADDR)",

@@ -231,8 +231,10 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
     uint64_t or_bits = 0;                        /* ORed: XD */
     unsigned n = res->nsteps;
     bool large = false;
+    /* Bounded by the deepest row so that every compiler can unroll it; it is
+     * always left by the break at the leaf (depth nlevels - 1 at the latest). */
     WALK_UNROLL
-    for (; d < g->nlevels; d++) { /* always left by a break at the leaf */
+    for (; d < PAGING_MAX_LEVELS; d++) {
         lvl = g->lv[d].level;
         unsigned index = paging_index(g, d, va);
         ea = table + g->entry_bytes * (uint64_t)index;

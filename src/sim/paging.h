@@ -66,6 +66,7 @@ struct paging_level {
 /* The shape of one paging mode. */
 struct paging_geom {
     enum paging_mode mode;
+    const char *name;    /* "32-bit", "PSE", "PAE", "4-level" */
     uint8_t nlevels;     /* depths 0..nlevels-1, top first; the last holds PTEs */
     uint8_t entry_bytes; /* 4 (32-bit entries) or 8 */
     bool pdpte_regs;     /* depth 0 is PAE's four PDPTE registers (SDM 4.4.1) */
@@ -78,6 +79,7 @@ static inline const struct paging_geom *paging_geom(enum paging_mode m)
 {
     static const struct paging_geom geoms[] = {
         [PAGING_32] = {PAGING_32,
+                       "32-bit",
                        2,
                        4,
                        false,
@@ -85,6 +87,7 @@ static inline const struct paging_geom *paging_geom(enum paging_mode m)
                        {{LVL_PDE, X86_PDE32_SHIFT, X86_INDEX_BITS_32, false},
                         {LVL_PTE, X86_PTE32_SHIFT, X86_INDEX_BITS_32, false}}},
         [PAGING_PSE] = {PAGING_PSE,
+                        "PSE",
                         2,
                         4,
                         false,
@@ -92,6 +95,7 @@ static inline const struct paging_geom *paging_geom(enum paging_mode m)
                         {{LVL_PDE, X86_PDE32_SHIFT, X86_INDEX_BITS_32, true},
                          {LVL_PTE, X86_PTE32_SHIFT, X86_INDEX_BITS_32, false}}},
         [PAGING_PAE] = {PAGING_PAE,
+                        "PAE",
                         3,
                         8,
                         true,
@@ -100,6 +104,7 @@ static inline const struct paging_geom *paging_geom(enum paging_mode m)
                          {LVL_PDE, X86_PD_SHIFT, X86_INDEX_BITS_64, true},
                          {LVL_PTE, X86_PT_SHIFT, X86_INDEX_BITS_64, false}}},
         [PAGING_LONG] = {PAGING_LONG,
+                         "4-level",
                          4,
                          8,
                          false,
