@@ -176,21 +176,30 @@ static uint64_t entry_va(const struct vmm *v, uint64_t va, unsigned d)
     return va & ~(paging_span(v->g, d) - 1);
 }
 
+/* Reports event k about the entry at depth d (its level), when someone
+ * listens; the fields not given are zero. */
+static void emit_entry(const struct vmm *v, enum event_kind k, unsigned d, uint64_t va, uint64_t pa,
+                       uint64_t size, uint64_t old, uint64_t e)
+{
+    if (!event_listening(v->p.sink))
+        return;
+    struct event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = k;
+    ev.level = v->g->lv[d].level;
+    ev.va = va;
+    ev.pa = pa;
+    ev.size = size;
+    ev.old = old;
+    ev.new = e;
+    emit(v, &ev);
+}
+
 static void write_entry(struct vmm *v, unsigned d, uint64_t ea, uint64_t va, uint64_t e)
 {
     uint64_t old = load_entry(v, ea);
     store_entry(v, ea, e);
-    if (event_listening(v->p.sink)) {
-        struct event ev;
-        memset(&ev, 0, sizeof ev);
-        ev.kind = EV_ENTRY_WRITE;
-        ev.level = v->g->lv[d].level;
-        ev.pa = ea;
-        ev.va = entry_va(v, va, d);
-        ev.old = old;
-        ev.new = e;
-        emit(v, &ev);
-    }
+    emit_entry(v, EV_ENTRY_WRITE, d, entry_va(v, va, d), ea, 0, old, e);
 }
 
 static void invlpg(struct vmm *v, uint64_t va)
@@ -365,17 +374,7 @@ static enum vmm_status map_at(struct vmm *v, uint64_t va, uint64_t pa, unsigned 
     count_add(v, p.table[d], 1);
     if (d == pte_depth(v) && !v->s.booting)
         v->s.pages++;
-    if (event_listening(v->p.sink)) {
-        struct event ev;
-        memset(&ev, 0, sizeof ev);
-        ev.kind = EV_PAGE_MAP;
-        ev.level = v->g->lv[d].level;
-        ev.va = va;
-        ev.pa = pa;
-        ev.size = paging_span(v->g, d);
-        ev.new = ne;
-        emit(v, &ev);
-    }
+    emit_entry(v, EV_PAGE_MAP, d, va, pa, paging_span(v->g, d), 0, ne);
     return VMM_OK;
 }
 
