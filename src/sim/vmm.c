@@ -58,20 +58,30 @@ static void emit(const struct vmm *v, struct event *ev)
     event_emit(v->p.sink, ev);
 }
 
-static void emit_simple(const struct vmm *v, enum event_kind k, uint64_t va, uint64_t pa,
-                        uint64_t size, uint64_t extra, uint8_t level)
+/* Reports event k when someone listens. */
+static void emit_ev(const struct vmm *v, enum event_kind k, uint8_t level, uint64_t va, uint64_t pa,
+                    uint64_t size, uint64_t extra, uint64_t old, uint64_t e)
 {
     if (!event_listening(v->p.sink))
         return;
     struct event ev;
     memset(&ev, 0, sizeof ev);
     ev.kind = k;
+    ev.level = level;
     ev.va = va;
     ev.pa = pa;
     ev.size = size;
     ev.extra = extra;
-    ev.level = level;
+    ev.old = old;
+    ev.new = e;
     emit(v, &ev);
+}
+
+/* An event with no entry values. */
+static void emit_simple(const struct vmm *v, enum event_kind k, uint64_t va, uint64_t pa,
+                        uint64_t size, uint64_t extra, uint8_t level)
+{
+    emit_ev(v, k, level, va, pa, size, extra, 0, 0);
 }
 
 struct vmm *vmm_create(const struct vmm_parts *parts, enum paging_mode mode, uint64_t nframes)
@@ -176,30 +186,11 @@ static uint64_t entry_va(const struct vmm *v, uint64_t va, unsigned d)
     return va & ~(paging_span(v->g, d) - 1);
 }
 
-/* Reports event k about the entry at depth d (its level), when someone
- * listens; the fields not given are zero. */
-static void emit_entry(const struct vmm *v, enum event_kind k, unsigned d, uint64_t va, uint64_t pa,
-                       uint64_t size, uint64_t old, uint64_t e)
-{
-    if (!event_listening(v->p.sink))
-        return;
-    struct event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = k;
-    ev.level = v->g->lv[d].level;
-    ev.va = va;
-    ev.pa = pa;
-    ev.size = size;
-    ev.old = old;
-    ev.new = e;
-    emit(v, &ev);
-}
-
 static void write_entry(struct vmm *v, unsigned d, uint64_t ea, uint64_t va, uint64_t e)
 {
     uint64_t old = load_entry(v, ea);
     store_entry(v, ea, e);
-    emit_entry(v, EV_ENTRY_WRITE, d, entry_va(v, va, d), ea, 0, old, e);
+    emit_ev(v, EV_ENTRY_WRITE, v->g->lv[d].level, entry_va(v, va, d), ea, 0, 0, old, e);
 }
 
 static void invlpg(struct vmm *v, uint64_t va)
@@ -374,7 +365,7 @@ static enum vmm_status map_at(struct vmm *v, uint64_t va, uint64_t pa, unsigned 
     count_add(v, p.table[d], 1);
     if (d == pte_depth(v) && !v->s.booting)
         v->s.pages++;
-    emit_entry(v, EV_PAGE_MAP, d, va, pa, paging_span(v->g, d), 0, ne);
+    emit_ev(v, EV_PAGE_MAP, v->g->lv[d].level, va, pa, paging_span(v->g, d), 0, 0, ne);
     return VMM_OK;
 }
 
