@@ -320,12 +320,12 @@ static void step_counting_orphans(struct timeline *tl, uint64_t k, struct orphan
 /* TLB geometries (entries, ways), all accepted by replay_check_tlb. */
 static const unsigned tlb_geometry[][2] = {{64, 4}, {1, 1}, {16, 2}, {8, 8}, {32, 1}, {128, 8}};
 
-static void replay_in_mode(const struct trace *t, unsigned mode, uint64_t salt)
+static void replay_in_mode(const struct trace *t, enum paging_mode mode, uint64_t salt)
 {
     struct replay_options o;
     memset(&o, 0, sizeof o);
     o.has_paging = true;
-    o.paging = (enum trace_paging)mode;
+    o.paging = mode;
     o.has_tlb = true;
     size_t g = (size_t)((salt + mode) % (sizeof tlb_geometry / sizeof tlb_geometry[0]));
     o.tlb_entries = tlb_geometry[g][0];
@@ -420,8 +420,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t salt = 0;
     for (size_t i = 0; i < size; i++)
         salt = salt * 31 + data[i];
-    for (unsigned mode = TRACE_PAGING_32; mode <= TRACE_PAGING_LONG; mode++)
-        replay_in_mode(t, mode, salt);
+    static const enum paging_mode modes[] = {PAGING_32, PAGING_PSE, PAGING_PAE, PAGING_LONG};
+    for (unsigned i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        replay_in_mode(t, modes[i], salt);
     trace_free(t);
     return 0;
 }

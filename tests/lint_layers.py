@@ -41,6 +41,7 @@ LAYER_OF_PATH = [
     ("src/record/", "record"),
     ("src/limits/", "limits"),
     ("src/main.c", "main"),
+    ("src/arch/", "arch"),
 ]
 
 # What each layer may include and link against, besides itself. "config" is
@@ -50,13 +51,17 @@ USES = {
     # inline functions below sim and trace, which may not know each other
     # but both check a RAM size and a TLB geometry (docs/architecture.md).
     "limits": [],  # the C library only; no library, no state
-    "sim": ["limits"],  # and the C library
-    "trace": ["limits"],  # and the C library
-    "replay": ["sim", "trace", "limits"],
+    # arch: header-only names both sim and trace need (the paging-mode enum
+    # and its keywords): sim builds the mode's tables, trace parses its
+    # keyword, and neither may see the other.
+    "arch": [],  # the C library only
+    "sim": ["limits", "arch"],  # and the C library
+    "trace": ["limits", "arch"],  # and the C library
+    "replay": ["sim", "trace", "limits", "arch"],
     # cli and ui read sim through const pointers and trace's plain data
     # (operation records); they change the machine only through replay.
-    "cli": ["replay", "sim", "trace", "limits", "config"],
-    "ui": ["replay", "sim", "trace", "limits", "config"],
+    "cli": ["replay", "sim", "trace", "limits", "arch", "config"],
+    "ui": ["replay", "sim", "trace", "limits", "arch", "config"],
     "record": [],  # preloaded into arbitrary programs: libc only
     "main": ["cli", "ui", "replay", "config"],  # dispatch only
 }

@@ -125,7 +125,7 @@ static void enter_long(struct fix *f)
     assert_int_equal(we(f, X86_EFER_LME), CPU_OK);
     assert_int_equal(w3(f, 0x6000), CPU_OK);
     assert_int_equal(w0(f, X86_CR0_PE | X86_CR0_PG), CPU_OK);
-    assert_int_equal(cpu_paging_mode(&f->cpu), PAGING_4LEVEL);
+    assert_int_equal(cpu_paging_mode(&f->cpu), PAGING_LONG);
 }
 
 static void reset_sets_cr0_et_and_clears_the_rest(void **state)
@@ -522,7 +522,7 @@ static void paging_mode_follows_sdm_table_4_1(void **state)
         {X86_CR0_PE | X86_CR0_PG, 0, 0, PAGING_32},
         {X86_CR0_PE | X86_CR0_PG, X86_CR4_PSE, 0, PAGING_32},
         {X86_CR0_PE | X86_CR0_PG, X86_CR4_PAE, 0, PAGING_PAE},
-        {X86_CR0_PE | X86_CR0_PG, X86_CR4_PAE, X86_EFER_LME | X86_EFER_LMA, PAGING_4LEVEL},
+        {X86_CR0_PE | X86_CR0_PG, X86_CR4_PAE, X86_EFER_LME | X86_EFER_LMA, PAGING_LONG},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         c.cr0 = rows[i].cr0;
@@ -533,7 +533,7 @@ static void paging_mode_follows_sdm_table_4_1(void **state)
     assert_string_equal(cpu_mode_name(PAGING_OFF), "off");
     assert_string_equal(cpu_mode_name(PAGING_32), "32-bit");
     assert_string_equal(cpu_mode_name(PAGING_PAE), "PAE");
-    assert_string_equal(cpu_mode_name(PAGING_4LEVEL), "4-level");
+    assert_string_equal(cpu_mode_name(PAGING_LONG), "4-level");
     assert_string_equal(cpu_reg_name(CPU_CR0), "CR0");
     assert_string_equal(cpu_reg_name(CPU_CR2), "CR2");
     assert_string_equal(cpu_reg_name(CPU_CR3), "CR3");

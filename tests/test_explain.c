@@ -33,14 +33,14 @@ static void a_translation_is_page_base_plus_offset(void **state)
     r.pa = 0x00412345;
     r.page_size = UINT64_C(4) << 20;
     struct explain e;
-    explain_translation(MACHINE_PAGING_PSE, 32, true, &r, &e);
+    explain_translation(PAGING_PSE, 32, true, &r, &e);
     assert_int_equal(e.outcome, EXPLAIN_ADDR);
     assert_hex_equal(e.page_base, 0x00400000);
     assert_hex_equal(e.offset, 0x12345);
     assert_int_equal(e.offset_hi, 21);
     assert_int_equal(e.blamed, 0);
     r.page_size = X86_PAGE_SIZE;
-    explain_translation(MACHINE_PAGING_PSE, 32, true, &r, &e);
+    explain_translation(PAGING_PSE, 32, true, &r, &e);
     assert_hex_equal(e.offset, 0x345);
     assert_int_equal(e.offset_hi, 11);
 }
@@ -55,7 +55,7 @@ static void rights_skip_a_pae_pdpte_and_blame_the_levels_that_lack_them(void **s
     struct mmu_result r = walk(3, en, lv);
     r.fault = (struct mmu_fault){X86_VEC_PF, FAULT_USER_SUPERVISOR, X86_PF_P | X86_PF_U, 0};
     struct explain e;
-    explain_translation(MACHINE_PAGING_PAE, 36, false, &r, &e);
+    explain_translation(PAGING_PAE, 36, false, &r, &e);
     assert_true(e.outcome == EXPLAIN_PF && e.first == 1);
     /* Only the PDE has R/W=1 and U/S=1: neither right holds everywhere. */
     assert_true(e.rw_bits == 0x2 && e.us_bits == 0x2);
@@ -65,12 +65,12 @@ static void rights_skip_a_pae_pdpte_and_blame_the_levels_that_lack_them(void **s
     static const uint8_t lv4[] = {LVL_PDPTE, LVL_PDE, LVL_PTE};
     r = walk(3, en, lv4);
     r.fault = (struct mmu_fault){X86_VEC_PF, FAULT_WRITE_PROTECT, X86_PF_P | X86_PF_W, 0};
-    explain_translation(MACHINE_PAGING_LONG, 36, false, &r, &e);
+    explain_translation(PAGING_LONG, 36, false, &r, &e);
     assert_int_equal(e.first, 0);
     assert_int_equal(e.blamed, 0x5);
-    assert_true(explain_has_rights(MACHINE_PAGING_LONG, LVL_PDPTE));
-    assert_false(explain_has_rights(MACHINE_PAGING_PAE, LVL_PDPTE));
-    assert_true(explain_has_rights(MACHINE_PAGING_PAE, LVL_PDE));
+    assert_true(explain_has_rights(PAGING_LONG, LVL_PDPTE));
+    assert_false(explain_has_rights(PAGING_PAE, LVL_PDPTE));
+    assert_true(explain_has_rights(PAGING_PAE, LVL_PDE));
 }
 
 static void execute_disable_is_ored_and_blamed_where_set(void **state)
@@ -81,7 +81,7 @@ static void execute_disable_is_ored_and_blamed_where_set(void **state)
     struct mmu_result r = walk(4, en, lv);
     r.fault = (struct mmu_fault){X86_VEC_PF, FAULT_EXECUTE_DISABLE, X86_PF_P | X86_PF_ID, 0};
     struct explain e;
-    explain_translation(MACHINE_PAGING_LONG, 36, false, &r, &e);
+    explain_translation(PAGING_LONG, 36, false, &r, &e);
     assert_int_equal(e.xd, 1);
     assert_int_equal(e.xd_bits, 0x2);
     assert_int_equal(e.blamed, 0x2);
@@ -97,13 +97,13 @@ static void reserved_bits_above_maxphyaddr_are_told(void **state)
     struct mmu_result r = walk(2, en, lv);
     r.fault = (struct mmu_fault){X86_VEC_PF, FAULT_RESERVED_BIT, X86_PF_P | X86_PF_RSVD, 0};
     struct explain e;
-    explain_translation(MACHINE_PAGING_PAE, 36, false, &r, &e);
+    explain_translation(PAGING_PAE, 36, false, &r, &e);
     assert_true(e.rsvd_high);
-    explain_translation(MACHINE_PAGING_PAE, 40, false, &r, &e);
+    explain_translation(PAGING_PAE, 40, false, &r, &e);
     assert_false(e.rsvd_high);
     r.fault = (struct mmu_fault){X86_VEC_GP, FAULT_NON_CANONICAL, 0, 0};
     r.nsteps = 0;
-    explain_translation(MACHINE_PAGING_LONG, 36, false, &r, &e);
+    explain_translation(PAGING_LONG, 36, false, &r, &e);
     assert_int_equal(e.outcome, EXPLAIN_GP);
     assert_false(e.rsvd_high);
 }

@@ -120,7 +120,7 @@ static void random_op(struct machine *m, uint64_t r, uint32_t nids)
  * given geometry, comparing them after each; with journal, both have every
  * array journaled and an epoch per operation, and the chunks they save must
  * be the same. */
-static void run_side_by_side(enum machine_paging paging, unsigned entries, unsigned ways,
+static void run_side_by_side(enum paging_mode paging, unsigned entries, unsigned ways,
                              uint64_t seed, unsigned nops, bool journal)
 {
     const uint32_t nids = 64;
@@ -186,8 +186,7 @@ static void run_side_by_side(enum machine_paging paging, unsigned entries, unsig
 static void quiet_machine_matches_listened_machine_in_every_mode(void **state)
 {
     (void)state;
-    const enum machine_paging modes[] = {MACHINE_PAGING_32, MACHINE_PAGING_PSE, MACHINE_PAGING_PAE,
-                                         MACHINE_PAGING_LONG};
+    const enum paging_mode modes[] = {PAGING_32, PAGING_PSE, PAGING_PAE, PAGING_LONG};
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
         run_side_by_side(modes[i], 64, 4, 0x9E3779B97F4A7C15u + i, 3000, false);
 }
@@ -197,16 +196,16 @@ static void quiet_machine_matches_with_a_small_thrashing_tlb(void **state)
     (void)state;
     /* Few sets and ways: misses, evictions and hits on ways that are not
      * the most recent one, all of which must invalidate the memos. */
-    run_side_by_side(MACHINE_PAGING_32, 4, 2, 12345, 3000, false);
-    run_side_by_side(MACHINE_PAGING_LONG, 8, 4, 777, 3000, false);
-    run_side_by_side(MACHINE_PAGING_PAE, 2, 1, 4242, 3000, false);
+    run_side_by_side(PAGING_32, 4, 2, 12345, 3000, false);
+    run_side_by_side(PAGING_LONG, 8, 4, 777, 3000, false);
+    run_side_by_side(PAGING_PAE, 2, 1, 4242, 3000, false);
 }
 
 static void quiet_machine_journals_the_same_chunks(void **state)
 {
     (void)state;
-    run_side_by_side(MACHINE_PAGING_32, 64, 4, 99, 1500, true);
-    run_side_by_side(MACHINE_PAGING_LONG, 16, 2, 31337, 1500, true);
+    run_side_by_side(PAGING_32, 64, 4, 99, 1500, true);
+    run_side_by_side(PAGING_LONG, 16, 2, 31337, 1500, true);
 }
 
 int main(void)

@@ -22,7 +22,7 @@
 
 static struct recorder rec;
 
-static struct machine *boot(enum machine_paging mode, uint64_t ram, uint32_t nids)
+static struct machine *boot(enum paging_mode mode, uint64_t ram, uint32_t nids)
 {
     struct machine_config c;
     machine_config_default(&c);
@@ -81,7 +81,7 @@ static size_t index_of(enum event_kind k, size_t from)
 static void first_malloc_follows_the_seeds_six_steps(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 4);
+    struct machine *m = boot(PAGING_32, 16 << 20, 4);
     assert_true(machine_malloc(m, 0, 100));
     size_t grow = index_of(EV_HEAP_GROW, 0);
     size_t frame = index_of(EV_FRAME_ALLOC, grow);
@@ -112,7 +112,7 @@ static void first_malloc_follows_the_seeds_six_steps(void **state)
 static void blocks_are_16_byte_aligned_and_disjoint(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_PAE, 16 << 20, 16);
+    struct machine *m = boot(PAGING_PAE, 16 << 20, 16);
     const uint64_t sizes[] = {0, 1, 15, 16, 17, 31, 100, 1000, 4095, 4096, 5000, 12, 7, 64, 3, 9};
     for (uint32_t i = 0; i < 16; i++) {
         assert_true(machine_malloc(m, i, sizes[i]));
@@ -131,7 +131,7 @@ static void blocks_are_16_byte_aligned_and_disjoint(void **state)
 static void adjacent_frees_coalesce_into_one_chunk(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 4);
+    struct machine *m = boot(PAGING_32, 16 << 20, 4);
     for (uint32_t i = 0; i < 4; i++)
         assert_true(machine_malloc(m, i, 100));
     recorder_clear(&rec);
@@ -171,8 +171,7 @@ static void adjacent_frees_coalesce_into_one_chunk(void **state)
 static void freeing_everything_returns_every_frame_and_table(void **state)
 {
     (void)state;
-    const enum machine_paging modes[] = {MACHINE_PAGING_32, MACHINE_PAGING_PSE, MACHINE_PAGING_PAE,
-                                         MACHINE_PAGING_LONG};
+    const enum paging_mode modes[] = {PAGING_32, PAGING_PSE, PAGING_PAE, PAGING_LONG};
     for (int k = 0; k < 4; k++) {
         struct machine *m = boot(modes[k], 32 << 20, 40);
         struct pfa_stats before = pfa_stats(machine_pfa(m));
@@ -202,7 +201,7 @@ static void freeing_everything_returns_every_frame_and_table(void **state)
 static void large_request_gets_pages_of_its_own(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 2);
+    struct machine *m = boot(PAGING_32, 16 << 20, 2);
     struct pfa_stats before = pfa_stats(machine_pfa(m));
     assert_true(machine_malloc(m, 0, 128 << 10));
     struct machine_block b;
@@ -226,7 +225,7 @@ static void large_request_gets_pages_of_its_own(void **state)
 static void crossing_4mib_allocates_a_new_page_table_in_32_bit_mode(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 32 << 20, 64);
+    struct machine *m = boot(PAGING_32, 32 << 20, 64);
     uint64_t tables = vmm_stats(machine_vmm(m)).tables;
     uint32_t i = 0;
     while (heap_stats(machine_heap(m)).brk <= 0xD0400000) {
@@ -246,7 +245,7 @@ static void crossing_4mib_allocates_a_new_page_table_in_32_bit_mode(void **state
 static void virtually_contiguous_pages_are_physically_scattered(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 4);
+    struct machine *m = boot(PAGING_32, 16 << 20, 4);
     assert_true(machine_malloc(m, 0, 200000));
     assert_true(machine_malloc(m, 1, 200000));
     machine_free(m, 0);
@@ -264,7 +263,7 @@ static void virtually_contiguous_pages_are_physically_scattered(void **state)
 static void top_pages_go_back_when_freed(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_LONG, 16 << 20, 3);
+    struct machine *m = boot(PAGING_LONG, 16 << 20, 3);
     assert_true(machine_malloc(m, 0, 100));
     assert_true(machine_malloc(m, 1, 50000));
     uint64_t pages = heap_stats(machine_heap(m)).heap_pages;
@@ -282,7 +281,7 @@ static void top_pages_go_back_when_freed(void **state)
 static void calloc_zeroes_reused_dirty_memory(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 4);
+    struct machine *m = boot(PAGING_32, 16 << 20, 4);
     assert_true(machine_malloc(m, 0, 300));
     assert_true(machine_malloc(m, 3, 16)); /* keeps the chunk off the top */
     machine_access(m, 0, 0, 300, MMU_WRITE);
@@ -303,7 +302,7 @@ static void calloc_zeroes_reused_dirty_memory(void **state)
 static void realloc_grows_in_place_at_the_top(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 2);
+    struct machine *m = boot(PAGING_32, 16 << 20, 2);
     assert_true(machine_malloc(m, 0, 100));
     uint64_t va = block_va(m, 0);
     recorder_clear(&rec);
@@ -317,7 +316,7 @@ static void realloc_grows_in_place_at_the_top(void **state)
 static void realloc_grows_in_place_into_a_free_neighbour(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_PSE, 16 << 20, 3);
+    struct machine *m = boot(PAGING_PSE, 16 << 20, 3);
     assert_true(machine_malloc(m, 0, 100));
     assert_true(machine_malloc(m, 1, 500));
     assert_true(machine_malloc(m, 2, 100));
@@ -336,7 +335,7 @@ static void realloc_grows_in_place_into_a_free_neighbour(void **state)
 static void realloc_that_moves_keeps_the_content(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_PAE, 16 << 20, 8);
+    struct machine *m = boot(PAGING_PAE, 16 << 20, 8);
     assert_true(machine_malloc(m, 5, 100));
     assert_true(machine_malloc(m, 1, 100));
     machine_access(m, 5, 0, 100, MMU_WRITE);
@@ -409,7 +408,7 @@ static uint64_t random_size(uint64_t *seed)
     return 100000 + rng_next(seed) % 300000;
 }
 
-static void random_run(enum machine_paging mode, uint64_t seed)
+static void random_run(enum paging_mode mode, uint64_t seed)
 {
     struct machine *m = boot(mode, 64 << 20, 64);
     machine_set_sink(m, NULL);
@@ -474,31 +473,31 @@ static void random_run(enum machine_paging mode, uint64_t seed)
 static void random_operations_match_reference_model_32(void **state)
 {
     (void)state;
-    random_run(MACHINE_PAGING_32, 1);
+    random_run(PAGING_32, 1);
 }
 
 static void random_operations_match_reference_model_pse(void **state)
 {
     (void)state;
-    random_run(MACHINE_PAGING_PSE, 2);
+    random_run(PAGING_PSE, 2);
 }
 
 static void random_operations_match_reference_model_pae(void **state)
 {
     (void)state;
-    random_run(MACHINE_PAGING_PAE, 3);
+    random_run(PAGING_PAE, 3);
 }
 
 static void random_operations_match_reference_model_long(void **state)
 {
     (void)state;
-    random_run(MACHINE_PAGING_LONG, 4);
+    random_run(PAGING_LONG, 4);
 }
 
 static void overwritten_metadata_is_detected_without_crashing(void **state)
 {
     (void)state;
-    const enum machine_paging modes[] = {MACHINE_PAGING_32, MACHINE_PAGING_LONG};
+    const enum paging_mode modes[] = {PAGING_32, PAGING_LONG};
     for (int k = 0; k < 2; k++) {
         struct machine *m = boot(modes[k], 16 << 20, 16);
         machine_set_sink(m, NULL);

@@ -92,7 +92,7 @@ static enum machine_why boot_why(uint64_t ram, unsigned entries, unsigned ways)
     struct machine_config c;
     machine_config_default(&c);
     c.ram_bytes = ram;
-    c.paging = MACHINE_PAGING_LONG;
+    c.paging = PAGING_LONG;
     c.tlb_entries = entries;
     c.tlb_ways = ways;
     struct machine_failure f;

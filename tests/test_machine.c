@@ -33,7 +33,10 @@ static struct machine *boot_cfg(struct machine_config *c)
     return m;
 }
 
-static struct machine *boot(enum machine_paging mode, uint64_t ram, uint32_t nids)
+/* Every configurable mode, in keyword order. */
+static const enum paging_mode all_modes[] = {PAGING_32, PAGING_PSE, PAGING_PAE, PAGING_LONG};
+
+static struct machine *boot(enum paging_mode mode, uint64_t ram, uint32_t nids)
 {
     struct machine_config c;
     machine_config_default(&c);
@@ -49,13 +52,13 @@ static void boot_sets_registers_in_every_mode(void **state)
 {
     (void)state;
     const struct {
-        enum machine_paging p;
+        enum paging_mode p;
         uint64_t cr4, efer;
     } want[] = {
-        {MACHINE_PAGING_32, 0, 0},
-        {MACHINE_PAGING_PSE, X86_CR4_PSE, 0},
-        {MACHINE_PAGING_PAE, X86_CR4_PAE, X86_EFER_NXE},
-        {MACHINE_PAGING_LONG, X86_CR4_PAE, X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE},
+        {PAGING_32, 0, 0},
+        {PAGING_PSE, X86_CR4_PSE, 0},
+        {PAGING_PAE, X86_CR4_PAE, X86_EFER_NXE},
+        {PAGING_LONG, X86_CR4_PAE, X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE},
     };
     for (int i = 0; i < 4; i++) {
         struct machine *m = boot(want[i].p, 16 << 20, 1);
@@ -91,7 +94,7 @@ static void boot_emits_control_register_writes_ending_with_pg(void **state)
 static void memory_map_reserves_low_memory_and_claims_the_kernel(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 1);
+    struct machine *m = boot(PAGING_32, 16 << 20, 1);
     const struct pfa *a = machine_pfa(m);
     assert_int_equal(pfa_state(a, 0), PFA_RESERVED);
     assert_int_equal(pfa_state(a, 0x9F), PFA_RESERVED);
@@ -143,8 +146,7 @@ static void reserve_and_identity_ranges_shape_the_memory_map(void **state)
 static void kernel_translates_in_every_mode(void **state)
 {
     (void)state;
-    const enum machine_paging p[] = {MACHINE_PAGING_32, MACHINE_PAGING_PSE, MACHINE_PAGING_PAE,
-                                     MACHINE_PAGING_LONG};
+    const enum paging_mode p[] = {PAGING_32, PAGING_PSE, PAGING_PAE, PAGING_LONG};
     for (int i = 0; i < 4; i++) {
         struct machine *m = boot(p[i], 16 << 20, 1);
         uint64_t va = vmm_kernel_base(machine_vmm(m)) + 0x102040;
@@ -229,21 +231,21 @@ static void a_refused_boot_says_why_and_which_range(void **state)
     assert_null(machine_create_why(&c, NULL, &f));
     assert_int_equal(f.why, MACHINE_WHY_NO_FRAMES);
     assert_int_equal(f.range, 2);
-    c.paging = MACHINE_PAGING_LONG;
+    c.paging = PAGING_LONG;
     id.start = UINT64_C(1) << 41; /* past MAXPHYADDR 40, inside 47 bits */
     id.len = 0x1000;
     assert_null(machine_create_why(&c, NULL, &f));
     assert_int_equal(f.status, MACHINE_ERR_CONFIG);
     assert_int_equal(f.why, MACHINE_WHY_IDENTITY_RANGE);
     assert_int_equal(f.range, 2);
-    assert_hex_equal(machine_identity_limit(MACHINE_PAGING_LONG, 0), UINT64_C(1) << 40);
-    assert_hex_equal(machine_identity_limit(MACHINE_PAGING_PAE, 0), UINT64_C(1) << 32);
+    assert_hex_equal(machine_identity_limit(PAGING_LONG, 0), UINT64_C(1) << 40);
+    assert_hex_equal(machine_identity_limit(PAGING_PAE, 0), UINT64_C(1) << 32);
 }
 
 static void double_free_is_diagnosed_and_changes_nothing(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 2);
+    struct machine *m = boot(PAGING_32, 16 << 20, 2);
     assert_true(machine_malloc(m, 0, 10));
     machine_free(m, 0);
     uint64_t h = machine_hash(m);
@@ -262,7 +264,7 @@ static void double_free_is_diagnosed_and_changes_nothing(void **state)
 static void free_of_unknown_id_is_diagnosed(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 2);
+    struct machine *m = boot(PAGING_32, 16 << 20, 2);
     machine_free(m, 1);
     machine_free(m, 7); /* past nids */
     machine_access(m, 1, 0, 1, MMU_READ);
@@ -276,7 +278,7 @@ static void free_of_unknown_id_is_diagnosed(void **state)
 static void id_reused_while_live_leaks_the_old_block(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 1);
+    struct machine *m = boot(PAGING_32, 16 << 20, 1);
     assert_true(machine_malloc(m, 0, 10));
     struct machine_block first;
     assert_true(machine_block(m, 0, &first));
@@ -296,7 +298,7 @@ static void id_reused_while_live_leaks_the_old_block(void **state)
 static void use_after_free_of_small_block_still_accesses(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 2);
+    struct machine *m = boot(PAGING_32, 16 << 20, 2);
     assert_true(machine_malloc(m, 0, 100));
     assert_true(machine_malloc(m, 1, 100));
     machine_free(m, 0);
@@ -311,7 +313,7 @@ static void use_after_free_of_small_block_still_accesses(void **state)
 static void use_after_free_of_large_block_page_faults(void **state)
 {
     (void)state;
-    const enum machine_paging p[] = {MACHINE_PAGING_32, MACHINE_PAGING_PAE, MACHINE_PAGING_LONG};
+    const enum paging_mode p[] = {PAGING_32, PAGING_PAE, PAGING_LONG};
     for (int i = 0; i < 3; i++) {
         struct machine *m = boot(p[i], 16 << 20, 1);
         assert_true(machine_malloc(m, 0, 200000));
@@ -338,7 +340,7 @@ static void use_after_free_of_large_block_page_faults(void **state)
 static void access_past_the_end_is_diagnosed_then_done(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 1);
+    struct machine *m = boot(PAGING_32, 16 << 20, 1);
     assert_true(machine_malloc(m, 0, 100));
     machine_access(m, 0, 96, 8, MMU_READ);
     assert_int_equal(machine_stats(m).diag[DIAG_OUT_OF_BOUNDS], 1);
@@ -351,7 +353,7 @@ static void access_past_the_end_is_diagnosed_then_done(void **state)
 static void write_stores_the_id_pattern_through_the_mmu(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_PAE, 16 << 20, 8);
+    struct machine *m = boot(PAGING_PAE, 16 << 20, 8);
     assert_true(machine_malloc(m, 7, 6000));
     machine_access(m, 7, 0, 6000, MMU_WRITE);
     struct machine_block b;
@@ -367,7 +369,7 @@ static void write_stores_the_id_pattern_through_the_mmu(void **state)
 static void raw_access_to_unmapped_address_page_faults(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 1);
+    struct machine *m = boot(PAGING_32, 16 << 20, 1);
     machine_access_va(m, 0x40000000, 4, MMU_READ);
     struct machine_stats st = machine_stats(m);
     assert_int_equal(st.page_faults, 1);
@@ -379,7 +381,7 @@ static void raw_access_to_unmapped_address_page_faults(void **state)
 static void non_canonical_access_in_long_mode_is_gp(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_LONG, 16 << 20, 1);
+    struct machine *m = boot(PAGING_LONG, 16 << 20, 1);
     machine_access_va(m, UINT64_C(0x0000800000000000), 1, MMU_READ);
     struct machine_stats st = machine_stats(m);
     assert_int_equal(st.gp_faults, 1);
@@ -391,7 +393,7 @@ static void non_canonical_access_in_long_mode_is_gp(void **state)
 static void out_of_memory_is_a_failed_allocation_and_the_machine_goes_on(void **state)
 {
     (void)state;
-    const enum machine_paging p[] = {MACHINE_PAGING_32, MACHINE_PAGING_LONG};
+    const enum paging_mode p[] = {PAGING_32, PAGING_LONG};
     for (int i = 0; i < 2; i++) {
         struct machine *m = boot(p[i], 0x110000, 4); /* 1 MiB + 64 KiB */
         struct pfa_stats before = pfa_stats(machine_pfa(m));
@@ -423,7 +425,7 @@ static void out_of_memory_is_a_failed_allocation_and_the_machine_goes_on(void **
 static void virtual_room_runs_out_before_frames(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 2);
+    struct machine *m = boot(PAGING_32, 16 << 20, 2);
     assert_false(machine_malloc(m, 0, UINT64_C(600) << 20)); /* larger than the region */
     assert_int_equal(machine_stats(m).failed_allocs, 1);
     assert_true(machine_malloc(m, 1, 10));
@@ -433,7 +435,7 @@ static void virtual_room_runs_out_before_frames(void **state)
 static void realloc_of_unknown_id_behaves_as_malloc_and_size_zero_frees(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 3);
+    struct machine *m = boot(PAGING_32, 16 << 20, 3);
     assert_true(machine_realloc(m, 0, 1, 50));
     assert_int_equal(machine_stats(m).diag[DIAG_UNKNOWN_ID], 1);
     struct machine_block b;
@@ -452,7 +454,7 @@ static void realloc_of_unknown_id_behaves_as_malloc_and_size_zero_frees(void **s
 static void live_and_peak_bytes_follow_the_requests(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 3);
+    struct machine *m = boot(PAGING_32, 16 << 20, 3);
     assert_true(machine_malloc(m, 0, 100));
     assert_true(machine_calloc(m, 1, 10, 20));
     assert_true(machine_realloc(m, 0, 0, 500));
@@ -527,8 +529,7 @@ static void script(struct machine *m, int part)
 static void step_back_restores_the_same_hash(void **state)
 {
     (void)state;
-    const enum machine_paging p[] = {MACHINE_PAGING_32, MACHINE_PAGING_PSE, MACHINE_PAGING_PAE,
-                                     MACHINE_PAGING_LONG};
+    const enum paging_mode p[] = {PAGING_32, PAGING_PSE, PAGING_PAE, PAGING_LONG};
     for (int k = 0; k < 4; k++) {
         struct machine *a = boot(p[k], 16 << 20, 10);
         struct machine *b = boot(p[k], 16 << 20, 10);
@@ -574,9 +575,9 @@ static void step_back_restores_the_same_hash(void **state)
 static void two_machines_side_by_side_do_not_interfere(void **state)
 {
     (void)state;
-    struct machine *a = boot(MACHINE_PAGING_32, 16 << 20, 10);
-    struct machine *b = boot(MACHINE_PAGING_LONG, 16 << 20, 10);
-    struct machine *c = boot(MACHINE_PAGING_32, 16 << 20, 10);
+    struct machine *a = boot(PAGING_32, 16 << 20, 10);
+    struct machine *b = boot(PAGING_LONG, 16 << 20, 10);
+    struct machine *c = boot(PAGING_32, 16 << 20, 10);
     script(a, 0);
     script(b, 0);
     script(b, 1);
@@ -618,8 +619,9 @@ static uint64_t leaf_of(const struct machine *m, uint64_t va)
 static void protect_ro_then_write_faults_with_wp_on(void **state)
 {
     (void)state;
-    for (int mode = MACHINE_PAGING_32; mode <= MACHINE_PAGING_LONG; mode++) {
-        struct machine *m = boot((enum machine_paging)mode, 16 << 20, 1);
+    for (size_t i = 0; i < sizeof all_modes / sizeof all_modes[0]; i++) {
+        enum paging_mode mode = all_modes[i];
+        struct machine *m = boot(mode, 16 << 20, 1);
         assert_true(machine_malloc(m, 0, 100));
         struct machine_block b;
         assert_true(machine_block(m, 0, &b));
@@ -648,7 +650,7 @@ static void protect_ro_then_write_faults_with_wp_on(void **state)
 static void protect_without_invlpg_leaves_a_stale_writable_entry(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 1);
+    struct machine *m = boot(PAGING_32, 16 << 20, 1);
     assert_true(machine_malloc(m, 0, 100));
     struct machine_block b;
     assert_true(machine_block(m, 0, &b));
@@ -676,7 +678,7 @@ static void protect_without_invlpg_leaves_a_stale_writable_entry(void **state)
 static void wp_off_lets_the_supervisor_write_a_read_only_page(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_PAE, 16 << 20, 1);
+    struct machine *m = boot(PAGING_PAE, 16 << 20, 1);
     assert_true(machine_malloc(m, 0, 100));
     struct machine_block b;
     assert_true(machine_block(m, 0, &b));
@@ -702,7 +704,7 @@ static void cr3_reload_keeps_the_global_kernel_entry_only_with_pge(void **state)
 {
     (void)state;
     for (int pge = 0; pge <= 1; pge++) {
-        struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 1);
+        struct machine *m = boot(PAGING_32, 16 << 20, 1);
         assert_true(machine_malloc(m, 0, 100));
         struct machine_block b;
         assert_true(machine_block(m, 0, &b));
@@ -738,7 +740,7 @@ static void cr3_reload_keeps_the_global_kernel_entry_only_with_pge(void **state)
 static void user_access_to_the_supervisor_heap_faults_with_u(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_LONG, 16 << 20, 1);
+    struct machine *m = boot(PAGING_LONG, 16 << 20, 1);
     assert_true(machine_malloc(m, 0, 100));
     recorder_clear(&rec);
     machine_access_priv(m, 0, 0, 1, MMU_READ, true);
@@ -758,17 +760,18 @@ static void user_access_to_the_supervisor_heap_faults_with_u(void **state)
 static void exec_of_a_heap_page_faults_where_nxe_is_on(void **state)
 {
     (void)state;
-    for (int mode = MACHINE_PAGING_32; mode <= MACHINE_PAGING_LONG; mode++) {
-        struct machine *m = boot((enum machine_paging)mode, 16 << 20, 1);
+    for (size_t i = 0; i < sizeof all_modes / sizeof all_modes[0]; i++) {
+        enum paging_mode mode = all_modes[i];
+        struct machine *m = boot(mode, 16 << 20, 1);
         assert_true(machine_malloc(m, 0, 100));
         recorder_clear(&rec);
         machine_access(m, 0, 0, 1, MMU_EXEC);
-        bool nx = mode == MACHINE_PAGING_PAE || mode == MACHINE_PAGING_LONG;
+        bool nx = mode == PAGING_PAE || mode == PAGING_LONG;
         assert_int_equal(machine_stats(m).page_faults, nx ? 1 : 0);
         if (nx)
             assert_int_equal(last_pf_code(), X86_PF_P | X86_PF_ID);
         /* The kernel's text is not XD. */
-        uint64_t kbase = mode == MACHINE_PAGING_LONG ? VMM_KERNEL_BASE_LONG : VMM_KERNEL_BASE_32;
+        uint64_t kbase = mode == PAGING_LONG ? VMM_KERNEL_BASE_LONG : VMM_KERNEL_BASE_32;
         machine_access_va(m, kbase + MACHINE_KERNEL_PA, 1, MMU_EXEC);
         assert_int_equal(machine_stats(m).page_faults, nx ? 1 : 0);
         machine_destroy(m);
@@ -781,7 +784,7 @@ static void protect_of_a_large_page_changes_its_pde(void **state)
     struct machine_range id = {0x400000, 0x400000, "big"};
     struct machine_config c;
     machine_config_default(&c);
-    c.paging = MACHINE_PAGING_PSE;
+    c.paging = PAGING_PSE;
     c.identity = &id;
     c.nidentity = 1;
     c.nids = 1;
@@ -806,7 +809,7 @@ static void protect_of_a_large_page_changes_its_pde(void **state)
 static void protect_of_unmapped_pages_is_one_diagnostic_and_cheap(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 2);
+    struct machine *m = boot(PAGING_32, 16 << 20, 2);
     machine_protect_va(m, 0x40000000, UINT64_C(1) << 30, false, true);
     assert_int_equal(machine_stats(m).diag[DIAG_NOT_MAPPED], 1);
     machine_protect_va(m, 0, UINT64_MAX, true, true); /* the whole space: wraps nothing */
@@ -818,7 +821,7 @@ static void protect_of_unmapped_pages_is_one_diagnostic_and_cheap(void **state)
     machine_invlpg(m, 1, 0);
     assert_int_equal(machine_stats(m).diag[DIAG_UNKNOWN_ID], 2);
     machine_destroy(m);
-    m = boot(MACHINE_PAGING_LONG, 16 << 20, 1);
+    m = boot(PAGING_LONG, 16 << 20, 1);
     machine_protect_va(m, 0, UINT64_MAX, false, false);
     assert_int_equal(machine_stats(m).diag[DIAG_NOT_MAPPED], 1);
     /* The kernel image was in that range: read-only now. */
@@ -829,7 +832,7 @@ static void protect_of_unmapped_pages_is_one_diagnostic_and_cheap(void **state)
 static void heap_on_a_read_only_page_with_wp_does_not_crash(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_32, 16 << 20, 2);
+    struct machine *m = boot(PAGING_32, 16 << 20, 2);
     assert_true(machine_malloc(m, 0, 100));
     assert_true(machine_set_cr0_wp(m, true));
     machine_protect(m, 0, false, true);
@@ -843,7 +846,7 @@ static void heap_on_a_read_only_page_with_wp_does_not_crash(void **state)
 static void a_refused_cr3_reload_is_gp_and_changes_nothing(void **state)
 {
     (void)state;
-    struct machine *m = boot(MACHINE_PAGING_PAE, 16 << 20, 1);
+    struct machine *m = boot(PAGING_PAE, 16 << 20, 1);
     /* Corrupt PDPTE 0 behind the machine's back (nothing in a trace can: the
      * PDPT is never mapped): bit 63 is reserved in a PAE PDPTE. */
     struct phys *ph = (struct phys *)machine_phys(m);
@@ -867,8 +870,8 @@ static void names_cover_every_kind(void **state)
     (void)state;
     for (int d = 0; d < DIAG_COUNT; d++)
         assert_string_not_equal(machine_diag_name((enum diag_kind)d), "?");
-    assert_string_equal(machine_paging_name(MACHINE_PAGING_PSE), "pse");
-    assert_string_equal(machine_paging_name(MACHINE_PAGING_LONG), "long");
+    assert_string_equal(machine_paging_name(PAGING_PSE), "pse");
+    assert_string_equal(machine_paging_name(PAGING_LONG), "long");
 }
 
 int main(void)

@@ -1167,7 +1167,7 @@ static void randomize_tables(struct fx *f, uint64_t *s, enum paging_mode mode)
         f->cpu.cr4 |= X86_CR4_PAE;
         if (chance(s, 60))
             f->cpu.efer |= X86_EFER_NXE;
-        if (mode == PAGING_4LEVEL) {
+        if (mode == PAGING_LONG) {
             f->cpu.efer |= X86_EFER_LME | X86_EFER_LMA;
             f->cpu.cr3 = root;
         } else {
@@ -1185,7 +1185,7 @@ static void randomize_tables(struct fx *f, uint64_t *s, enum paging_mode mode)
 static uint64_t random_va(uint64_t *s, enum paging_mode mode)
 {
     uint64_t va = rng_next(s);
-    if (mode != PAGING_4LEVEL)
+    if (mode != PAGING_LONG)
         return va & UINT64_C(0xFFFFFFFF);
     if (chance(s, 3))
         return va; /* almost always non-canonical */
@@ -1206,7 +1206,7 @@ static void differential_mode(struct fx *f, enum paging_mode mode, uint64_t seed
             bases[i] = random_va(&s, mode) & ~UINT64_C(0xFFF);
         for (int k = 0; k < 400; k++) {
             uint64_t va = bases[rng_next(&s) % 16] + rng_next(&s) % 0x3000;
-            if (mode != PAGING_4LEVEL)
+            if (mode != PAGING_LONG)
                 va &= UINT64_C(0xFFFFFFFF);
             enum mmu_access a = (enum mmu_access)(rng_next(&s) % 3);
             bool user = chance(&s, 50);
@@ -1256,7 +1256,7 @@ static void differential_pae_tlb_matches_probe(void **state)
 
 static void differential_long_tlb_matches_probe(void **state)
 {
-    differential_mode(*state, PAGING_4LEVEL, UINT64_C(0x8CB92BA72F3D8DD7));
+    differential_mode(*state, PAGING_LONG, UINT64_C(0x8CB92BA72F3D8DD7));
 }
 
 /* Replays one seeded sequence of translations with and without
@@ -1286,7 +1286,7 @@ static void listened_and_silent_translation_agree_in(enum paging_mode mode, uint
             bases[i] = random_va(&s, mode) & ~UINT64_C(0xFFF);
         for (int k = 0; k < 600; k++) {
             uint64_t va = bases[rng_next(&s) % 6] + rng_next(&s) % 0x2000;
-            if (mode != PAGING_4LEVEL)
+            if (mode != PAGING_LONG)
                 va &= UINT64_C(0xFFFFFFFF);
             enum mmu_access a = (enum mmu_access)(rng_next(&s) % 3);
             bool user = chance(&s, 30);
@@ -1327,7 +1327,7 @@ static void listened_and_silent_translation_agree(void **state)
     (void)state;
     listened_and_silent_translation_agree_in(PAGING_32, UINT64_C(0x243F6A8885A308D3));
     listened_and_silent_translation_agree_in(PAGING_PAE, UINT64_C(0x13198A2E03707344));
-    listened_and_silent_translation_agree_in(PAGING_4LEVEL, UINT64_C(0xA4093822299F31D0));
+    listened_and_silent_translation_agree_in(PAGING_LONG, UINT64_C(0xA4093822299F31D0));
 }
 
 int main(void)

@@ -20,10 +20,9 @@
 #include "sim/phys.h"
 #include "sim/x86.h"
 
-static const enum machine_paging modes[] = {MACHINE_PAGING_32, MACHINE_PAGING_PSE,
-                                            MACHINE_PAGING_PAE, MACHINE_PAGING_LONG};
+static const enum paging_mode modes[] = {PAGING_32, PAGING_PSE, PAGING_PAE, PAGING_LONG};
 
-static struct quiz *make(enum machine_paging p, uint64_t seed, unsigned count)
+static struct quiz *make(enum paging_mode p, uint64_t seed, unsigned count)
 {
     struct quiz_config c;
     quiz_config_default(&c);
@@ -171,7 +170,7 @@ static void check_against_ref(const struct quiz *q)
     }
 }
 
-static void answers_match_an_independent_walk(enum machine_paging p)
+static void answers_match_an_independent_walk(enum paging_mode p)
 {
     for (uint64_t seed = 1; seed <= 25; seed++) {
         struct quiz *q = make(p, seed * UINT64_C(0x9E3779B9), QUIZ_MAX_QUESTIONS);
@@ -183,25 +182,25 @@ static void answers_match_an_independent_walk(enum machine_paging p)
 static void answers_match_an_independent_walk_in_32bit_paging(void **state)
 {
     (void)state;
-    answers_match_an_independent_walk(MACHINE_PAGING_32);
+    answers_match_an_independent_walk(PAGING_32);
 }
 
 static void answers_match_an_independent_walk_with_pse(void **state)
 {
     (void)state;
-    answers_match_an_independent_walk(MACHINE_PAGING_PSE);
+    answers_match_an_independent_walk(PAGING_PSE);
 }
 
 static void answers_match_an_independent_walk_in_pae_paging(void **state)
 {
     (void)state;
-    answers_match_an_independent_walk(MACHINE_PAGING_PAE);
+    answers_match_an_independent_walk(PAGING_PAE);
 }
 
 static void answers_match_an_independent_walk_in_4level_paging(void **state)
 {
     (void)state;
-    answers_match_an_independent_walk(MACHINE_PAGING_LONG);
+    answers_match_an_independent_walk(PAGING_LONG);
 }
 
 /* --- the probe ------------------------------------------------------------- */
@@ -311,8 +310,8 @@ static void a_long_quiz_shows_every_kind_the_mode_has(void **state)
 {
     (void)state;
     for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
-        enum machine_paging p = modes[k];
-        bool wide = p == MACHINE_PAGING_PAE || p == MACHINE_PAGING_LONG;
+        enum paging_mode p = modes[k];
+        bool wide = p == PAGING_PAE || p == PAGING_LONG;
         struct quiz *q = make(p, 5, QUIZ_MAX_QUESTIONS);
         unsigned seen[QUIZ_KIND_COUNT] = {0};
         unsigned large = 0, gp = 0, np_pte = 0, np_upper = 0, user_sup = 0, xd = 0;
@@ -345,8 +344,8 @@ static void a_long_quiz_shows_every_kind_the_mode_has(void **state)
         assert_true(np_pte > 0);
         assert_true(np_upper > 0);
         assert_true(user_sup > 0);
-        assert_int_equal(large > 0, p != MACHINE_PAGING_32);
-        assert_int_equal(gp > 0, p == MACHINE_PAGING_LONG);
+        assert_int_equal(large > 0, p != PAGING_32);
+        assert_int_equal(gp > 0, p == PAGING_LONG);
         assert_int_equal(xd > 0, wide);
         quiz_destroy(q);
     }
@@ -411,6 +410,31 @@ static void count_outside_1_to_100_is_refused(void **state)
     assert_null(quiz_question(q, 1));
     quiz_destroy(q);
     quiz_destroy(NULL);
+}
+
+/* Entry flags in words, as sim/paging.h's flag table reads each bit at its
+ * level: bit 7 is PS where large pages are allowed, PAT in a PTE, ignored in
+ * a 32-bit PDE without CR4.PSE (SDM table 4-6), reserved in a PML4E. */
+static void entry_flags_read_bit_7_per_level(void **state)
+{
+    (void)state;
+    char b[96];
+    struct quiz *q32 = make(PAGING_32, 1, 1);
+    struct quiz *pse = make(PAGING_PSE, 1, 1);
+    struct quiz *lng = make(PAGING_LONG, 1, 1);
+    quiz_entry_flags(q32, LVL_PDE, 0x183, b, sizeof b);
+    assert_string_equal(b, "P RW S G");
+    quiz_entry_flags(pse, LVL_PDE, 0x183, b, sizeof b);
+    assert_string_equal(b, "P RW S PS G");
+    quiz_entry_flags(q32, LVL_PTE, 0xA5, b, sizeof b);
+    assert_string_equal(b, "P RO U A PAT");
+    quiz_entry_flags(lng, LVL_PML4E, UINT64_C(0x8000000000000083), b, sizeof b);
+    assert_string_equal(b, "P RW S bit7 XD");
+    quiz_entry_flags(lng, LVL_PDE, 0x2, b, sizeof b);
+    assert_string_equal(b, "P=0: not present, the other bits are ignored");
+    quiz_destroy(q32);
+    quiz_destroy(pse);
+    quiz_destroy(lng);
 }
 
 static void a_small_machine_still_gives_consistent_answers(void **state)
@@ -486,6 +510,7 @@ int main(void)
         cmocka_unit_test(a_long_quiz_shows_every_kind_the_mode_has),
         cmocka_unit_test(every_table_on_a_walk_path_is_listed_once),
         cmocka_unit_test(count_outside_1_to_100_is_refused),
+        cmocka_unit_test(entry_flags_read_bit_7_per_level),
         cmocka_unit_test(a_small_machine_still_gives_consistent_answers),
         cmocka_unit_test(explanation_ends_in_the_answer_and_text_is_bounded),
     };

@@ -262,14 +262,14 @@ static void options_override_trace_configuration(void **state)
     o.has_ram = true;
     o.ram = 32u << 20;
     o.has_paging = true;
-    o.paging = TRACE_PAGING_LONG;
+    o.paging = PAGING_LONG;
     o.has_tlb = true;
     o.tlb_entries = 8;
     o.tlb_ways = 2;
     struct timeline *tl = make(t, &o, NULL);
     const struct machine_config *c = machine_config(timeline_machine(tl));
     assert_int_equal(c->ram_bytes, 32u << 20);
-    assert_int_equal(c->paging, MACHINE_PAGING_LONG);
+    assert_int_equal(c->paging, PAGING_LONG);
     assert_int_equal(c->tlb_entries, 8);
     assert_int_equal(c->tlb_ways, 2);
     timeline_destroy(tl);
@@ -530,7 +530,7 @@ static void shared_options_parse_and_reject(void **state)
     assert_int_equal(take(&o, "--ram", "128G", &i), OPTIONS_BAD);
     assert_int_equal(take(&o, "--ram", NULL, &i), OPTIONS_BAD);
     assert_int_equal(take(&o, "--paging", "pae", &i), OPTIONS_TAKEN);
-    assert_int_equal(o.paging, TRACE_PAGING_PAE);
+    assert_int_equal(o.paging, PAGING_PAE);
     assert_int_equal(take(&o, "--paging", "64", &i), OPTIONS_BAD);
     assert_int_equal(take(&o, "--tlb", "32:8", &i), OPTIONS_TAKEN);
     assert_int_equal(o.tlb_entries, 32);

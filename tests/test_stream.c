@@ -563,7 +563,7 @@ static void reader_first_batch_has_configuration_after_long_comments(void **stat
         assert_int_equal(n, ops ? 50 : 0);
         const struct trace *t = trace_reader_trace(r);
         assert_hex_equal(t->cfg.ram, 12u << 20);
-        assert_int_equal(t->cfg.paging, TRACE_PAGING_PSE);
+        assert_int_equal(t->cfg.paging, PAGING_PSE);
         assert_int_equal(t->cfg.tlb_entries, 32);
         assert_int_equal(t->cfg.tlb_ways, 8);
         assert_int_equal(t->cfg.nreserve, 1);
@@ -1235,7 +1235,7 @@ static void streamed_timeline_of_configuration_only_trace_is_empty(void **state)
     struct trace_error e;
     assert_true(timeline_read_all(st, &e));
     assert_int_equal(timeline_len(st), 0);
-    assert_int_equal(machine_config(timeline_machine(st))->paging, MACHINE_PAGING_LONG);
+    assert_int_equal(machine_config(timeline_machine(st))->paging, PAGING_LONG);
     assert_same_state(lt, st);
     timeline_destroy(st);
     trace_reader_close(r);

@@ -71,7 +71,7 @@ static void defaults_hold_without_configuration_lines(void **state)
     assert_false(t->cfg.has_paging);
     assert_false(t->cfg.has_tlb);
     assert_hex_equal(t->cfg.ram, 16u << 20);
-    assert_int_equal(t->cfg.paging, TRACE_PAGING_32);
+    assert_int_equal(t->cfg.paging, PAGING_32);
     assert_int_equal(t->cfg.tlb_entries, 64);
     assert_int_equal(t->cfg.tlb_ways, 4);
     assert_int_equal(t->cfg.nreserve, 0);
@@ -625,7 +625,7 @@ static void loading_a_file_records_its_path(void **state)
     remove(path);
     assert_non_null(t);
     assert_string_equal(t->name, path);
-    assert_int_equal(t->cfg.paging, TRACE_PAGING_LONG);
+    assert_int_equal(t->cfg.paging, PAGING_LONG);
     assert_int_equal(t->nops, 1);
     trace_free(t);
 }
@@ -664,25 +664,28 @@ static void number_parse_follows_the_native_rules(void **state)
 
 static void paging_parse_and_names_round_trip(void **state)
 {
-    enum trace_paging pg = TRACE_PAGING_LONG;
+    enum paging_mode pg = PAGING_LONG;
     assert_true(trace_paging_parse("32", &pg));
-    assert_int_equal(pg, TRACE_PAGING_32);
+    assert_int_equal(pg, PAGING_32);
     assert_true(trace_paging_parse("pse", &pg));
-    assert_int_equal(pg, TRACE_PAGING_PSE);
+    assert_int_equal(pg, PAGING_PSE);
     assert_true(trace_paging_parse("pae", &pg));
-    assert_int_equal(pg, TRACE_PAGING_PAE);
+    assert_int_equal(pg, PAGING_PAE);
     assert_true(trace_paging_parse("long", &pg));
-    assert_int_equal(pg, TRACE_PAGING_LONG);
+    assert_int_equal(pg, PAGING_LONG);
     assert_false(trace_paging_parse("PAE", &pg));
     assert_false(trace_paging_parse("64", &pg));
     assert_false(trace_paging_parse("", &pg));
     assert_false(trace_paging_parse(NULL, &pg));
-    assert_int_equal(pg, TRACE_PAGING_LONG);
-    for (int i = TRACE_PAGING_32; i <= TRACE_PAGING_LONG; i++) {
-        enum trace_paging back;
-        assert_true(trace_paging_parse(trace_paging_name((enum trace_paging)i), &back));
-        assert_int_equal(back, i);
+    assert_int_equal(pg, PAGING_LONG);
+    static const enum paging_mode modes[] = {PAGING_32, PAGING_PSE, PAGING_PAE, PAGING_LONG};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        enum paging_mode back;
+        assert_true(trace_paging_parse(trace_paging_name(modes[i]), &back));
+        assert_int_equal(back, modes[i]);
     }
+    assert_false(trace_paging_parse("off", &pg));
+    assert_string_equal(trace_paging_name(PAGING_OFF), "?");
 }
 
 static void names_of_ops_and_formats(void **state)

@@ -94,15 +94,23 @@ static void size_uses_binary_units(void **state)
 static void entry_flags_spell_every_bit(void **state)
 {
     (void)state;
-    struct fmt_mode m32 = fmt_mode_of(MACHINE_PAGING_32);
-    struct fmt_mode m64 = fmt_mode_of(MACHINE_PAGING_LONG);
+    struct fmt_mode m32 = fmt_mode_of(PAGING_32);
+    struct fmt_mode m64 = fmt_mode_of(PAGING_LONG);
     char f[11];
     fmt_entry_flags(&m32, LVL_PDE, 0x00106023, f);
     assert_string_equal(f, "PW---A----");
     fmt_entry_flags(&m32, LVL_PTE, 0x0010707F, f);
     assert_string_equal(f, "PWUTCAD---");
+    /* Without CR4.PSE bit 7 of a PDE is ignored (SDM table 4-6); with it,
+     * it is PS. */
     fmt_entry_flags(&m32, LVL_PDE, 0x183, f);
+    assert_string_equal(f, "PW------G-");
+    struct fmt_mode pse = fmt_mode_of(PAGING_PSE);
+    fmt_entry_flags(&pse, LVL_PDE, 0x183, f);
     assert_string_equal(f, "PW-----SG-");
+    /* In a PML4E bit 7 is reserved. */
+    fmt_entry_flags(&m64, LVL_PML4E, 0x83, f);
+    assert_string_equal(f, "PW-----R--");
     /* Bit 7 of a PTE is PAT, not PS. */
     fmt_entry_flags(&m32, LVL_PTE, 0x81, f);
     assert_string_equal(f, "P------p--");
@@ -115,10 +123,10 @@ static void entry_flags_spell_every_bit(void **state)
 static void entry_address_decodes_each_format(void **state)
 {
     (void)state;
-    struct fmt_mode m32 = fmt_mode_of(MACHINE_PAGING_32);
-    struct fmt_mode pse = fmt_mode_of(MACHINE_PAGING_PSE);
-    struct fmt_mode pae = fmt_mode_of(MACHINE_PAGING_PAE);
-    struct fmt_mode m64 = fmt_mode_of(MACHINE_PAGING_LONG);
+    struct fmt_mode m32 = fmt_mode_of(PAGING_32);
+    struct fmt_mode pse = fmt_mode_of(PAGING_PSE);
+    struct fmt_mode pae = fmt_mode_of(PAGING_PAE);
+    struct fmt_mode m64 = fmt_mode_of(PAGING_LONG);
     assert_hex_equal(fmt_entry_addr(&m32, LVL_PTE, 0x00107063, 40), 0x00107000);
     /* Without CR4.PSE the PS bit of a PDE is ignored: a table address. */
     assert_false(fmt_entry_is_leaf(&m32, LVL_PDE, 0x00402083));
@@ -143,8 +151,8 @@ static void entry_address_decodes_each_format(void **state)
 static void entry_va_covers_the_index_range(void **state)
 {
     (void)state;
-    struct fmt_mode m32 = fmt_mode_of(MACHINE_PAGING_32);
-    struct fmt_mode m64 = fmt_mode_of(MACHINE_PAGING_LONG);
+    struct fmt_mode m32 = fmt_mode_of(PAGING_32);
+    struct fmt_mode m64 = fmt_mode_of(PAGING_LONG);
     assert_hex_equal(fmt_entry_va(&m32, LVL_PDE, 0, 832), 0xD0000000);
     assert_hex_equal(fmt_entry_span(&m32, LVL_PDE), 4u << 20);
     assert_hex_equal(fmt_entry_va(&m32, LVL_PTE, 0xD0000000, 1), 0xD0001000);
@@ -157,7 +165,7 @@ static void entry_va_covers_the_index_range(void **state)
 static void entry_row_reads_like_the_hardware(void **state)
 {
     (void)state;
-    struct fmt_mode m32 = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_mode m32 = fmt_mode_of(PAGING_32);
     struct fmt_line l;
     fmt_line_clear(&l);
     fmt_entry_row(&l, &m32, LVL_PDE, 832, 0x00106023, 0, 40, false);
@@ -174,7 +182,7 @@ static void entry_row_reads_like_the_hardware(void **state)
 static void address_split_32_is_10_10_12(void **state)
 {
     (void)state;
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_mode m = fmt_mode_of(PAGING_32);
     struct fmt_field f[5];
     assert_int_equal(fmt_addr_fields(&m, 4096, 0xD0001010, f), 3);
     assert_string_equal(f[0].name, "PDE");
@@ -192,7 +200,7 @@ static void address_split_32_is_10_10_12(void **state)
 static void address_split_pse_4m_is_10_22(void **state)
 {
     (void)state;
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_PSE);
+    struct fmt_mode m = fmt_mode_of(PAGING_PSE);
     struct fmt_field f[5];
     assert_int_equal(fmt_addr_fields(&m, 4u << 20, 0xD0001010, f), 2);
     assert_int_equal(f[0].value, 832);
@@ -203,7 +211,7 @@ static void address_split_pse_4m_is_10_22(void **state)
 static void address_split_pae_is_2_9_9_12(void **state)
 {
     (void)state;
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_PAE);
+    struct fmt_mode m = fmt_mode_of(PAGING_PAE);
     struct fmt_field f[5];
     assert_int_equal(fmt_addr_fields(&m, 4096, 0xC0201003, f), 4);
     assert_int_equal(f[0].hi, 31);
@@ -220,7 +228,7 @@ static void address_split_pae_is_2_9_9_12(void **state)
 static void address_split_long_is_9_9_9_9_12(void **state)
 {
     (void)state;
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_LONG);
+    struct fmt_mode m = fmt_mode_of(PAGING_LONG);
     struct fmt_field f[5];
     assert_int_equal(fmt_addr_fields(&m, 4096, UINT64_C(0x00007FFFFFFFF123), f), 5);
     assert_string_equal(f[0].name, "PML4");
@@ -240,7 +248,7 @@ static void address_split_long_is_9_9_9_9_12(void **state)
 static void address_binary_colours_each_field(void **state)
 {
     (void)state;
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_mode m = fmt_mode_of(PAGING_32);
     struct fmt_field f[5];
     unsigned n = fmt_addr_fields(&m, 4096, 0xD0001010, f);
     struct fmt_line l;
@@ -426,7 +434,7 @@ static void pagemap_finds_pages_and_tables_of_a_frame(void **state)
     (void)state;
     struct phys *p = phys_create(16u << 20);
     assert_non_null(p);
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_mode m = fmt_mode_of(PAGING_32);
     assert_true(phys_store32(p, 0x1000 + 832 * 4, 0x2000 | 0x3));
     assert_true(phys_store32(p, 0x2000 + 1 * 4, 0x7000 | 0x3));
     assert_true(phys_store32(p, 0x2000 + 2 * 4, 0x7000 | 0x1));
@@ -460,7 +468,7 @@ static void pagemap_follows_large_pages(void **state)
     (void)state;
     struct phys *p = phys_create(16u << 20);
     assert_non_null(p);
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_PSE);
+    struct fmt_mode m = fmt_mode_of(PAGING_PSE);
     assert_true(phys_store32(p, 0x1000 + 768 * 4, 0x00400000 | 0x83));
     struct pagemap_hit h[4];
     bool more;
@@ -540,7 +548,7 @@ static void quiz_right_address_is_right_with_frame_plus_offset(void **state)
     snprintf(typed, sizeof typed, "0x%" PRIx64, pr.res.pa);
     snprintf(pa, sizeof pa, "pa 0x%08" PRIx64, pr.res.pa);
     snprintf(frame, sizeof frame, "frame 0x%08" PRIx64, pr.res.pa & ~UINT64_C(0xFFF));
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_mode m = fmt_mode_of(PAGING_32);
     struct fmt_line l[QUIZ_UI_LINES];
     unsigned n = 99;
     assert_int_equal(quiz_ui_judge(&m, 40, &pr, typed, l, &n), QUIZ_UI_RIGHT);
@@ -569,7 +577,7 @@ static void quiz_wrong_address_reveals_the_answer_and_the_offset_rule(void **sta
     char typed[32], pa[32];
     snprintf(typed, sizeof typed, "0x%" PRIx64, pr.res.pa & ~UINT64_C(0xFFF)); /* forgot offset */
     snprintf(pa, sizeof pa, "the answer is pa 0x%08" PRIx64, pr.res.pa);
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_mode m = fmt_mode_of(PAGING_32);
     struct fmt_line l[QUIZ_UI_LINES];
     unsigned n;
     assert_int_equal(quiz_ui_judge(&m, 40, &pr, typed, l, &n), QUIZ_UI_WRONG);
@@ -599,7 +607,7 @@ static void quiz_address_typed_for_a_fault_is_wrong_and_names_the_entry(void **s
     struct timeline_probe pr;
     timeline_translate(tl, 0xD0005000, MMU_WRITE, false, &pr); /* PTE 5: P=0 */
     assert_false(pr.ok);
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_mode m = fmt_mode_of(PAGING_32);
     struct fmt_line l[QUIZ_UI_LINES];
     unsigned n;
     assert_int_equal(quiz_ui_judge(&m, 40, &pr, "0x107000", l, &n), QUIZ_UI_WRONG);
@@ -631,7 +639,7 @@ static void quiz_user_access_to_supervisor_page_names_the_level(void **state)
     timeline_translate(tl, 0xD0000010, MMU_READ, true, &pr);
     assert_false(pr.ok);
     assert_int_equal(pr.res.fault.reason, FAULT_USER_SUPERVISOR);
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_mode m = fmt_mode_of(PAGING_32);
     struct fmt_line l[QUIZ_UI_LINES];
     unsigned n;
     assert_int_equal(quiz_ui_judge(&m, 40, &pr, "pf", l, &n), QUIZ_UI_RIGHT);
@@ -648,7 +656,7 @@ static void quiz_gp_and_pf_are_told_apart(void **state)
     (void)state;
     struct trace *t;
     struct timeline *tl = quiz_machine("paging long\nmalloc a 100\n", &t);
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_LONG);
+    struct fmt_mode m = fmt_mode_of(PAGING_LONG);
     struct timeline_probe pr;
     timeline_translate(tl, UINT64_C(0x0000800000000000), MMU_READ, false, &pr);
     assert_false(pr.ok);
@@ -682,7 +690,7 @@ static void quiz_gp_and_pf_are_told_apart(void **state)
 static void quiz_missing_right_names_the_entry_that_lacks_it(void **state)
 {
     (void)state;
-    struct fmt_mode m32 = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_mode m32 = fmt_mode_of(PAGING_32);
     struct timeline_probe pr;
     memset(&pr, 0, sizeof pr);
     pr.va = 0xD0000010, pr.access = MMU_WRITE;
@@ -699,7 +707,7 @@ static void quiz_missing_right_names_the_entry_that_lacks_it(void **state)
     assert_false(lines_contain(l, n, "PDE[832] and"));
     assert_true(lines_contain(l, n, "-> PTE[0], all present, but the access is not allowed"));
 
-    struct fmt_mode ml = fmt_mode_of(MACHINE_PAGING_LONG);
+    struct fmt_mode ml = fmt_mode_of(PAGING_LONG);
     memset(&pr, 0, sizeof pr);
     pr.va = 0x400000, pr.access = MMU_EXEC;
     pr.res.nsteps = 3;
@@ -711,7 +719,7 @@ static void quiz_missing_right_names_the_entry_that_lacks_it(void **state)
     assert_true(lines_contain(l, n, "because PDE[2] has XD=1: with EFER.NXE=1 a fetch needs XD=0"));
     assert_true(lines_contain(l, n, "I/D=1"));
 
-    struct fmt_mode mp = fmt_mode_of(MACHINE_PAGING_PAE);
+    struct fmt_mode mp = fmt_mode_of(PAGING_PAE);
     memset(&pr, 0, sizeof pr);
     pr.va = 0xC0001000, pr.access = MMU_READ, pr.user = true;
     pr.res.nsteps = 3;
@@ -734,7 +742,7 @@ static void quiz_garbage_asks_again_without_revealing(void **state)
     assert_true(pr.ok);
     char pa[32];
     snprintf(pa, sizeof pa, "%" PRIx64, pr.res.pa);
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_mode m = fmt_mode_of(PAGING_32);
     struct fmt_line l[QUIZ_UI_LINES];
     const char *bad[] = {"", "hello", "0xZZ", "fault", "12 34", NULL};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -755,7 +763,7 @@ static void quiz_garbage_asks_again_without_revealing(void **state)
 static void quiz_notes_a_stale_tlb_entry(void **state)
 {
     (void)state;
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_mode m = fmt_mode_of(PAGING_32);
     struct timeline_probe pr;
     memset(&pr, 0, sizeof pr);
     pr.va = 0xD0000010, pr.ok = true;

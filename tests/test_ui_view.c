@@ -231,7 +231,7 @@ static struct translate_shown shown_32(void)
 
 static int format_shown(const struct translate_shown *s, int width, struct fmt_line *lines, int max)
 {
-    struct fmt_mode m = fmt_mode_of(MACHINE_PAGING_32);
+    struct fmt_mode m = fmt_mode_of(PAGING_32);
     struct view_rows out = {lines, max, 0, NULL, NULL};
     translate_format_rows(&m, 36, s, width, &out);
     return out.n;

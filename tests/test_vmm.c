@@ -29,7 +29,8 @@ struct rig {
     struct recorder rec;
 };
 
-static struct rig *rig_new(enum vmm_mode mode, uint64_t ram, const struct vmm_range *id, size_t nid)
+static struct rig *rig_new(enum paging_mode mode, uint64_t ram, const struct vmm_range *id,
+                           size_t nid)
 {
     struct rig *r = calloc(1, sizeof *r);
     assert_non_null(r);
@@ -74,7 +75,7 @@ static bool probe(struct rig *r, uint64_t va, struct mmu_result *res)
 static void boot_32_loads_cr3_and_sets_pg(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(VMM_MODE_32, 16 << 20, NULL, 0);
+    struct rig *r = rig_new(PAGING_32, 16 << 20, NULL, 0);
     assert_hex_equal(r->cpu.cr0, 0x80000011);
     assert_hex_equal(r->cpu.cr4, 0);
     assert_hex_equal(r->cpu.efer, 0);
@@ -88,7 +89,7 @@ static void boot_32_loads_cr3_and_sets_pg(void **state)
 static void boot_pse_sets_cr4_pse(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(VMM_MODE_PSE, 16 << 20, NULL, 0);
+    struct rig *r = rig_new(PAGING_PSE, 16 << 20, NULL, 0);
     assert_hex_equal(r->cpu.cr4, X86_CR4_PSE);
     assert_hex_equal(r->cpu.cr0, 0x80000011);
     rig_free(r);
@@ -97,7 +98,7 @@ static void boot_pse_sets_cr4_pse(void **state)
 static void boot_pae_preallocates_four_directories(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(VMM_MODE_PAE, 16 << 20, NULL, 0);
+    struct rig *r = rig_new(PAGING_PAE, 16 << 20, NULL, 0);
     assert_hex_equal(r->cpu.cr4, X86_CR4_PAE);
     assert_hex_equal(r->cpu.efer, X86_EFER_NXE);
     assert_int_equal(cpu_paging_mode(&r->cpu), PAGING_PAE);
@@ -116,10 +117,10 @@ static void boot_pae_preallocates_four_directories(void **state)
 static void boot_long_activates_ia32e(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(VMM_MODE_LONG, 16 << 20, NULL, 0);
+    struct rig *r = rig_new(PAGING_LONG, 16 << 20, NULL, 0);
     assert_hex_equal(r->cpu.efer, X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE);
     assert_hex_equal(r->cpu.cr4, X86_CR4_PAE);
-    assert_int_equal(cpu_paging_mode(&r->cpu), PAGING_4LEVEL);
+    assert_int_equal(cpu_paging_mode(&r->cpu), PAGING_LONG);
     assert_int_equal(pfa_role(r->pfa, pa_to_pfn(r->cpu.cr3)), ROLE_PML4);
     rig_free(r);
 }
@@ -127,7 +128,7 @@ static void boot_long_activates_ia32e(void **state)
 static void kernel_is_mapped_in_higher_half_with_global_entries(void **state)
 {
     (void)state;
-    const enum vmm_mode modes[] = {VMM_MODE_32, VMM_MODE_PSE, VMM_MODE_PAE, VMM_MODE_LONG};
+    const enum paging_mode modes[] = {PAGING_32, PAGING_PSE, PAGING_PAE, PAGING_LONG};
     for (int i = 0; i < 4; i++) {
         struct rig *r = rig_new(modes[i], 16 << 20, NULL, 0);
         uint64_t base = vmm_kernel_base(r->vmm);
@@ -149,7 +150,7 @@ static void identity_range_maps_virtual_equal_physical(void **state)
 {
     (void)state;
     struct vmm_range id = {0xB8000, 0x1000};
-    struct rig *r = rig_new(VMM_MODE_32, 16 << 20, &id, 1);
+    struct rig *r = rig_new(PAGING_32, 16 << 20, &id, 1);
     struct mmu_result res;
     assert_true(probe(r, 0xB8010, &res));
     assert_hex_equal(res.pa, 0xB8010);
@@ -161,7 +162,7 @@ static void identity_uses_4m_page_in_pse_mode(void **state)
 {
     (void)state;
     struct vmm_range id = {0x400000, 0x800000};
-    struct rig *r = rig_new(VMM_MODE_PSE, 16 << 20, &id, 1);
+    struct rig *r = rig_new(PAGING_PSE, 16 << 20, &id, 1);
     struct mmu_result res;
     assert_true(probe(r, 0x5ABCDE, &res));
     assert_hex_equal(res.pa, 0x5ABCDE);
@@ -177,7 +178,7 @@ static void identity_uses_4k_pages_in_32_bit_mode(void **state)
 {
     (void)state;
     struct vmm_range id = {0x400000, 0x400000};
-    struct rig *r = rig_new(VMM_MODE_32, 16 << 20, &id, 1);
+    struct rig *r = rig_new(PAGING_32, 16 << 20, &id, 1);
     struct mmu_result res;
     assert_true(probe(r, 0x5ABCDE, &res));
     assert_hex_equal(res.pa, 0x5ABCDE);
@@ -189,7 +190,7 @@ static void identity_uses_2m_pages_in_pae_and_long(void **state)
 {
     (void)state;
     struct vmm_range id = {0x200000, 0x300000}; /* one 2 MiB page, then 1 MiB of 4 KiB */
-    const enum vmm_mode modes[] = {VMM_MODE_PAE, VMM_MODE_LONG};
+    const enum paging_mode modes[] = {PAGING_PAE, PAGING_LONG};
     for (int i = 0; i < 2; i++) {
         struct rig *r = rig_new(modes[i], 16 << 20, &id, 1);
         struct mmu_result res;
@@ -212,7 +213,7 @@ static void identity_out_of_range_for_32_bit_is_refused(void **state)
     r->tlb = tlb_create(64, 4);
     cpu_reset(&r->cpu, 40);
     struct vmm_parts p = {r->phys, r->pfa, &r->cpu, r->tlb, NULL};
-    r->vmm = vmm_create(&p, VMM_MODE_32, 4096);
+    r->vmm = vmm_create(&p, PAGING_32, 4096);
     struct vmm_range id = {UINT64_C(0xFFFFF000), 0x2000};
     assert_int_equal(vmm_boot(r->vmm, &id, 1, 0x100000, 0x5000), VMM_ERR_RANGE);
     rig_free(r);
@@ -221,7 +222,7 @@ static void identity_out_of_range_for_32_bit_is_refused(void **state)
 static void map_allocates_page_table_on_demand(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(VMM_MODE_32, 16 << 20, NULL, 0);
+    struct rig *r = rig_new(PAGING_32, 16 << 20, NULL, 0);
     uint64_t tables = vmm_stats(r->vmm).tables;
     recorder_clear(&r->rec);
     assert_int_equal(vmm_map(r->vmm, 0xD0000000, 0x300000, VMM_F_RW), VMM_OK);
@@ -250,7 +251,7 @@ static void map_allocates_page_table_on_demand(void **state)
 static void map_of_mapped_page_is_refused(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(VMM_MODE_LONG, 16 << 20, NULL, 0);
+    struct rig *r = rig_new(PAGING_LONG, 16 << 20, NULL, 0);
     assert_int_equal(vmm_map(r->vmm, VMM_HEAP_BASE_LONG, 0x300000, VMM_F_RW), VMM_OK);
     assert_int_equal(vmm_map(r->vmm, VMM_HEAP_BASE_LONG, 0x301000, VMM_F_RW), VMM_ERR_MAPPED);
     struct mmu_result res;
@@ -263,7 +264,7 @@ static void map_of_mapped_page_is_refused(void **state)
 static void unmap_issues_invlpg_and_gives_back_emptied_tables(void **state)
 {
     (void)state;
-    const enum vmm_mode modes[] = {VMM_MODE_32, VMM_MODE_PSE, VMM_MODE_PAE, VMM_MODE_LONG};
+    const enum paging_mode modes[] = {PAGING_32, PAGING_PSE, PAGING_PAE, PAGING_LONG};
     for (int i = 0; i < 4; i++) {
         struct rig *r = rig_new(modes[i], 16 << 20, NULL, 0);
         uint64_t base, end;
@@ -296,7 +297,7 @@ static void pae_directories_and_boot_tables_are_never_freed(void **state)
 {
     (void)state;
     struct vmm_range id = {0xD0400000, 0x1000}; /* shares no PT with the heap's first page */
-    struct rig *r = rig_new(VMM_MODE_PAE, 16 << 20, &id, 1);
+    struct rig *r = rig_new(PAGING_PAE, 16 << 20, &id, 1);
     uint64_t tables = vmm_stats(r->vmm).tables;
     assert_int_equal(vmm_map(r->vmm, 0xD0401000, 0x300000, VMM_F_RW), VMM_OK);
     assert_int_equal(vmm_unmap(r->vmm, 0xD0401000, NULL), VMM_OK);
@@ -309,7 +310,7 @@ static void pae_directories_and_boot_tables_are_never_freed(void **state)
 static void alloc_pages_maps_scattered_frames_contiguously(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(VMM_MODE_32, 16 << 20, NULL, 0);
+    struct rig *r = rig_new(PAGING_32, 16 << 20, NULL, 0);
     /* Punch holes in physical memory: take 6 frames, free every other one. */
     uint64_t f[6];
     for (int i = 0; i < 6; i++)
@@ -338,7 +339,7 @@ static void alloc_pages_maps_scattered_frames_contiguously(void **state)
 static void heap_pages_are_execute_disabled_where_nxe_is_on(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(VMM_MODE_LONG, 16 << 20, NULL, 0);
+    struct rig *r = rig_new(PAGING_LONG, 16 << 20, NULL, 0);
     assert_int_equal(vmm_alloc_pages(r->vmm, VMM_HEAP_BASE_LONG, 1), VMM_OK);
     struct mmu_request rq = {VMM_HEAP_BASE_LONG, MMU_EXEC, false, true};
     struct mmu_result res;
@@ -351,7 +352,7 @@ static void heap_pages_are_execute_disabled_where_nxe_is_on(void **state)
 static void alloc_pages_rolls_back_when_frames_run_out(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(VMM_MODE_32, 0x10C000, NULL, 0); /* 1 MiB + 48 KiB */
+    struct rig *r = rig_new(PAGING_32, 0x10C000, NULL, 0); /* 1 MiB + 48 KiB */
     struct pfa_stats before = pfa_stats(r->pfa);
     uint64_t tables = vmm_stats(r->vmm).tables;
     assert_int_equal(vmm_alloc_pages(r->vmm, 0xD0000000, 32), VMM_ERR_NO_FRAME);
@@ -368,7 +369,7 @@ static void alloc_pages_rolls_back_when_frames_run_out(void **state)
 static void large_region_reserves_first_fit_and_reuses_released_room(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(VMM_MODE_32, 16 << 20, NULL, 0);
+    struct rig *r = rig_new(PAGING_32, 16 << 20, NULL, 0);
     uint64_t a, b, c, d;
     assert_true(vmm_large_reserve(r->vmm, 3, &a));
     assert_hex_equal(a, VMM_LARGE_BASE_32);
@@ -390,7 +391,7 @@ static void large_region_reserves_first_fit_and_reuses_released_room(void **stat
 static void protect_flips_only_the_leaf_rw_bit_and_invalidates(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(VMM_MODE_PAE, 16 << 20, NULL, 0);
+    struct rig *r = rig_new(PAGING_PAE, 16 << 20, NULL, 0);
     assert_int_equal(vmm_alloc_pages(r->vmm, VMM_HEAP_BASE_32, 2), VMM_OK);
     struct mmu_result res;
     assert_true(probe(r, VMM_HEAP_BASE_32, &res));
@@ -422,7 +423,7 @@ static void protect_flips_only_the_leaf_rw_bit_and_invalidates(void **state)
 static void protect_of_unmapped_or_unmappable_addresses_says_where_to_go_on(void **state)
 {
     (void)state;
-    struct rig *r = rig_new(VMM_MODE_32, 16 << 20, NULL, 0);
+    struct rig *r = rig_new(PAGING_32, 16 << 20, NULL, 0);
     uint64_t end = 0;
     /* No page table at all for 0x40000000: the whole 4 MiB of its PDE is skipped. */
     assert_int_equal(vmm_protect(r->vmm, 0x40001000, false, true, &end), VMM_ERR_NOT_MAPPED);
@@ -433,7 +434,7 @@ static void protect_of_unmapped_or_unmappable_addresses_says_where_to_go_on(void
     assert_int_equal(vmm_protect(r->vmm, UINT64_C(0x100000000), false, true, &end), VMM_ERR_RANGE);
     assert_hex_equal(end, UINT64_MAX);
     rig_free(r);
-    r = rig_new(VMM_MODE_LONG, 16 << 20, NULL, 0);
+    r = rig_new(PAGING_LONG, 16 << 20, NULL, 0);
     assert_int_equal(vmm_protect(r->vmm, UINT64_C(0x0000900000000000), true, true, &end),
                      VMM_ERR_RANGE);
     assert_hex_equal(end, UINT64_C(0xFFFF800000000000));

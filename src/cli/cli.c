@@ -28,6 +28,7 @@
 #include "sim/cpu.h"
 #include "sim/machine.h"
 #include "sim/mmu.h"
+#include "sim/paging.h"
 #include "sim/pfa.h"
 #include "sim/phys.h"
 #include "sim/tlb.h"
@@ -910,30 +911,28 @@ static void print_probe_json(FILE *f, const struct timeline_probe *pr)
     fputs("}", f);
 }
 
-/* The flags of an entry in words: "P RW US A D PS G XD". */
-static void put_flags(FILE *f, uint64_t e)
+/* The flags of an entry at depth d of mode g in words, as sim/paging.h's
+ * flag table reads each bit there: "P RW US A D PS G XD"; bit 7 is "PS" or
+ * "PAT" (or "bit7" where it is reserved, nothing where it is ignored). */
+static void put_flags(FILE *f, const struct paging_geom *g, unsigned d, uint64_t e)
 {
-    static const struct {
-        uint64_t mask;
-        const char *name;
-    } bits[] = {
-        {UINT64_C(1) << 0, "P"},   {UINT64_C(1) << 1, "RW"},     {UINT64_C(1) << 2, "US"},
-        {UINT64_C(1) << 3, "PWT"}, {UINT64_C(1) << 4, "PCD"},    {UINT64_C(1) << 5, "A"},
-        {UINT64_C(1) << 6, "D"},   {UINT64_C(1) << 7, "PS/PAT"}, {UINT64_C(1) << 8, "G"},
-        {UINT64_C(1) << 63, "XD"},
-    };
     bool any = false;
-    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) {
-        if (e & bits[i].mask) {
-            fprintf(f, "%s%s", any ? " " : "", bits[i].name);
-            any = true;
-        }
+    for (unsigned c = 0; c < PAGING_FLAG_COLUMNS; c++) {
+        unsigned bit = paging_flag_column_bit(c);
+        const struct paging_flag *fl = paging_flag_at(g, d, bit);
+        if (fl == NULL || !(e >> bit & 1))
+            continue;
+        if (fl == paging_flag(PFLAG_RSVD))
+            fprintf(f, "%sbit%u", any ? " " : "", bit);
+        else
+            fprintf(f, "%s%s", any ? " " : "", fl->name);
+        any = true;
     }
     if (!any)
         fputs("-", f);
 }
 
-static void print_probe_text(FILE *f, const struct timeline_probe *pr)
+static void print_probe_text(FILE *f, const struct paging_geom *g, const struct timeline_probe *pr)
 {
     const struct mmu_result *r = &pr->res;
     fprintf(f, "0x%08llx (%s %s): ", (unsigned long long)pr->va, pr->user ? "user" : "supervisor",
@@ -953,7 +952,7 @@ static void print_probe_text(FILE *f, const struct timeline_probe *pr)
                 mmu_level_name((enum walk_level)s->level), (unsigned)s->index,
                 (unsigned long long)s->table, (unsigned long long)s->entry_addr,
                 (unsigned long long)s->entry);
-        put_flags(f, s->entry);
+        put_flags(f, g, i, s->entry);
         fputs("]\n", f);
     }
     if (pr->tlb_has) {
@@ -1023,7 +1022,7 @@ int cli_translate(int argc, char **argv)
             fputs(i ? ",\n " : "", f);
             print_probe_json(f, &pr);
         } else {
-            print_probe_text(f, &pr);
+            print_probe_text(f, paging_geom(machine_config(timeline_machine(tl))->paging), &pr);
         }
     }
     if (a.json)

@@ -27,6 +27,7 @@
 #include "replay/quiz.h"
 #include "sim/cpu.h"
 #include "sim/machine.h"
+#include "sim/paging.h"
 #include "sim/x86.h"
 #include "trace/trace.h"
 
@@ -86,21 +87,6 @@ static bool is_option(const char *w, const char *name)
     return strncmp(w, name, n) == 0 && (w[n] == '\0' || w[n] == '=');
 }
 
-static enum machine_paging paging_of(enum trace_paging p)
-{
-    switch (p) {
-    case TRACE_PAGING_32:
-        return MACHINE_PAGING_32;
-    case TRACE_PAGING_PSE:
-        return MACHINE_PAGING_PSE;
-    case TRACE_PAGING_PAE:
-        return MACHINE_PAGING_PAE;
-    case TRACE_PAGING_LONG:
-        return MACHINE_PAGING_LONG;
-    }
-    return MACHINE_PAGING_32;
-}
-
 /* Parses argv[1..]; returns -1 when the quiz should run, else the exit status. */
 static int parse(int argc, char **argv, struct quiz_args *a)
 {
@@ -133,10 +119,10 @@ static int parse(int argc, char **argv, struct quiz_args *a)
             v = value_of(argc, argv, &i, "--paging");
             if (v == NULL)
                 return usage_error("%s needs a value", "--paging");
-            enum trace_paging p;
+            enum paging_mode p;
             if (!trace_paging_parse(v, &p))
                 return usage_error("bad paging mode '%s' (want 32, pse, pae or long)", v);
-            a->cfg.paging = paging_of(p);
+            a->cfg.paging = p;
         } else if (is_option(w, "--ram")) {
             v = value_of(argc, argv, &i, "--ram");
             if (v == NULL)
@@ -158,27 +144,29 @@ static int parse(int argc, char **argv, struct quiz_args *a)
     /* 32-bit entries hold 32-bit frame addresses (limits.h's rule). */
     struct limits_config lc = {
         .ram = a->cfg.ram_bytes,
-        .entries32 = a->cfg.paging == MACHINE_PAGING_32 || a->cfg.paging == MACHINE_PAGING_PSE,
+        .entries32 = paging_geom(a->cfg.paging)->entry_bytes == 4,
     };
     if (limits_check(&lc).rule == LIMITS_RAM_PAST_32BIT)
         return usage_error("%s", "RAM above 4G needs --paging pae or long");
     return -1;
 }
 
-static const char *mode_text(enum machine_paging p)
+static const char *mode_text(enum paging_mode p)
 {
     switch (p) {
-    case MACHINE_PAGING_32:
+    case PAGING_32:
         return "32-bit paging, 4 KiB pages (SDM 4.3): PD -> PT, 4-byte entries";
-    case MACHINE_PAGING_PSE:
+    case PAGING_PSE:
         return "32-bit paging with CR4.PSE=1 (SDM 4.3): PD -> PT, 4-byte entries, 4 MiB pages"
                " where a PDE has PS=1";
-    case MACHINE_PAGING_PAE:
+    case PAGING_PAE:
         return "PAE paging (SDM 4.4): PDPT (4 entries) -> PD -> PT, 8-byte entries, 2 MiB pages"
                " where a PDE has PS=1";
-    case MACHINE_PAGING_LONG:
+    case PAGING_LONG:
         return "4-level paging (SDM 4.5): PML4 -> PDPT -> PD -> PT, 8-byte entries, 48-bit"
                " canonical addresses";
+    case PAGING_OFF:
+        break;
     }
     return "?";
 }
@@ -209,7 +197,7 @@ static void print_state(FILE *f, const struct quiz *q)
     const struct quiz_config *cfg = quiz_config(q);
     const struct machine *m = quiz_machine(q);
     const struct cpu *c = machine_cpu(m);
-    bool wide = cfg->paging == MACHINE_PAGING_PAE || cfg->paging == MACHINE_PAGING_LONG;
+    bool wide = paging_geom(cfg->paging)->entry_bytes == 8;
     uint64_t ram = machine_config(m)->ram_bytes;
 
     bool mib = (ram & ((UINT64_C(1) << 20) - 1)) == 0;

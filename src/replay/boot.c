@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/paging.h"
+
 void replay_set_error(struct trace_error *err, unsigned line, unsigned col, const char *token,
                       const char *msg)
 {
@@ -50,7 +52,7 @@ static bool build_config(const struct trace *t, const struct replay_options *o,
     if (t->cfg.has_ram)
         c->ram_bytes = t->cfg.ram;
     if (t->cfg.has_paging)
-        c->paging = (enum machine_paging)t->cfg.paging;
+        c->paging = t->cfg.paging;
     if (t->cfg.has_tlb) {
         c->tlb_entries = t->cfg.tlb_entries;
         c->tlb_ways = t->cfg.tlb_ways;
@@ -58,7 +60,7 @@ static bool build_config(const struct trace *t, const struct replay_options *o,
     if (o->has_ram)
         c->ram_bytes = o->ram;
     if (o->has_paging)
-        c->paging = (enum machine_paging)o->paging;
+        c->paging = o->paging;
     if (o->has_tlb) {
         c->tlb_entries = o->tlb_entries;
         c->tlb_ways = o->tlb_ways;
@@ -146,7 +148,7 @@ static const char *blame_option(const struct trace *t, const struct replay_optio
         if (k == 0)
             c.ram_bytes = tc->has_ram ? tc->ram : d.ram_bytes;
         else if (k == 1)
-            c.paging = tc->has_paging ? (enum machine_paging)tc->paging : d.paging;
+            c.paging = tc->has_paging ? tc->paging : d.paging;
         else
             c.tlb_entries = tc->has_tlb ? tc->tlb_entries : d.tlb_entries,
             c.tlb_ways = tc->has_tlb ? tc->tlb_ways : d.tlb_ways;
@@ -163,10 +165,10 @@ static const char *blame_option(const struct trace *t, const struct replay_optio
     return NULL;
 }
 
-static const char *mode_name(enum machine_paging p)
+static const char *mode_name(enum paging_mode p)
 {
-    static const char *const modes[] = {"32-bit", "PSE", "PAE", "4-level"};
-    return modes[p <= MACHINE_PAGING_LONG ? p : 0];
+    const struct paging_geom *g = paging_geom(p);
+    return g != NULL ? g->name : "32-bit";
 }
 
 /* The words for a refusal that a range of the trace causes (r, from its
@@ -188,8 +190,11 @@ static void range_message(const struct machine_config *c, enum machine_why reaso
                  identity ? "identity" : "reserved", r->start, r->start + r->len, ram);
     } else {
         uint64_t limit = machine_identity_limit(c->paging, c->maxphyaddr);
-        bool longm = c->paging == MACHINE_PAGING_LONG;
-        uint64_t linear = longm ? UINT64_C(1) << 47 : UINT64_C(1) << 32;
+        const struct paging_geom *pg = paging_geom(c->paging);
+        if (pg == NULL)
+            pg = paging_geom(PAGING_32);
+        bool longm = pg->canonical; /* the lower canonical half is identity-mappable */
+        uint64_t linear = UINT64_C(1) << (paging_va_bits(pg) - (longm ? 1 : 0));
         char why[96];
         if (limit < linear && longm)
             snprintf(why, sizeof why, "physical addresses have %u bits (MAXPHYADDR)",
@@ -286,7 +291,7 @@ static void explain_boot(const struct trace *t, const struct replay_options *o,
     if (strcmp(opt, "--ram") == 0)
         snprintf(tok, sizeof tok, "%s", ram);
     else if (strcmp(opt, "--paging") == 0)
-        snprintf(tok, sizeof tok, "%s", trace_paging_name((enum trace_paging)c->paging));
+        snprintf(tok, sizeof tok, "%s", trace_paging_name(c->paging));
     else
         snprintf(tok, sizeof tok, "%u:%u", c->tlb_entries, c->tlb_ways);
     replay_set_error(err, 0, 0, tok, msg);

@@ -16,6 +16,7 @@
 #include "sim/cpu.h"
 #include "sim/machine.h"
 #include "sim/mmu.h"
+#include "sim/paging.h"
 #include "sim/pfa.h"
 #include "sim/x86.h"
 #include "trace/trace.h"
@@ -57,16 +58,16 @@ static void put_size(struct out *o, uint64_t bytes)
         put(o, "%llu bytes", ull(bytes));
 }
 
-static enum machine_paging paging_of(const struct timeline *tl)
+/* The row of sim/paging.h of the machine's mode. */
+static const struct paging_geom *geom_of(const struct timeline *tl)
 {
-    return machine_config(timeline_machine(tl))->paging;
+    return paging_geom(machine_config(timeline_machine(tl))->paging);
 }
 
 /* Bytes per paging-structure entry: 4 in 32-bit paging, 8 otherwise. */
 static unsigned entry_bytes(const struct timeline *tl)
 {
-    enum machine_paging p = paging_of(tl);
-    return p == MACHINE_PAGING_32 || p == MACHINE_PAGING_PSE ? 4 : 8;
+    return geom_of(tl)->entry_bytes;
 }
 
 /* An entry value: 8 hex digits for 32-bit entries, 16 for 64-bit ones. */
@@ -86,10 +87,11 @@ static const char *level_name(unsigned lvl)
 /* "PDE 832 at 0x00105d00" */
 static void put_entry_at(struct out *o, const struct timeline *tl, unsigned lvl, uint64_t pa)
 {
-    unsigned idx = (unsigned)((pa & (X86_PAGE_SIZE - 1)) / entry_bytes(tl));
+    const struct paging_geom *g = geom_of(tl);
+    unsigned idx = (unsigned)((pa & (X86_PAGE_SIZE - 1)) / g->entry_bytes);
     /* The PAE PDPT is 32 bytes inside its page: its index is pa / 8 mod 4. */
-    if (paging_of(tl) == MACHINE_PAGING_PAE && lvl == LVL_PDPTE)
-        idx %= X86_PAE_PDPTE_COUNT;
+    if (g->pdpte_regs && lvl == g->lv[0].level)
+        idx %= paging_nentries(g, 0);
     put(o, "%s %u at 0x%08llx", level_name(lvl), idx, ull(pa));
 }
 

@@ -3,11 +3,13 @@
  */
 #include "replay/explain.h"
 
+#include "sim/paging.h"
 #include "sim/x86.h"
 
-bool explain_has_rights(enum machine_paging p, enum walk_level lvl)
+bool explain_has_rights(enum paging_mode p, enum walk_level lvl)
 {
-    return !(p == MACHINE_PAGING_PAE && lvl == LVL_PDPTE);
+    const struct paging_geom *g = paging_geom(p);
+    return !(g != NULL && g->pdpte_regs && lvl == g->lv[0].level);
 }
 
 /* The steps from first on whose entry has (e & mask) == want. */
@@ -22,7 +24,7 @@ static unsigned steps_where(const struct explain *e, const struct mmu_result *r,
     return m;
 }
 
-void explain_translation(enum machine_paging p, unsigned maxphyaddr, bool ok,
+void explain_translation(enum paging_mode p, unsigned maxphyaddr, bool ok,
                          const struct mmu_result *r, struct explain *out)
 {
     *out = (struct explain){0};
@@ -57,7 +59,7 @@ void explain_translation(enum machine_paging p, unsigned maxphyaddr, bool ok,
         out->blamed = out->xd_bits;
         break;
     case FAULT_RESERVED_BIT:
-        out->rsvd_high = p != MACHINE_PAGING_32 && p != MACHINE_PAGING_PSE && r->nsteps > 0 &&
+        out->rsvd_high = paging_geom(p)->entry_bytes == 8 && r->nsteps > 0 &&
                          (r->steps[r->nsteps - 1].entry & x86_rsvd_high_mask(maxphyaddr)) != 0;
         break;
     case FAULT_NONE:

@@ -48,12 +48,12 @@ struct explain {
 
 /* Works out the explanation of the walk r (ok: it translated) in paging
  * mode p with MAXPHYADDR maxphyaddr. Can't fail. */
-void explain_translation(enum machine_paging p, unsigned maxphyaddr, bool ok,
+void explain_translation(enum paging_mode p, unsigned maxphyaddr, bool ok,
                          const struct mmu_result *r, struct explain *out);
 
 /* True when an entry at lvl carries the R/W, U/S (and XD) rights: every
  * entry but a PAE PDPTE (SDM 4.4.1, table 4-8). */
-bool explain_has_rights(enum machine_paging p, enum walk_level lvl);
+bool explain_has_rights(enum paging_mode p, enum walk_level lvl);
 
 /* "P=1 W/R=1 U/S=0 RSVD=0 I/D=0": the bits of a page-fault error code
  * (SDM 4.7, figure 4-12). */

@@ -15,7 +15,7 @@
 struct replay_options {
     bool has_ram, has_paging, has_tlb, has_at;
     uint64_t ram; /* bytes */
-    enum trace_paging paging;
+    enum paging_mode paging;
     unsigned tlb_entries, tlb_ways;
     uint64_t at; /* stop after operation N (0: before the first) */
 };

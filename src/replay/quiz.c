@@ -36,15 +36,14 @@
 #include "sim/vmm.h"
 #include "sim/x86.h"
 
-#define QUIZ_NIDS        16u
-#define QUIZ_LARGE_MIN   (UINT64_C(16) << 10) /* large-block threshold, bytes */
-#define QUIZ_VGA_PA      UINT64_C(0xB8000)
-#define QUIZ_LARGE_PA    UINT64_C(0x400000)
-#define QUIZ_LARGE_LEN   UINT64_C(0x400000)
-#define QUIZ_MAX_TABLES  (QUIZ_MAX_QUESTIONS * 4u)
-#define QUIZ_TRIES       64
-#define QUIZ_MAX_BLOCKS  QUIZ_NIDS
-#define QUIZ_ADDR_LOW_47 ((UINT64_C(1) << 47) - 1)
+#define QUIZ_NIDS       16u
+#define QUIZ_LARGE_MIN  (UINT64_C(16) << 10) /* large-block threshold, bytes */
+#define QUIZ_VGA_PA     UINT64_C(0xB8000)
+#define QUIZ_LARGE_PA   UINT64_C(0x400000)
+#define QUIZ_LARGE_LEN  UINT64_C(0x400000)
+#define QUIZ_MAX_TABLES (QUIZ_MAX_QUESTIONS * 4u)
+#define QUIZ_TRIES      64
+#define QUIZ_MAX_BLOCKS QUIZ_NIDS
 
 struct quiz_block {
     uint64_t va;
@@ -55,11 +54,12 @@ struct quiz {
     struct quiz_config cfg;
     struct machine *m;
     uint64_t rng;
-    bool wide;      /* 64-bit entries (PAE, 4-level) */
-    bool long_mode; /* 4-level paging: 64-bit addresses */
-    bool nxe;       /* EFER.NXE=1: XD is honoured */
-    bool has_large; /* the large identity page is mapped */
-    uint64_t kbase; /* virtual address of the kernel image */
+    const struct paging_geom *g; /* the mode's row of sim/paging.h */
+    bool wide;                   /* 64-bit entries (PAE, 4-level) */
+    bool long_mode;              /* 4-level paging: 64-bit addresses */
+    bool nxe;                    /* EFER.NXE=1: XD is honoured */
+    bool has_large;              /* the large identity page is mapped */
+    uint64_t kbase;              /* virtual address of the kernel image */
     struct quiz_block live[QUIZ_MAX_BLOCKS];
     unsigned nlive;
     struct quiz_block freed[QUIZ_MAX_BLOCKS]; /* large blocks given back */
@@ -86,10 +86,16 @@ static uint64_t below(struct quiz *q, uint64_t n)
     return n == 0 ? 0 : next(q) % n;
 }
 
+/* The lower canonical half of 4-level paging: bits 46:0. */
+static uint64_t low_half(const struct quiz *q)
+{
+    return (UINT64_C(1) << (paging_va_bits(q->g) - 1)) - 1;
+}
+
 void quiz_config_default(struct quiz_config *c)
 {
     c->seed = QUIZ_DEFAULT_SEED;
-    c->paging = MACHINE_PAGING_32;
+    c->paging = PAGING_32;
     c->ram_bytes = 0;
     c->count = QUIZ_DEFAULT_COUNT;
 }
@@ -248,13 +254,16 @@ static bool draw(struct quiz *q, enum quiz_kind k, struct quiz_question *qq)
             va = next(q) & UINT64_C(0xFFFFF000);
             va |= below(q, X86_PAGE_SIZE);
         } else if (below(q, 3) == 0) {
-            va = next(q) & QUIZ_ADDR_LOW_47; /* the empty lower half */
+            va = next(q) & low_half(q); /* the empty lower half */
         } else {
             /* A neighbour of a mapped page one or more PD, PDPT or PML4
              * slots away: the walk stops higher up. */
-            static const unsigned shifts[] = {X86_PD_SHIFT, X86_PDPT_SHIFT, X86_PML4_SHIFT};
+            const struct paging_geom *g = q->g;
+            const unsigned shifts[] = {g->lv[paging_depth(g, LVL_PDE)].shift,
+                                       g->lv[paging_depth(g, LVL_PDPTE)].shift,
+                                       g->lv[paging_depth(g, LVL_PML4E)].shift};
             va = mapped_va(q, &from) + ((1 + below(q, 4)) << shifts[below(q, 3)]);
-            if (!mmu_canonical48(va))
+            if (paging_va_canon(g, va) != va)
                 return false;
         }
         qq->va = va;
@@ -277,14 +286,17 @@ static bool draw(struct quiz *q, enum quiz_kind k, struct quiz_question *qq)
             return false;
         if (below(q, 2) == 0) {
             /* A kernel pointer with one high bit knocked out. */
+            unsigned vb = paging_va_bits(q->g); /* 48 */
             va = mapped_va(q, &from);
-            if (mmu_canonical48(va) && (va >> 47) == 0)
-                va |= UINT64_C(1) << (48 + below(q, 16));
+            if (paging_va_canon(q->g, va) == va && (va >> (vb - 1)) == 0)
+                va |= UINT64_C(1) << (vb + below(q, 64 - vb));
             else
-                va &= ~(UINT64_C(1) << (48 + below(q, 16)));
+                va &= ~(UINT64_C(1) << (vb + below(q, 64 - vb)));
         } else {
-            uint64_t top = 1 + below(q, UINT64_C(0x1FFFE)); /* bits 63:47, neither 0 nor all 1 */
-            va = top << 47 | (next(q) & QUIZ_ADDR_LOW_47);
+            /* Bits 63:47 neither all 0 nor all 1. */
+            unsigned hb = paging_va_bits(q->g) - 1; /* 47 */
+            uint64_t top = 1 + below(q, (UINT64_C(1) << (64 - hb)) - 2);
+            va = top << hb | (next(q) & low_half(q));
         }
         qq->va = va;
         qq->access = read_or(q, MMU_WRITE);
@@ -353,13 +365,8 @@ static void add_table(struct quiz *q, const struct walk_step *st)
     struct quiz_table *t = &q->t[q->ntables++];
     t->pa = st->table;
     t->level = st->level;
-    t->entry_bytes = q->wide ? 8 : 4;
-    if (!q->wide)
-        t->nentries = 1024;
-    else if (!q->long_mode && st->level == LVL_PDPTE)
-        t->nentries = X86_PAE_PDPTE_COUNT;
-    else
-        t->nentries = 512;
+    t->entry_bytes = q->g->entry_bytes;
+    t->nentries = paging_nentries(q->g, (unsigned)paging_depth(q->g, (enum walk_level)st->level));
 }
 
 struct quiz *quiz_create(const struct quiz_config *cfg, enum machine_status *status)
@@ -368,7 +375,7 @@ struct quiz *quiz_create(const struct quiz_config *cfg, enum machine_status *sta
     if (status == NULL)
         status = &dummy;
     if (cfg == NULL || cfg->count < 1 || cfg->count > QUIZ_MAX_QUESTIONS ||
-        (unsigned)cfg->paging > MACHINE_PAGING_LONG) {
+        !paging_mode_configurable(cfg->paging)) {
         *status = MACHINE_ERR_CONFIG;
         return NULL;
     }
@@ -379,8 +386,9 @@ struct quiz *quiz_create(const struct quiz_config *cfg, enum machine_status *sta
     }
     q->cfg = *cfg;
     q->rng = cfg->seed;
-    q->wide = cfg->paging == MACHINE_PAGING_PAE || cfg->paging == MACHINE_PAGING_LONG;
-    q->long_mode = cfg->paging == MACHINE_PAGING_LONG;
+    q->g = paging_geom(cfg->paging);
+    q->wide = q->g->entry_bytes == 8;
+    q->long_mode = q->g->canonical;
 
     struct machine_config mc;
     machine_config_default(&mc);
@@ -393,8 +401,9 @@ struct quiz *quiz_create(const struct quiz_config *cfg, enum machine_status *sta
         {QUIZ_VGA_PA, X86_PAGE_SIZE, "vga"},
         {QUIZ_LARGE_PA, QUIZ_LARGE_LEN, "large page"},
     };
-    q->has_large =
-        cfg->paging != MACHINE_PAGING_32 && mc.ram_bytes >= QUIZ_LARGE_PA + QUIZ_LARGE_LEN;
+    /* The large page is a PDE's: 4 MiB (pse) or 2 MiB (pae, long). */
+    q->has_large = q->g->lv[paging_depth(q->g, LVL_PDE)].large &&
+                   mc.ram_bytes >= QUIZ_LARGE_PA + QUIZ_LARGE_LEN;
     mc.identity = ids;
     mc.nidentity = q->has_large ? 2 : 1;
     q->m = machine_create(&mc, NULL, status);
@@ -507,19 +516,17 @@ const char *quiz_kind_name(enum quiz_kind k)
 #define sb_make   strbuf_make
 #define sb_printf strbuf_printf
 
-static bool large_capable(const struct quiz *q, enum walk_level lvl)
+/* The depth of level lvl in the mode (its walks only meet levels it has). */
+static unsigned depth_of(const struct quiz *q, enum walk_level lvl)
 {
-    if (lvl == LVL_PTE || lvl == LVL_PML4E)
-        return false;
-    if (q->wide)
-        return lvl == LVL_PDE || q->long_mode;
-    return q->cfg.paging == MACHINE_PAGING_PSE;
+    int d = paging_depth(q->g, lvl);
+    return d < 0 ? 0 : (unsigned)d;
 }
 
-/* PAE PDPTEs hold only P, PWT, PCD and the address (SDM 4.4.1). */
+/* PAE PDPTEs are registers holding only P, PWT, PCD and the address (SDM 4.4.1). */
 static bool pae_pdpte(const struct quiz *q, enum walk_level lvl)
 {
-    return q->wide && !q->long_mode && lvl == LVL_PDPTE;
+    return q->g->pdpte_regs && depth_of(q, lvl) == 0;
 }
 
 size_t quiz_entry_flags(const struct quiz *q, enum walk_level lvl, uint64_t e, char *buf,
@@ -530,29 +537,20 @@ size_t quiz_entry_flags(const struct quiz *q, enum walk_level lvl, uint64_t e, c
         sb_printf(&s, "P=0: not present, the other bits are ignored");
         return s.pos;
     }
-    sb_printf(&s, "P");
-    if (!pae_pdpte(q, lvl)) {
-        sb_printf(&s, " %s", (e & X86_PTE_RW) ? "RW" : "RO");
-        sb_printf(&s, " %s", (e & X86_PTE_US) ? "U" : "S");
+    /* Each flag bit as the flag table reads it at this level: its word when
+     * set (and, for R/W and U/S, when clear); a reserved bit only when set;
+     * an ignored bit not at all. */
+    unsigned d = depth_of(q, lvl);
+    for (unsigned c = 0; c < PAGING_FLAG_COLUMNS; c++) {
+        unsigned bit = paging_flag_column_bit(c);
+        const struct paging_flag *f = paging_flag_at(q->g, d, bit);
+        bool set = (e >> bit & 1) != 0;
+        const char *word = f == NULL ? NULL : set ? f->on : f->off;
+        if (f == paging_flag(PFLAG_RSVD) && set)
+            sb_printf(&s, " bit%u", bit);
+        else if (word != NULL)
+            sb_printf(&s, "%s%s", c == 0 ? "" : " ", word);
     }
-    if (e & X86_PTE_PWT)
-        sb_printf(&s, " PWT");
-    if (e & X86_PTE_PCD)
-        sb_printf(&s, " PCD");
-    if (pae_pdpte(q, lvl))
-        return s.pos;
-    if (e & X86_PTE_A)
-        sb_printf(&s, " A");
-    if (e & X86_PTE_D)
-        sb_printf(&s, " D");
-    if (lvl == LVL_PTE && (e & X86_PTE_PAT))
-        sb_printf(&s, " PAT");
-    else if (e & X86_PDE_PS)
-        sb_printf(&s, large_capable(q, lvl) ? " PS" : " bit7");
-    if (e & X86_PTE_G)
-        sb_printf(&s, " G");
-    if (q->wide && (e & X86_PTE_XD))
-        sb_printf(&s, " XD");
     return s.pos;
 }
 
@@ -647,32 +645,24 @@ static void binary(struct sb *s, uint64_t v, unsigned hi, unsigned lo)
 }
 
 struct field {
-    const char *name;
+    const char *name; /* the entry's level, or "offset" */
+    bool index;       /* an index field: "<name> index" */
     unsigned hi, lo;
 };
 
 /* The linear-address fields of the mode, top down, 4 KiB split. */
 static unsigned fields_of(const struct quiz *q, struct field *f)
 {
-    if (q->long_mode) {
-        f[0] = (struct field){"PML4E index", 47, 39};
-        f[1] = (struct field){"PDPTE index", 38, 30};
-        f[2] = (struct field){"PDE index", 29, 21};
-        f[3] = (struct field){"PTE index", 20, 12};
-        f[4] = (struct field){"offset", 11, 0};
-        return 5;
+    const struct paging_geom *g = q->g;
+    unsigned hi = paging_va_bits(g) - 1;
+    unsigned n = 0;
+    for (unsigned d = 0; d < g->nlevels; d++, n++) {
+        f[n] = (struct field){mmu_level_name((enum walk_level)g->lv[d].level), true, hi,
+                              g->lv[d].shift};
+        hi = g->lv[d].shift - 1u;
     }
-    if (q->wide) {
-        f[0] = (struct field){"PDPTE index", 31, 30};
-        f[1] = (struct field){"PDE index", 29, 21};
-        f[2] = (struct field){"PTE index", 20, 12};
-        f[3] = (struct field){"offset", 11, 0};
-        return 4;
-    }
-    f[0] = (struct field){"PDE index", 31, 22};
-    f[1] = (struct field){"PTE index", 21, 12};
-    f[2] = (struct field){"offset", 11, 0};
-    return 3;
+    f[n] = (struct field){"offset", false, hi, 0};
+    return n + 1;
 }
 
 static uint64_t bits(uint64_t v, unsigned hi, unsigned lo)
@@ -700,25 +690,20 @@ static void explain_split(const struct quiz *q, struct sb *s, uint64_t va)
     for (unsigned i = 0; i < n; i++) {
         uint64_t v = bits(va, f[i].hi, f[i].lo);
         if (i + 1 < n)
-            sb_printf(s, "%s = bits %u:%u = %" PRIu64 ", ", f[i].name, f[i].hi, f[i].lo, v);
+            sb_printf(s, "%s%s = bits %u:%u = %" PRIu64 ", ", f[i].name, f[i].index ? " index" : "",
+                      f[i].hi, f[i].lo, v);
         else
-            sb_printf(s, "%s = bits %u:%u = 0x%03" PRIx64 "\n", f[i].name, f[i].hi, f[i].lo, v);
+            sb_printf(s, "%s%s = bits %u:%u = 0x%03" PRIx64 "\n", f[i].name,
+                      f[i].index ? " index" : "", f[i].hi, f[i].lo, v);
     }
 }
 
 /* Bits hi:lo of the linear address the entry of level lvl is indexed by. */
 static void index_bits(const struct quiz *q, enum walk_level lvl, unsigned *hi, unsigned *lo)
 {
-    if (!q->wide) {
-        *hi = lvl == LVL_PDE ? 31 : 21;
-        *lo = lvl == LVL_PDE ? 22 : 12;
-    } else if (!q->long_mode && lvl == LVL_PDPTE) {
-        *hi = 31;
-        *lo = 30;
-    } else {
-        *lo = (unsigned)(X86_PML4_SHIFT - 9 * lvl);
-        *hi = *lo + 8;
-    }
+    const struct paging_level *l = &q->g->lv[depth_of(q, lvl)];
+    *lo = l->shift;
+    *hi = *lo + l->bits - 1u;
 }
 
 static const char *level_name(enum walk_level lvl)
@@ -792,7 +777,6 @@ size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
     }
 
     explain_split(q, &s, qq->va);
-    uint64_t addr_mask = q->wide ? x86_addr_mask(c->maxphyaddr) : X86_PTE32_ADDR;
     for (unsigned k = 0; k < r->nsteps; k++) {
         const struct walk_step *st = &r->steps[k];
         enum walk_level lvl = (enum walk_level)st->level;
@@ -830,20 +814,17 @@ size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
         }
         /* The leaf: a 4 KiB frame or a large page. */
         uint64_t size = r->page_size != 0 ? r->page_size : X86_PAGE_SIZE;
-        uint64_t base;
-        if (lvl == LVL_PTE) {
-            base = st->entry & addr_mask;
+        uint64_t base = paging_entry_addr(q->g, k, st->entry, c->maxphyaddr);
+        if (k + 1u == q->g->nlevels) {
             sb_printf(&s, " -> frame 0x%08" PRIx64 "\n", base);
-        } else if (!q->wide) {
-            uint64_t hi_pa = (st->entry & X86_PDE32_4M_ADDR_HI) >> X86_PDE32_4M_ADDR_HI_SHIFT;
-            base = (st->entry & X86_PDE32_4M_ADDR_LO) | hi_pa << 32;
+        } else if (q->g->entry_bytes == 4) {
+            uint64_t hi_pa = base >> 32; /* PSE-36: PA 39:32 */
             sb_printf(&s,
                       "\n    PS=1 -> a 4 MiB page at 0x%08" PRIx64
                       " (PA 31:22 from entry bits 31:22,"
                       " PA 39:32 = 0x%02" PRIx64 " from entry bits 20:13, PSE-36)\n",
                       base, hi_pa);
         } else {
-            base = st->entry & addr_mask & ~(size - 1);
             sb_printf(&s, "\n    PS=1 -> a %s page at 0x%08" PRIx64 "\n", page_size_name(size),
                       base);
         }

@@ -34,10 +34,10 @@
 #define QUIZ_DEFAULT_SEED  UINT64_C(1)
 
 struct quiz_config {
-    uint64_t seed;              /* any value; the same seed gives the same quiz */
-    enum machine_paging paging; /* default MACHINE_PAGING_32 */
-    uint64_t ram_bytes;         /* 0: the machine's default (16 MiB); else a multiple of 4 KiB */
-    unsigned count;             /* questions, 1..QUIZ_MAX_QUESTIONS */
+    uint64_t seed;           /* any value; the same seed gives the same quiz */
+    enum paging_mode paging; /* default PAGING_32 */
+    uint64_t ram_bytes;      /* 0: the machine's default (16 MiB); else a multiple of 4 KiB */
+    unsigned count;          /* questions, 1..QUIZ_MAX_QUESTIONS */
 };
 
 /* What a question was drawn to show. The answer comes from the probe, never

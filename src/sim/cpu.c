@@ -62,7 +62,7 @@ static enum paging_mode mode_of(uint64_t cr0, uint64_t cr4, uint64_t efer)
         return PAGING_32;
     if (!(efer & X86_EFER_LME))
         return PAGING_PAE;
-    return PAGING_4LEVEL;
+    return PAGING_LONG;
 }
 
 /* Reads the four PDPTEs of the table at cr3 into out (SDM 4.4.1). Returns
@@ -142,7 +142,7 @@ enum cpu_status cpu_write_cr3(struct cpu *c, struct tlb *tlb, const struct phys 
                               const struct event_sink *sink, uint64_t v)
 {
     enum paging_mode mode = cpu_paging_mode(c);
-    if (mode == PAGING_4LEVEL) {
+    if (mode == PAGING_LONG) {
         /* Bits 63:M are reserved (SDM table 4-12; no PCIDs here, so bit 63 too). */
         if (v & ~((UINT64_C(1) << maxphyaddr_of(c)) - 1))
             return CPU_GP;
@@ -238,10 +238,11 @@ const char *cpu_mode_name(enum paging_mode m)
     case PAGING_OFF:
         return "off";
     case PAGING_32:
+    case PAGING_PSE:
         return "32-bit";
     case PAGING_PAE:
         return "PAE";
-    case PAGING_4LEVEL:
+    case PAGING_LONG:
         return "4-level";
     }
     return "?";

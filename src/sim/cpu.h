@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/paging_mode.h"
 #include "event.h"
 #include "x86.h"
 
@@ -29,15 +30,6 @@ enum cpu_reg {
     CPU_CR3,
     CPU_CR4,
     CPU_EFER,
-};
-
-/* The paging mode the registers select (SDM table 4-1). PSE is not a mode:
- * it is 32-bit paging with CR4.PSE=1. */
-enum paging_mode {
-    PAGING_OFF,
-    PAGING_32,
-    PAGING_PAE,
-    PAGING_4LEVEL,
 };
 
 enum cpu_status {
@@ -75,8 +67,10 @@ enum cpu_status cpu_write_efer(struct cpu *c, struct tlb *tlb, const struct phys
 /* CR2 is written by the page-fault handler side of the MMU. Can't fail. */
 void cpu_set_cr2(struct cpu *c, const struct event_sink *sink, uint64_t v);
 
-/* The paging mode CR0.PG, CR4.PAE and EFER.LME select (SDM table 4-1). Inline:
- * every translation asks. Can't fail; changes nothing. */
+/* The paging mode CR0.PG, CR4.PAE and EFER.LME select (SDM table 4-1):
+ * PAGING_OFF, PAGING_32, PAGING_PAE or PAGING_LONG, never PAGING_PSE (32-bit
+ * paging reads CR4.PSE itself, entry by entry). Inline: every translation
+ * asks. Can't fail; changes nothing. */
 static inline enum paging_mode cpu_paging_mode(const struct cpu *c)
 {
     if (!(c->cr0 & X86_CR0_PG))
@@ -85,7 +79,7 @@ static inline enum paging_mode cpu_paging_mode(const struct cpu *c)
         return PAGING_32;
     if (!(c->efer & X86_EFER_LME))
         return PAGING_PAE;
-    return PAGING_4LEVEL;
+    return PAGING_LONG;
 }
 
 /* "CR0", "CR2", ... and "off", "32-bit", "PAE", "4-level". */

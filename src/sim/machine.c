@@ -62,7 +62,7 @@ void machine_config_default(struct machine_config *c)
 {
     memset(c, 0, sizeof *c);
     c->ram_bytes = UINT64_C(16) << 20;
-    c->paging = MACHINE_PAGING_32;
+    c->paging = PAGING_32;
     c->tlb_entries = 64;
     c->tlb_ways = 4;
     c->maxphyaddr = X86_MAXPHYADDR_DEFAULT;
@@ -138,34 +138,22 @@ static void rec_put(struct machine *m, uint32_t id, uint64_t va, uint64_t size, 
 
 /* --- boot -------------------------------------------------------------------------- */
 
-static enum vmm_mode vmm_mode_of(enum machine_paging p)
-{
-    switch (p) {
-    case MACHINE_PAGING_32:
-        return VMM_MODE_32;
-    case MACHINE_PAGING_PSE:
-        return VMM_MODE_PSE;
-    case MACHINE_PAGING_PAE:
-        return VMM_MODE_PAE;
-    case MACHINE_PAGING_LONG:
-        return VMM_MODE_LONG;
-    }
-    return VMM_MODE_32;
-}
-
 uint64_t machine_min_ram(void)
 {
     return MACHINE_KERNEL_PA + MACHINE_KERNEL_SIZE + 2 * X86_PAGE_SIZE;
 }
 
-uint64_t machine_identity_limit(enum machine_paging p, unsigned maxphyaddr)
+uint64_t machine_identity_limit(enum paging_mode p, unsigned maxphyaddr)
 {
     /* As vmm's map_identity decides (VMM_ERR_RANGE). */
     unsigned mpa = maxphyaddr != 0 ? maxphyaddr : X86_MAXPHYADDR_DEFAULT;
-    uint64_t linear = p == MACHINE_PAGING_LONG ? UINT64_C(1) << 47 : UINT64_C(1) << 32;
-    uint64_t phys = (p == MACHINE_PAGING_32 || p == MACHINE_PAGING_PSE) ? UINT64_C(1) << 32
-                    : mpa < 64                                          ? UINT64_C(1) << mpa
-                                                                        : UINT64_MAX;
+    const struct paging_geom *g = paging_geom(p);
+    if (g == NULL)
+        g = paging_geom(PAGING_32);
+    uint64_t linear = UINT64_C(1) << (paging_va_bits(g) - (g->canonical ? 1 : 0));
+    uint64_t phys = g->entry_bytes == 4 ? UINT64_C(1) << 32
+                    : mpa < 64          ? UINT64_C(1) << mpa
+                                        : UINT64_MAX;
     return phys < linear ? phys : linear;
 }
 
@@ -205,7 +193,7 @@ static bool config_ok(const struct machine_config *c, struct machine_failure *f)
 {
     f->range = SIZE_MAX;
     f->why = MACHINE_WHY_OTHER;
-    if ((unsigned)c->paging > MACHINE_PAGING_LONG)
+    if (!paging_mode_configurable(c->paging))
         return false;
     if ((c->nreserve != 0 && c->reserve == NULL) || (c->nidentity != 0 && c->identity == NULL))
         return false;
@@ -217,7 +205,7 @@ static bool config_ok(const struct machine_config *c, struct machine_failure *f)
         .ram = c->ram_bytes,
         .ram_min = machine_min_ram(),
         /* 32-bit entries hold 32-bit frame addresses. */
-        .entries32 = c->paging == MACHINE_PAGING_32 || c->paging == MACHINE_PAGING_PSE,
+        .entries32 = paging_geom(c->paging)->entry_bytes == 4,
         .maxphyaddr = c->maxphyaddr != 0 ? c->maxphyaddr : X86_MAXPHYADDR_DEFAULT,
         .tlb_entries = c->tlb_entries != 0 ? c->tlb_entries : 64,
         .tlb_ways = c->tlb_ways != 0 ? c->tlb_ways : 4,
@@ -402,7 +390,7 @@ struct machine *machine_create_why(const struct machine_config *cfg, const struc
     m->mmu.tlb = m->tlb;
     m->mmu.sink = &m->sink;
     struct vmm_parts vp = {m->phys, m->pfa, &m->cpu, m->tlb, &m->sink};
-    m->vmm = vmm_create(&vp, vmm_mode_of(m->cfg.paging), m->cfg.ram_bytes >> X86_PAGE_SHIFT);
+    m->vmm = vmm_create(&vp, m->cfg.paging, m->cfg.ram_bytes >> X86_PAGE_SHIFT);
     if (m->vmm == NULL)
         goto fail;
     struct heap_parts hp = {&m->mmu, m->vmm, m->phys};
@@ -1004,17 +992,7 @@ const char *machine_diag_name(enum diag_kind d)
     return "?";
 }
 
-const char *machine_paging_name(enum machine_paging p)
+const char *machine_paging_name(enum paging_mode p)
 {
-    switch (p) {
-    case MACHINE_PAGING_32:
-        return "32";
-    case MACHINE_PAGING_PSE:
-        return "pse";
-    case MACHINE_PAGING_PAE:
-        return "pae";
-    case MACHINE_PAGING_LONG:
-        return "long";
-    }
-    return "?";
+    return p == PAGING_OFF ? "?" : paging_mode_keyword(p);
 }

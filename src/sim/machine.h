@@ -45,13 +45,6 @@ struct vmm;
 #define MACHINE_KERNEL_PA      UINT64_C(0x100000)
 #define MACHINE_KERNEL_SIZE    UINT64_C(0x5000) /* 20 KiB: 5 frames */
 
-enum machine_paging {
-    MACHINE_PAGING_32,  /* CR4.PSE=0: 4 KiB pages only */
-    MACHINE_PAGING_PSE, /* 32-bit with CR4.PSE=1: 4 MiB pages allowed */
-    MACHINE_PAGING_PAE,
-    MACHINE_PAGING_LONG,
-};
-
 struct machine_range {
     uint64_t start;    /* bytes */
     uint64_t len;      /* bytes */
@@ -60,7 +53,7 @@ struct machine_range {
 
 struct machine_config {
     uint64_t ram_bytes;                  /* multiple of 4 KiB (default 16 MiB) */
-    enum machine_paging paging;          /* default MACHINE_PAGING_32 */
+    enum paging_mode paging;             /* default PAGING_32 */
     unsigned tlb_entries;                /* default 64 */
     unsigned tlb_ways;                   /* default 4 */
     unsigned maxphyaddr;                 /* default 40 */
@@ -161,7 +154,7 @@ uint64_t machine_min_ram(void);
  * reach, with the given MAXPHYADDR (0: the default): the end of the linear
  * address space (4 GiB; 2^47 in 4-level paging) or of what the entries can
  * address (4 GiB with 32-bit entries; 2^MAXPHYADDR), whichever is lower. */
-uint64_t machine_identity_limit(enum machine_paging p, unsigned maxphyaddr);
+uint64_t machine_identity_limit(enum paging_mode p, unsigned maxphyaddr);
 
 /* Frees everything. NULL is allowed. */
 void machine_destroy(struct machine *m);
@@ -275,6 +268,6 @@ void machine_scalars_load(struct machine *m, const void *src);
 uint64_t machine_hash(const struct machine *m);
 
 const char *machine_diag_name(enum diag_kind d);
-const char *machine_paging_name(enum machine_paging p); /* "32", "pse", "pae", "long" */
+const char *machine_paging_name(enum paging_mode p); /* "32", "pse", "pae", "long" */
 
 #endif

@@ -69,13 +69,6 @@
 /* Rights with nothing taken away yet: writable, user. */
 #define RIGHTS_ALL (TLB_F_RW | TLB_F_US)
 
-_Static_assert(LVL_PML4E == 0 && LVL_PDPTE == 1 && LVL_PDE == 2 && LVL_PTE == 3,
-               "walk levels are the order from the top, for the shift formula");
-_Static_assert(X86_PML4_SHIFT - 9 * LVL_PDPTE == X86_PDPT_SHIFT &&
-                   X86_PML4_SHIFT - 9 * LVL_PDE == X86_PD_SHIFT &&
-                   X86_PML4_SHIFT - 9 * LVL_PTE == X86_PT_SHIFT,
-               "each 64-bit level indexes the next 9 bits down");
-
 /* Which right the access lacks, given rights as TLB_F_* flags; FAULT_NONE
  * when it is allowed (SDM 4.6). */
 static inline enum fault_reason denied(unsigned flags, enum mmu_access access, bool user, bool wp)
@@ -103,18 +96,6 @@ static inline unsigned maxphyaddr_of(const struct cpu *c)
 {
     unsigned m = c->maxphyaddr;
     return m < 36 ? 36 : m > 52 ? 52 : m;
-}
-
-/* Reserved bits of a 4 MiB PDE (SDM table 4-4): bit 21, and the bits of
- * 20:13 that would hold PA bits at or above M (PSE-36 reaches PA bit 39 at
- * most, so with M >= 40 only bit 21 is reserved). */
-static inline uint64_t pde32_4m_rsvd(unsigned m)
-{
-    if (m >= 40)
-        return X86_PDE32_4M_RSVD;
-    /* PA bit k (32..39) sits in entry bit k - 19. */
-    uint64_t pa_bits_ok = (UINT64_C(1) << (m - 32)) - 1;
-    return X86_PDE32_4M_RSVD | (X86_PDE32_4M_ADDR_HI & ~(pa_bits_ok << X86_PDE32_4M_ADDR_HI_SHIFT));
 }
 
 static void emit_fault(const struct mmu *m, const struct mmu_fault *f)
@@ -182,45 +163,44 @@ static void write_back(const struct mmu *m, bool wide, uint64_t va, unsigned lvl
 #endif
 
 /*
- * The walk proper, for mode (PAGING_32, PAGING_PAE or PAGING_4LEVEL) and a va
- * already truncated (32-bit, PAE) or checked canonical (4-level). stale_shift
- * is the page shift of a TLB entry that served va but could not allow the
- * access (0: none), so that a successful walk does not leave it beside the
- * new one.
+ * The walk proper, for a constant mode (PAGING_32, PAGING_PSE, PAGING_PAE or
+ * PAGING_LONG: its row of paging.h folds to constants) and a va already
+ * truncated (32-bit, PAE) or checked canonical (4-level). stale_shift is the
+ * page shift of a TLB entry that served va but could not allow the access
+ * (0: none), so that a successful walk does not leave it beside the new one.
+ * Longer than 100 lines on purpose: the walk is the hot slow path, inlined
+ * once per mode, and every part of it (register step, levels, leaf, fill)
+ * shares the locals it computes once; split, they would be passed around.
  */
 static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, uint64_t va,
                              const enum paging_mode mode, unsigned stale_shift,
                              struct mmu_result *res)
 {
+    const struct paging_geom *g = paging_geom(mode);
     const struct cpu *c = m->cpu;
     const struct phys *ph = m->phys;
     const bool side = !rq->probe;
     const bool listen = side && event_listening(m->sink);
-    const bool wide = mode != PAGING_32; /* 64-bit entries */
+    const bool wide = g->entry_bytes == 8;
     const bool nxe = wide && (c->efer & X86_EFER_NXE) != 0;
     const bool write = rq->access == MMU_WRITE;
     const unsigned maxpa = maxphyaddr_of(c);
-    const uint64_t addr_mask = wide ? x86_addr_mask(maxpa) : X86_PTE32_ADDR;
+    const uint64_t addr_mask = paging_addr_mask(g, maxpa);
     const uint64_t rsvd = wide ? x86_rsvd_high_mask(maxpa) | (nxe ? 0 : X86_PTE_XD) : 0;
-    /* Bit 7 means PS only in a PDE with CR4.PSE in 32-bit paging, and in PDEs
-     * and PDPTEs otherwise; in a PML4E it is reserved (checked apart). */
-    const uint64_t ps_bit = (wide || (c->cr4 & X86_CR4_PSE)) ? X86_PDE_PS : 0;
 
+    unsigned d = 0;
     unsigned lvl;
     uint64_t table;
     uint64_t e;
     uint64_t ea;
-    if (mode == PAGING_4LEVEL) {
-        lvl = LVL_PML4E;
-        table = c->cr3 & addr_mask;
-    } else if (mode == PAGING_PAE) {
+    if (g->pdpte_regs) {
         /* The PDPTE register (SDM 4.4.1): no RAM read, no rights, no A bit. */
-        unsigned index = (unsigned)(va >> X86_PDPTE_PAE_SHIFT) & (X86_PAE_PDPTE_COUNT - 1);
-        table = c->cr3 & X86_CR3_ADDR_PAE;
-        ea = table + 8 * (uint64_t)index;
+        unsigned index = paging_index(g, 0, va);
+        table = paging_root(g, c->cr3, maxpa);
+        ea = table + g->entry_bytes * (uint64_t)index;
         e = c->pdpte[index];
         struct walk_step *st = &res->steps[0];
-        st->level = LVL_PDPTE;
+        st->level = g->lv[0].level;
         st->index = (uint16_t)index;
         st->table = table;
         st->entry_addr = ea;
@@ -229,7 +209,7 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
         if (listen) {
             struct event ev = {0};
             ev.kind = EV_WALK_STEP;
-            ev.level = LVL_PDPTE;
+            ev.level = g->lv[0].level;
             ev.va = va;
             ev.pa = ea;
             ev.old = e;
@@ -241,31 +221,24 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
         if (e & (X86_PDPTE_PAE_RSVD_LOW | ~((UINT64_C(1) << maxpa) - 1)))
             return page_fault(m, side, va, FAULT_RESERVED_BIT,
                               fault_code(rq, nxe, X86_PF_P | X86_PF_RSVD), res);
-        lvl = LVL_PDE;
+        d = 1;
         table = e & addr_mask;
     } else {
-        lvl = LVL_PDE;
-        table = c->cr3 & X86_CR3_ADDR_32;
+        table = paging_root(g, c->cr3, maxpa);
     }
 
     uint64_t and_bits = X86_PTE_RW | X86_PTE_US; /* ANDed over the levels */
     uint64_t or_bits = 0;                        /* ORed: XD */
     unsigned n = res->nsteps;
-    unsigned shift;
+    bool large = false;
+    /* Bounded by the deepest row so that every compiler can unroll it; it is
+     * always left by the break at the leaf (depth nlevels - 1 at the latest). */
     WALK_UNROLL
-    for (; lvl <= LVL_PTE; lvl++) { /* always left by a break at the leaf */
-        unsigned index;
-        if (wide) {
-            shift = X86_PML4_SHIFT - 9 * lvl;
-            index = (unsigned)(va >> shift) & ((1u << X86_INDEX_BITS_64) - 1);
-            ea = table + 8 * (uint64_t)index;
-            e = phys_load64(ph, ea);
-        } else {
-            shift = lvl == LVL_PDE ? X86_PDE32_SHIFT : X86_PTE32_SHIFT;
-            index = (unsigned)(va >> shift) & ((1u << X86_INDEX_BITS_32) - 1);
-            ea = table + 4 * (uint64_t)index;
-            e = phys_load32(ph, ea);
-        }
+    for (; d < PAGING_MAX_LEVELS; d++) {
+        lvl = g->lv[d].level;
+        unsigned index = paging_index(g, d, va);
+        ea = table + g->entry_bytes * (uint64_t)index;
+        e = wide ? phys_load64(ph, ea) : phys_load32(ph, ea);
 
         struct walk_step *st = &res->steps[n++];
         st->level = (uint8_t)lvl;
@@ -289,16 +262,15 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
             return page_fault(m, side, va, FAULT_NOT_PRESENT, fault_code(rq, nxe, 0), res);
         }
 
-        bool large = false;
         uint64_t bad = e & rsvd;
-        if (mode == PAGING_4LEVEL && lvl == LVL_PML4E) {
+        if (paging_ps_reserved(g, d)) {
             bad |= e & X86_PDE_PS;
-        } else if (lvl != LVL_PTE && (e & ps_bit)) {
+        } else if (paging_is_leaf(g, d, e) && d + 1u < g->nlevels) {
             large = true;
             if (!wide)
-                bad = e & pde32_4m_rsvd(maxpa);
+                bad = e & paging_large_rsvd(g, d, maxpa);
             else
-                bad |= e & (lvl == LVL_PDPTE ? X86_LARGE_1G_RSVD : X86_LARGE_2M_RSVD);
+                bad |= e & paging_large_rsvd(g, d, maxpa);
         }
         if (bad != 0) {
             res->nsteps = (uint8_t)n;
@@ -308,7 +280,7 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
 
         and_bits &= e;
         or_bits |= e;
-        if (lvl == LVL_PTE || large)
+        if (large || d + 1u >= g->nlevels)
             break;
         if (side && !(e & X86_PTE_A))
             write_back(m, wide, va, lvl, ea, e, e | X86_PTE_A);
@@ -316,15 +288,10 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
     }
     res->nsteps = (uint8_t)n;
 
-    /* The leaf: e, at level lvl, maps a page of 2^shift bytes. */
+    /* The leaf: e, at depth d, maps a page of 2^shift bytes. */
+    unsigned shift = g->lv[d].shift;
     uint64_t size = UINT64_C(1) << shift;
-    uint64_t base;
-    if (!wide && shift == X86_PDE32_SHIFT) {
-        base = (e & X86_PDE32_4M_ADDR_LO) | (e & X86_PDE32_4M_ADDR_HI)
-                                                << (32 - X86_PDE32_4M_ADDR_HI_SHIFT);
-    } else {
-        base = e & addr_mask & ~(size - 1);
-    }
+    uint64_t base = paging_entry_addr_masked(g, d, e, addr_mask);
     unsigned rights = ((and_bits & X86_PTE_RW) ? TLB_F_RW : 0) |
                       ((and_bits & X86_PTE_US) ? TLB_F_US : 0) |
                       ((nxe && (or_bits & X86_PTE_XD)) ? TLB_F_XD : 0);
@@ -371,11 +338,16 @@ static WALK_NOINLINE bool walk_any(const struct mmu *m, const struct mmu_request
     res->fault = (struct mmu_fault){0};
     switch (mode) {
     case PAGING_32:
+    case PAGING_PSE:
+        /* cpu_paging_mode says 32-bit paging; CR4.PSE picks the row that
+         * lets a PDE map a 4 MiB page. */
+        if (m->cpu->cr4 & X86_CR4_PSE)
+            return walk(m, rq, va, PAGING_PSE, stale_shift, res);
         return walk(m, rq, va, PAGING_32, stale_shift, res);
     case PAGING_PAE:
         return walk(m, rq, va, PAGING_PAE, stale_shift, res);
-    case PAGING_4LEVEL:
-        return walk(m, rq, va, PAGING_4LEVEL, stale_shift, res);
+    case PAGING_LONG:
+        return walk(m, rq, va, PAGING_LONG, stale_shift, res);
     case PAGING_OFF:
         break;
     }
@@ -480,7 +452,7 @@ bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu
         res->fault = (struct mmu_fault){0};
         return true;
     }
-    if (mode == PAGING_4LEVEL) {
+    if (mode == PAGING_LONG) {
         /* mmu_canonical48(va) in one test: bits 63:47 equal iff adding
          * 2^47 leaves nothing above bit 47. */
         if ((va + (UINT64_C(1) << 47)) >> 48 != 0)

@@ -34,6 +34,7 @@
 
 #include "cpu.h"
 #include "event.h"
+#include "paging.h"
 #include "tlb.h"
 #include "x86.h"
 
@@ -43,15 +44,6 @@ enum mmu_access {
     MMU_READ,
     MMU_WRITE,
     MMU_EXEC, /* instruction fetch */
-};
-
-/* Level of a paging-structure entry. The value is also the order from the top
- * in 4-level paging. */
-enum walk_level {
-    LVL_PML4E,
-    LVL_PDPTE,
-    LVL_PDE,
-    LVL_PTE,
 };
 
 enum fault_reason {

@@ -29,19 +29,6 @@
 #define COUNT_PINNED 0x8000u
 #define COUNT_MASK   0x7FFFu
 
-struct geom {
-    unsigned nlevels;
-    uint8_t level[4]; /* enum walk_level of the entries at each depth */
-    uint8_t shift[4]; /* linear-address shift of each depth's index */
-    uint8_t bits[4];  /* index width */
-    unsigned esz;     /* entry size in bytes */
-};
-
-static const struct geom GEOM_32 = {2, {LVL_PDE, LVL_PTE}, {22, 12}, {10, 10}, 4};
-static const struct geom GEOM_PAE = {3, {LVL_PDPTE, LVL_PDE, LVL_PTE}, {30, 21, 12}, {2, 9, 9}, 8};
-static const struct geom GEOM_LONG = {
-    4, {LVL_PML4E, LVL_PDPTE, LVL_PDE, LVL_PTE}, {39, 30, 21, 12}, {9, 9, 9, 9}, 8};
-
 /* Every scalar of the VMM: saved and loaded whole (no padding: all uint64_t). */
 struct vmm_scalars {
     uint64_t top;        /* pa of the top-level table */
@@ -57,8 +44,8 @@ struct vmm_scalars {
 
 struct vmm {
     struct vmm_parts p;
-    enum vmm_mode mode;
-    const struct geom *g;
+    enum paging_mode mode;
+    const struct paging_geom *g; /* the mode's row of paging.h */
     uint64_t nframes;
     struct tmem *counts; /* uint16_t LE per frame */
     struct tmem *large;  /* one bit per page of the large region */
@@ -71,32 +58,42 @@ static void emit(const struct vmm *v, struct event *ev)
     event_emit(v->p.sink, ev);
 }
 
-static void emit_simple(const struct vmm *v, enum event_kind k, uint64_t va, uint64_t pa,
-                        uint64_t size, uint64_t extra, uint8_t level)
+/* Reports event k when someone listens. */
+static void emit_ev(const struct vmm *v, enum event_kind k, uint8_t level, uint64_t va, uint64_t pa,
+                    uint64_t size, uint64_t extra, uint64_t old, uint64_t e)
 {
     if (!event_listening(v->p.sink))
         return;
     struct event ev;
     memset(&ev, 0, sizeof ev);
     ev.kind = k;
+    ev.level = level;
     ev.va = va;
     ev.pa = pa;
     ev.size = size;
     ev.extra = extra;
-    ev.level = level;
+    ev.old = old;
+    ev.new = e;
     emit(v, &ev);
 }
 
-struct vmm *vmm_create(const struct vmm_parts *parts, enum vmm_mode mode, uint64_t nframes)
+/* An event with no entry values. */
+static void emit_simple(const struct vmm *v, enum event_kind k, uint64_t va, uint64_t pa,
+                        uint64_t size, uint64_t extra, uint8_t level)
 {
-    if (parts == NULL || nframes == 0)
+    emit_ev(v, k, level, va, pa, size, extra, 0, 0);
+}
+
+struct vmm *vmm_create(const struct vmm_parts *parts, enum paging_mode mode, uint64_t nframes)
+{
+    if (parts == NULL || nframes == 0 || paging_geom(mode) == NULL)
         return NULL;
     struct vmm *v = calloc(1, sizeof *v);
     if (v == NULL)
         return NULL;
     v->p = *parts;
     v->mode = mode;
-    v->g = mode == VMM_MODE_LONG ? &GEOM_LONG : mode == VMM_MODE_PAE ? &GEOM_PAE : &GEOM_32;
+    v->g = paging_geom(mode);
     v->nframes = nframes;
     uint64_t base, end;
     vmm_large_region(v, &base, &end);
@@ -159,26 +156,25 @@ unsigned vmm_table_entries(const struct vmm *v, uint64_t pfn)
 
 static uint64_t addr_mask(const struct vmm *v)
 {
-    if (v->g->esz == 4)
-        return X86_PTE32_ADDR;
-    return x86_addr_mask(v->p.cpu->maxphyaddr);
+    return paging_addr_mask(v->g, v->p.cpu->maxphyaddr);
 }
 
+/* 64-bit entries have XD, and vmm_boot turns EFER.NXE on with them. */
 static bool nx_on(const struct vmm *v)
 {
-    return v->mode == VMM_MODE_PAE || v->mode == VMM_MODE_LONG;
+    return v->g->entry_bytes == 8;
 }
 
 static uint64_t load_entry(const struct vmm *v, uint64_t ea)
 {
-    if (v->g->esz == 4)
+    if (v->g->entry_bytes == 4)
         return phys_load32(v->p.phys, ea);
     return phys_load64(v->p.phys, ea);
 }
 
 static void store_entry(struct vmm *v, uint64_t ea, uint64_t e)
 {
-    if (v->g->esz == 4)
+    if (v->g->entry_bytes == 4)
         phys_store32(v->p.phys, ea, (uint32_t)e);
     else
         phys_store64(v->p.phys, ea, e);
@@ -187,24 +183,14 @@ static void store_entry(struct vmm *v, uint64_t ea, uint64_t e)
 /* The first linear address the entry at depth d for va covers. */
 static uint64_t entry_va(const struct vmm *v, uint64_t va, unsigned d)
 {
-    return va & ~((UINT64_C(1) << v->g->shift[d]) - 1);
+    return va & ~(paging_span(v->g, d) - 1);
 }
 
 static void write_entry(struct vmm *v, unsigned d, uint64_t ea, uint64_t va, uint64_t e)
 {
     uint64_t old = load_entry(v, ea);
     store_entry(v, ea, e);
-    if (event_listening(v->p.sink)) {
-        struct event ev;
-        memset(&ev, 0, sizeof ev);
-        ev.kind = EV_ENTRY_WRITE;
-        ev.level = v->g->level[d];
-        ev.pa = ea;
-        ev.va = entry_va(v, va, d);
-        ev.old = old;
-        ev.new = e;
-        emit(v, &ev);
-    }
+    emit_ev(v, EV_ENTRY_WRITE, v->g->lv[d].level, entry_va(v, va, d), ea, 0, 0, old, e);
 }
 
 static void invlpg(struct vmm *v, uint64_t va)
@@ -212,30 +198,6 @@ static void invlpg(struct vmm *v, uint64_t va)
     if (v->p.tlb != NULL)
         tlb_invlpg(v->p.tlb, va);
     v->s.invlpg++;
-}
-
-/* True when entry e at depth d maps a page rather than a table. */
-static bool is_leaf(const struct vmm *v, unsigned d, uint64_t e)
-{
-    if (d == v->g->nlevels - 1)
-        return true;
-    uint8_t lvl = v->g->level[d];
-    if (lvl == LVL_PDE)
-        return (e & X86_PDE_PS) != 0;
-    if (lvl == LVL_PDPTE && v->mode == VMM_MODE_LONG)
-        return (e & X86_PDE_PS) != 0;
-    return false;
-}
-
-/* The frame a leaf at depth d maps. */
-static uint64_t leaf_frame(const struct vmm *v, unsigned d, uint64_t e)
-{
-    uint64_t size = UINT64_C(1) << v->g->shift[d];
-    if (v->g->esz == 4 && d == 0) {
-        return (e & X86_PDE32_4M_ADDR_LO) |
-               ((e & X86_PDE32_4M_ADDR_HI) >> X86_PDE32_4M_ADDR_HI_SHIFT) << 32;
-    }
-    return e & addr_mask(v) & ~(size - 1);
 }
 
 static uint64_t leaf_entry(const struct vmm *v, unsigned d, uint64_t pa, unsigned flags)
@@ -249,19 +211,14 @@ static uint64_t leaf_entry(const struct vmm *v, unsigned d, uint64_t pa, unsigne
         e |= X86_PTE_G;
     if ((flags & VMM_F_NX) && nx_on(v))
         e |= X86_PTE_XD;
-    if (d == v->g->nlevels - 1)
-        return e | (pa & addr_mask(v));
-    e |= X86_PDE_PS;
-    if (v->g->esz == 4) {
-        return e | (pa & X86_PDE32_4M_ADDR_LO) |
-               (((pa >> 32) << X86_PDE32_4M_ADDR_HI_SHIFT) & X86_PDE32_4M_ADDR_HI);
-    }
-    return e | (pa & addr_mask(v) & ~((UINT64_C(1) << v->g->shift[d]) - 1));
+    if (d + 1u < v->g->nlevels)
+        e |= X86_PDE_PS;
+    return e | paging_leaf_addr_bits(v->g, d, pa, v->p.cpu->maxphyaddr);
 }
 
 static uint64_t table_entry(const struct vmm *v, unsigned d, uint64_t pa)
 {
-    if (v->mode == VMM_MODE_PAE && d == 0)
+    if (v->g->pdpte_regs && d == 0)
         return pa | X86_PTE_P; /* a PDPTE holds only P, PWT, PCD and the address */
     return pa | X86_PTE_P | X86_PTE_RW;
 }
@@ -284,7 +241,7 @@ static enum frame_role role_of_level(uint8_t lvl)
 /* Allocates a zeroed table for the entries of depth d. */
 static enum vmm_status alloc_table(struct vmm *v, unsigned d, uint64_t *pa)
 {
-    uint8_t lvl = v->g->level[d];
+    uint8_t lvl = v->g->lv[d].level;
     enum frame_role role = role_of_level(lvl);
     uint64_t pfn;
     if (pfa_alloc(v->p.pfa, role, &pfn) != PFA_OK)
@@ -304,7 +261,7 @@ static void free_table(struct vmm *v, unsigned d, uint64_t pa)
 {
     uint64_t pfn = pa_to_pfn(pa);
     count_set(v, pfn, 0);
-    emit_simple(v, EV_TABLE_FREE, 0, pa, X86_PAGE_SIZE, 0, v->g->level[d]);
+    emit_simple(v, EV_TABLE_FREE, 0, pa, X86_PAGE_SIZE, 0, v->g->lv[d].level);
     pfa_free(v->p.pfa, pfn);
     emit_simple(v, EV_FRAME_FREE, 0, pa, X86_PAGE_SIZE, 0, 0);
     if (v->s.tables > 0)
@@ -312,122 +269,137 @@ static void free_table(struct vmm *v, unsigned d, uint64_t pa)
     v->s.tables_freed++;
 }
 
+/* True when the mode translates va: canonical in 4-level paging, below
+ * 4 GiB otherwise. */
 static bool va_ok(const struct vmm *v, uint64_t va)
 {
-    if (v->mode == VMM_MODE_LONG)
-        return mmu_canonical48(va);
-    return va <= UINT64_C(0xFFFFFFFF);
+    return paging_va_canon(v->g, va) == va;
 }
 
-/* Maps va -> pa with a leaf at depth leaf_d (the last depth: 4 KiB). */
+/* --- the walker ---------------------------------------------------------------- */
+
+/* Where a walk stopped, and the way down (xv6's walkpgdir, returning the
+ * path instead of one PTE pointer). */
+struct path {
+    unsigned d;                        /* depth of the entry it stopped at */
+    uint64_t e;                        /* that entry's value */
+    uint64_t table[PAGING_MAX_LEVELS]; /* the table read at each depth 0..d */
+    uint64_t ea[PAGING_MAX_LEVELS];    /* the entry's address at each depth 0..d */
+    unsigned made;                     /* bit k: the table at depth k+1 was allocated */
+};
+
+/* Gives back the tables walk() allocated for va, deepest first: their
+ * parent entries cleared and uncounted, their frames freed. */
+static void unmake(struct vmm *v, uint64_t va, struct path *p)
+{
+    for (unsigned k = PAGING_MAX_LEVELS; k-- > 0;) {
+        if (!(p->made & (1u << k)))
+            continue;
+        write_entry(v, k, p->ea[k], va, 0);
+        count_add(v, p->table[k], -1);
+        free_table(v, k + 1, p->table[k + 1]);
+    }
+    p->made = 0;
+}
+
+/*
+ * Descends from the top-level table towards va's entry at depth stop and
+ * stops early at a present leaf (a large page) or, unless alloc, at an entry
+ * that is not present. With alloc, a missing table above stop is allocated
+ * zeroed and linked in (recorded in p->made); when a frame runs out, the
+ * tables this walk allocated are given back and VMM_ERR_NO_FRAME returned.
+ * Otherwise VMM_OK with p->d, p->e and the path filled. va must be va_ok().
+ */
+static inline enum vmm_status walk(struct vmm *v, uint64_t va, unsigned stop, bool alloc,
+                                   struct path *p)
+{
+    const struct paging_geom *g = v->g;
+    uint64_t table = v->s.top;
+    p->made = 0;
+    for (unsigned d = 0;; d++) {
+        uint64_t ea = table + (uint64_t)paging_index(g, d, va) * g->entry_bytes;
+        uint64_t e = load_entry(v, ea);
+        p->d = d;
+        p->e = e;
+        p->table[d] = table;
+        p->ea[d] = ea;
+        bool present = (e & X86_PTE_P) != 0;
+        if (d >= stop || (present && paging_is_leaf(g, d, e)) || (!present && !alloc))
+            return VMM_OK;
+        if (present) {
+            table = e & addr_mask(v);
+            continue;
+        }
+        enum vmm_status st = alloc_table(v, d + 1, &table);
+        if (st != VMM_OK) {
+            unmake(v, va, p);
+            return st;
+        }
+        write_entry(v, d, ea, va, table_entry(v, d, table));
+        count_add(v, p->table[d], 1);
+        p->made |= 1u << d;
+    }
+}
+
+/* The depth of the PTEs: 4 KiB pages. */
+static unsigned pte_depth(const struct vmm *v)
+{
+    return v->g->nlevels - 1u;
+}
+
+/* Maps va -> pa with a leaf at depth leaf_d (pte_depth(): 4 KiB). */
 static enum vmm_status map_at(struct vmm *v, uint64_t va, uint64_t pa, unsigned flags,
                               unsigned leaf_d)
 {
     if (!va_ok(v, va) || v->s.top == 0)
         return VMM_ERR_RANGE;
-    const struct geom *g = v->g;
-    uint64_t table = v->s.top;
-    /* Tables this call allocated, to give back if a deeper one cannot be. */
-    uint64_t made[4], made_parent[4], made_ea[4];
-    unsigned made_d[4], nmade = 0;
-    for (unsigned d = 0; d < g->nlevels; d++) {
-        uint64_t idx = (va >> g->shift[d]) & ((UINT64_C(1) << g->bits[d]) - 1);
-        uint64_t ea = table + idx * g->esz;
-        uint64_t e = load_entry(v, ea);
-        if (d == leaf_d) {
-            if (e & X86_PTE_P)
-                return VMM_ERR_MAPPED;
-            uint64_t ne = leaf_entry(v, d, pa, flags);
-            write_entry(v, d, ea, va, ne);
-            count_add(v, table, 1);
-            if (leaf_d == g->nlevels - 1 && !v->s.booting)
-                v->s.pages++;
-            if (event_listening(v->p.sink)) {
-                struct event ev;
-                memset(&ev, 0, sizeof ev);
-                ev.kind = EV_PAGE_MAP;
-                ev.level = g->level[d];
-                ev.va = va;
-                ev.pa = pa;
-                ev.size = UINT64_C(1) << g->shift[d];
-                ev.new = ne;
-                emit(v, &ev);
-            }
-            return VMM_OK;
-        }
-        if (!(e & X86_PTE_P)) {
-            uint64_t child;
-            enum vmm_status st = alloc_table(v, d + 1, &child);
-            if (st != VMM_OK) {
-                while (nmade > 0) {
-                    nmade--;
-                    write_entry(v, made_d[nmade], made_ea[nmade], va, 0);
-                    count_add(v, made_parent[nmade], -1);
-                    free_table(v, made_d[nmade] + 1, made[nmade]);
-                }
-                return st;
-            }
-            write_entry(v, d, ea, va, table_entry(v, d, child));
-            count_add(v, table, 1);
-            made[nmade] = child;
-            made_parent[nmade] = table;
-            made_ea[nmade] = ea;
-            made_d[nmade] = d;
-            nmade++;
-            table = child;
-        } else if (is_leaf(v, d, e)) {
-            return VMM_ERR_MAPPED;
-        } else {
-            table = e & addr_mask(v);
-        }
-    }
-    return VMM_ERR_RANGE;
+    struct path p;
+    enum vmm_status st = walk(v, va, leaf_d, true, &p);
+    if (st != VMM_OK)
+        return st;
+    if (p.d != leaf_d || (p.e & X86_PTE_P))
+        return VMM_ERR_MAPPED; /* this page, or a large page holding it */
+    unsigned d = p.d;
+    uint64_t ne = leaf_entry(v, d, pa, flags);
+    write_entry(v, d, p.ea[d], va, ne);
+    count_add(v, p.table[d], 1);
+    if (d == pte_depth(v) && !v->s.booting)
+        v->s.pages++;
+    emit_ev(v, EV_PAGE_MAP, v->g->lv[d].level, va, pa, paging_span(v->g, d), 0, 0, ne);
+    return VMM_OK;
 }
 
 enum vmm_status vmm_map(struct vmm *v, uint64_t va, uint64_t pa, unsigned flags)
 {
-    return map_at(v, va, pa, flags, v->g->nlevels - 1);
+    return map_at(v, va, pa, flags, pte_depth(v));
 }
 
 enum vmm_status vmm_unmap(struct vmm *v, uint64_t va, uint64_t *pa)
 {
     if (!va_ok(v, va) || v->s.top == 0)
         return VMM_ERR_NOT_MAPPED;
-    const struct geom *g = v->g;
-    uint64_t tables[4], eas[4];
-    uint64_t table = v->s.top;
-    unsigned d;
-    uint64_t e = 0;
-    for (d = 0; d < g->nlevels; d++) {
-        uint64_t idx = (va >> g->shift[d]) & ((UINT64_C(1) << g->bits[d]) - 1);
-        tables[d] = table;
-        eas[d] = table + idx * g->esz;
-        e = load_entry(v, eas[d]);
-        if (!(e & X86_PTE_P))
-            return VMM_ERR_NOT_MAPPED;
-        if (is_leaf(v, d, e))
-            break;
-        table = e & addr_mask(v);
-    }
-    if (d == g->nlevels)
+    struct path p;
+    walk(v, va, pte_depth(v), false, &p);
+    if (!(p.e & X86_PTE_P))
         return VMM_ERR_NOT_MAPPED;
-    uint64_t frame = leaf_frame(v, d, e);
-    uint64_t size = UINT64_C(1) << g->shift[d];
-    write_entry(v, d, eas[d], va, 0);
-    count_add(v, tables[d], -1);
+    unsigned d = p.d;
+    uint64_t frame = paging_entry_addr_masked(v->g, d, p.e, addr_mask(v));
+    uint64_t size = paging_span(v->g, d);
+    write_entry(v, d, p.ea[d], va, 0);
+    count_add(v, p.table[d], -1);
     invlpg(v, va);
-    if (d == g->nlevels - 1 && v->s.pages > 0)
+    if (d == pte_depth(v) && v->s.pages > 0)
         v->s.pages--;
-    emit_simple(v, EV_PAGE_UNMAP, va & ~(size - 1), frame, size, 0, g->level[d]);
+    emit_simple(v, EV_PAGE_UNMAP, va & ~(size - 1), frame, size, 0, v->g->lv[d].level);
     /* Give back the tables this emptied, bottom up; never the top level. */
     for (unsigned k = d; k > 0; k--) {
-        unsigned c = count_get(v, pa_to_pfn(tables[k]));
+        unsigned c = count_get(v, pa_to_pfn(p.table[k]));
         if ((c & COUNT_PINNED) || (c & COUNT_MASK) != 0)
             break;
-        write_entry(v, k - 1, eas[k - 1], va, 0);
-        count_add(v, tables[k - 1], -1);
+        write_entry(v, k - 1, p.ea[k - 1], va, 0);
+        count_add(v, p.table[k - 1], -1);
         invlpg(v, va);
-        free_table(v, k, tables[k]);
+        free_table(v, k, p.table[k]);
     }
     if (pa != NULL)
         *pa = frame;
@@ -446,35 +418,24 @@ enum vmm_status vmm_protect(struct vmm *v, uint64_t va, bool writable, bool do_i
                             uint64_t *end)
 {
     if (!va_ok(v, va) || v->s.top == 0) {
-        /* Long mode: skip the non-canonical hole; otherwise nothing above 4 GiB. */
-        if (v->mode == VMM_MODE_LONG && va < UINT64_C(0xFFFF800000000000))
-            *end = UINT64_C(0xFFFF800000000000);
-        else
-            *end = UINT64_MAX;
+        /* 4-level paging: skip the non-canonical hole up to the first
+         * canonical address of the upper half; otherwise nothing above. */
+        uint64_t upper = paging_va_canon(v->g, UINT64_C(1) << (paging_va_bits(v->g) - 1));
+        *end = v->g->canonical && va < upper ? upper : UINT64_MAX;
         return VMM_ERR_RANGE;
     }
-    const struct geom *g = v->g;
-    uint64_t table = v->s.top;
-    for (unsigned d = 0; d < g->nlevels; d++) {
-        uint64_t idx = (va >> g->shift[d]) & ((UINT64_C(1) << g->bits[d]) - 1);
-        uint64_t ea = table + idx * g->esz;
-        uint64_t e = load_entry(v, ea);
-        *end = region_end(va, g->shift[d]);
-        if (!(e & X86_PTE_P))
-            return VMM_ERR_NOT_MAPPED;
-        if (!is_leaf(v, d, e)) {
-            table = e & addr_mask(v);
-            continue;
-        }
-        uint64_t ne = writable ? e | X86_PTE_RW : e & ~X86_PTE_RW;
-        if (ne != e) {
-            write_entry(v, d, ea, va, ne);
-            if (do_invlpg)
-                invlpg(v, va);
-        }
-        return VMM_OK;
+    struct path p;
+    walk(v, va, pte_depth(v), false, &p);
+    *end = region_end(va, v->g->lv[p.d].shift);
+    if (!(p.e & X86_PTE_P))
+        return VMM_ERR_NOT_MAPPED;
+    uint64_t ne = writable ? p.e | X86_PTE_RW : p.e & ~X86_PTE_RW;
+    if (ne != p.e) {
+        write_entry(v, p.d, p.ea[p.d], va, ne);
+        if (do_invlpg)
+            invlpg(v, va);
     }
-    return VMM_ERR_NOT_MAPPED;
+    return VMM_OK;
 }
 
 enum vmm_status vmm_alloc_pages(struct vmm *v, uint64_t va, uint64_t npages)
@@ -517,9 +478,12 @@ void vmm_free_pages(struct vmm *v, uint64_t va, uint64_t npages)
 
 static enum vmm_status map_identity(struct vmm *v, const struct vmm_range *r)
 {
-    uint64_t limit = v->mode == VMM_MODE_LONG ? UINT64_C(1) << 47 : UINT64_C(1) << 32;
+    /* The linear addresses that map to themselves: below 4 GiB, or the
+     * lower canonical half in 4-level paging. */
+    const struct paging_geom *g = v->g;
+    uint64_t limit = UINT64_C(1) << (paging_va_bits(g) - (g->canonical ? 1 : 0));
     uint64_t plimit = UINT64_C(1) << v->p.cpu->maxphyaddr;
-    if (v->g->esz == 4)
+    if (v->g->entry_bytes == 4)
         plimit = UINT64_C(1) << 32;
     if (plimit < limit)
         limit = plimit;
@@ -529,9 +493,10 @@ static enum vmm_status map_identity(struct vmm *v, const struct vmm_range *r)
         return VMM_ERR_RANGE;
     uint64_t a = r->start & ~(X86_PAGE_SIZE - 1);
     uint64_t end = (r->start + r->len + X86_PAGE_SIZE - 1) & ~(X86_PAGE_SIZE - 1);
-    unsigned large_d = v->g->nlevels - 2; /* the PDE level */
-    bool large_ok = v->mode != VMM_MODE_32;
-    uint64_t lsize = UINT64_C(1) << v->g->shift[large_d];
+    /* Large pages at the PDE level where the mode has them (4 MiB, 2 MiB). */
+    unsigned large_d = (unsigned)paging_depth(g, LVL_PDE);
+    bool large_ok = g->lv[large_d].large;
+    uint64_t lsize = paging_span(g, large_d);
     while (a < end) {
         enum vmm_status st;
         if (large_ok && (a & (lsize - 1)) == 0 && end - a >= lsize) {
@@ -563,16 +528,17 @@ enum vmm_status vmm_boot(struct vmm *v, const struct vmm_range *identity, size_t
     enum vmm_status st = alloc_table(v, 0, &v->s.top);
     if (st != VMM_OK)
         goto out;
-    if (v->mode == VMM_MODE_PAE) {
+    if (v->g->pdpte_regs) {
         /* The four PDPTEs are read by the CPU only at CR3 load (SDM 4.4.1):
          * all four directories exist from boot, so no later change to the
          * PDPT is ever needed. */
-        for (unsigned i = 0; i < X86_PAE_PDPTE_COUNT; i++) {
+        for (unsigned i = 0; i < paging_nentries(v->g, 0); i++) {
             uint64_t pd;
             st = alloc_table(v, 1, &pd);
             if (st != VMM_OK)
                 goto out;
-            write_entry(v, 0, v->s.top + i * 8, (uint64_t)i << 30, table_entry(v, 0, pd));
+            write_entry(v, 0, v->s.top + i * v->g->entry_bytes, (uint64_t)i << v->g->lv[0].shift,
+                        table_entry(v, 0, pd));
             count_add(v, v->s.top, 1);
         }
     }
@@ -594,13 +560,13 @@ enum vmm_status vmm_boot(struct vmm *v, const struct vmm_range *identity, size_t
     const struct phys *ph = v->p.phys;
     const struct event_sink *sk = v->p.sink;
     uint64_t cr4 = 0, efer = 0;
-    if (v->mode == VMM_MODE_PSE)
+    if (v->mode == PAGING_PSE)
         cr4 = X86_CR4_PSE;
-    if (v->mode == VMM_MODE_PAE) {
+    if (v->mode == PAGING_PAE) {
         cr4 = X86_CR4_PAE;
         efer = X86_EFER_NXE;
     }
-    if (v->mode == VMM_MODE_LONG) {
+    if (v->mode == PAGING_LONG) {
         cr4 = X86_CR4_PAE;
         efer = X86_EFER_LME | X86_EFER_NXE;
     }
@@ -625,21 +591,21 @@ out:
 
 void vmm_heap_region(const struct vmm *v, uint64_t *base, uint64_t *end)
 {
-    bool lm = v->mode == VMM_MODE_LONG;
+    bool lm = v->mode == PAGING_LONG;
     *base = lm ? VMM_HEAP_BASE_LONG : VMM_HEAP_BASE_32;
     *end = lm ? VMM_HEAP_END_LONG : VMM_HEAP_END_32;
 }
 
 void vmm_large_region(const struct vmm *v, uint64_t *base, uint64_t *end)
 {
-    bool lm = v->mode == VMM_MODE_LONG;
+    bool lm = v->mode == PAGING_LONG;
     *base = lm ? VMM_LARGE_BASE_LONG : VMM_LARGE_BASE_32;
     *end = lm ? VMM_LARGE_END_LONG : VMM_LARGE_END_32;
 }
 
 uint64_t vmm_kernel_base(const struct vmm *v)
 {
-    return v->mode == VMM_MODE_LONG ? VMM_KERNEL_BASE_LONG : VMM_KERNEL_BASE_32;
+    return v->mode == PAGING_LONG ? VMM_KERNEL_BASE_LONG : VMM_KERNEL_BASE_32;
 }
 
 static bool bit_get(const struct vmm *v, uint64_t i)
@@ -731,7 +697,7 @@ uint64_t vmm_top_table(const struct vmm *v)
     return v->s.top;
 }
 
-enum vmm_mode vmm_mode(const struct vmm *v)
+enum paging_mode vmm_mode(const struct vmm *v)
 {
     return v->mode;
 }

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/paging_mode.h"
 #include "event.h"
 
 struct cpu;
@@ -37,13 +38,6 @@ struct pfa;
 struct phys;
 struct tlb;
 struct tmem;
-
-enum vmm_mode {
-    VMM_MODE_32,   /* 32-bit paging, 4 KiB pages only */
-    VMM_MODE_PSE,  /* 32-bit paging with CR4.PSE: 4 MiB pages for whole aligned ranges */
-    VMM_MODE_PAE,  /* PAE paging, EFER.NXE: 2 MiB pages for whole aligned ranges */
-    VMM_MODE_LONG, /* 4-level paging, EFER.LME and NXE: 2 MiB pages likewise */
-};
 
 enum vmm_status {
     VMM_OK = 0,
@@ -101,7 +95,7 @@ struct vmm;
 
 /* Creates a VMM for a machine of nframes frames, nothing mapped yet. The parts
  * must outlive it. Returns NULL when memory runs out. */
-struct vmm *vmm_create(const struct vmm_parts *parts, enum vmm_mode mode, uint64_t nframes);
+struct vmm *vmm_create(const struct vmm_parts *parts, enum paging_mode mode, uint64_t nframes);
 
 /* Frees v. NULL is allowed. */
 void vmm_destroy(struct vmm *v);
@@ -174,7 +168,7 @@ uint64_t vmm_kernel_base(const struct vmm *v);
 
 /* Physical address of the top-level table (what CR3 points at). */
 uint64_t vmm_top_table(const struct vmm *v);
-enum vmm_mode vmm_mode(const struct vmm *v);
+enum paging_mode vmm_mode(const struct vmm *v);
 struct vmm_stats vmm_stats(const struct vmm *v);
 
 /* Present entries counted in the table at frame pfn (0 for other frames). */

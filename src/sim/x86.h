@@ -175,7 +175,8 @@ static inline uint64_t x86_rsvd_high_mask(unsigned maxphyaddr)
 #define X86_VEC_GP 13
 #define X86_VEC_PF 14
 
-/* Linear-address index fields. */
+/* Linear-address index fields (SDM figures 4-2..4-10). Only sim/paging.h's
+ * table of modes reads them: everything else asks that table. */
 #define X86_INDEX_BITS_32   10 /* 1024 entries of 4 bytes */
 #define X86_INDEX_BITS_64   9  /* 512 entries of 8 bytes */
 #define X86_PDE32_SHIFT     22

@@ -6,20 +6,10 @@
 
 #include <string.h>
 
-/* The words of enum trace_paging, in its order. */
-static const char *const paging_names[] = {"32", "pse", "pae", "long"};
-
-bool trace_paging_parse(const char *s, enum trace_paging *out)
+/* The words are arch/paging_mode.h's, the one list of modes. */
+bool trace_paging_parse(const char *s, enum paging_mode *out)
 {
-    if (!s)
-        return false;
-    for (size_t i = 0; i < sizeof paging_names / sizeof paging_names[0]; i++) {
-        if (strcmp(s, paging_names[i]) == 0) {
-            *out = (enum trace_paging)i;
-            return true;
-        }
-    }
-    return false;
+    return paging_mode_parse(s, out);
 }
 
 /* ---------- names ---------- */
@@ -70,9 +60,7 @@ const char *trace_format_name(enum trace_format f)
     return "?";
 }
 
-const char *trace_paging_name(enum trace_paging pg)
+const char *trace_paging_name(enum paging_mode pg)
 {
-    if ((unsigned)pg < sizeof paging_names / sizeof paging_names[0])
-        return paging_names[pg];
-    return "?";
+    return pg == PAGING_OFF ? "?" : paging_mode_keyword(pg);
 }

@@ -156,7 +156,7 @@ static bool native_paging(struct parser *p, struct line *ln)
     if (!want(p, ln, &t, "a paging mode (32, pse, pae or long)"))
         return false;
     char word[8];
-    enum trace_paging pg;
+    enum paging_mode pg;
     bool ok = t.n < sizeof word;
     if (ok) {
         memcpy(word, t.s, t.n);

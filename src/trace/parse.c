@@ -224,7 +224,7 @@ struct trace *parse_begin(struct parser *p, const char *name, struct trace_error
     p->t = t;
     t->format = TRACE_NATIVE;
     t->cfg.ram = UINT64_C(16) << 20;
-    t->cfg.paging = TRACE_PAGING_32;
+    t->cfg.paging = PAGING_32;
     t->cfg.tlb_entries = 64;
     t->cfg.tlb_ways = 4;
     const char *nm = name ? name : "-";

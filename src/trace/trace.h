@@ -10,7 +10,8 @@
  * read in blocks through one reusable line buffer, never whole into memory,
  * and costs no allocation per line (arrays grow geometrically).
  *
- * This layer knows nothing of the machine: paging modes are its own enum. The
+ * This layer knows nothing of the machine: the paging-mode enum is
+ * arch/paging_mode.h's, shared with sim. The
  * RAM and TLB limits a `ram` or `tlb` line is checked against are the
  * machine's, shared through limits/limits.h.
  */
@@ -22,16 +23,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "arch/paging_mode.h"
+
 enum trace_format {
     TRACE_NATIVE,
     TRACE_MTRACE,
-};
-
-enum trace_paging {
-    TRACE_PAGING_32,
-    TRACE_PAGING_PSE,
-    TRACE_PAGING_PAE,
-    TRACE_PAGING_LONG,
 };
 
 /*
@@ -103,7 +99,7 @@ struct trace_range {
 struct trace_config {
     bool has_ram, has_paging, has_tlb;
     uint64_t ram;                   /* bytes (default 16 MiB) */
-    enum trace_paging paging;       /* default TRACE_PAGING_32 */
+    enum paging_mode paging;        /* default PAGING_32 */
     unsigned tlb_entries, tlb_ways; /* default 64, 4 */
     struct trace_range *reserve;    /* [start, start+len) reserved */
     size_t nreserve;
@@ -202,10 +198,10 @@ const char *trace_text(const struct trace *t, uint32_t handle);
  * "pae" / "long". "?" for a value out of range. */
 const char *trace_op_name(enum op_kind k);
 const char *trace_format_name(enum trace_format f);
-const char *trace_paging_name(enum trace_paging p);
+const char *trace_paging_name(enum paging_mode p);
 
 /* Parses a paging-mode word ("32", "pse", "pae", "long"). */
-bool trace_paging_parse(const char *s, enum trace_paging *out);
+bool trace_paging_parse(const char *s, enum paging_mode *out);
 
 /* Parses a number as the native format writes it: decimal or 0x hex, with an
  * optional K, M or G suffix (powers of 1024) when allow_suffix. False on any

@@ -205,131 +205,63 @@ const char *fmt_size(uint64_t bytes, char *buf, size_t len)
 
 /* --- paging structures ------------------------------------------------------ */
 
-struct fmt_mode fmt_mode_of(enum machine_paging p)
+struct fmt_mode fmt_mode_of(enum paging_mode p)
 {
+    const struct paging_geom *g = paging_geom(p);
+    if (g == NULL)
+        g = paging_geom(PAGING_32);
     struct fmt_mode m;
     memset(&m, 0, sizeof m);
-    m.paging = p;
-    switch (p) {
-    case MACHINE_PAGING_PAE:
-        m.levels = 3;
-        m.entry_bytes = 8;
-        m.level[0] = LVL_PDPTE, m.level[1] = LVL_PDE, m.level[2] = LVL_PTE;
-        m.shift[0] = X86_PDPTE_PAE_SHIFT, m.shift[1] = X86_PD_SHIFT, m.shift[2] = X86_PT_SHIFT;
-        m.nentries[0] = X86_PAE_PDPTE_COUNT, m.nentries[1] = 512, m.nentries[2] = 512;
-        m.va_bits = 32;
-        return m;
-    case MACHINE_PAGING_LONG:
-        m.levels = 4;
-        m.entry_bytes = 8;
-        m.level[0] = LVL_PML4E, m.level[1] = LVL_PDPTE, m.level[2] = LVL_PDE, m.level[3] = LVL_PTE;
-        m.shift[0] = X86_PML4_SHIFT, m.shift[1] = X86_PDPT_SHIFT;
-        m.shift[2] = X86_PD_SHIFT, m.shift[3] = X86_PT_SHIFT;
-        for (int i = 0; i < 4; i++)
-            m.nentries[i] = 512;
-        m.va_bits = 48;
-        return m;
-    case MACHINE_PAGING_32:
-    case MACHINE_PAGING_PSE:
-        break;
+    m.g = g;
+    m.paging = g->mode;
+    m.levels = g->nlevels;
+    m.entry_bytes = g->entry_bytes;
+    for (unsigned d = 0; d < g->nlevels; d++) {
+        m.level[d] = g->lv[d].level;
+        m.shift[d] = g->lv[d].shift;
+        m.nentries[d] = (uint16_t)paging_nentries(g, d);
     }
-    if (p != MACHINE_PAGING_PSE)
-        m.paging = MACHINE_PAGING_32;
-    m.levels = 2;
-    m.entry_bytes = 4;
-    m.level[0] = LVL_PDE, m.level[1] = LVL_PTE;
-    m.shift[0] = X86_PDE32_SHIFT, m.shift[1] = X86_PTE32_SHIFT;
-    m.nentries[0] = 1024, m.nentries[1] = 1024;
-    m.va_bits = 32;
+    m.va_bits = paging_va_bits(g);
     return m;
-}
-
-/* Where an entry's level sits in m (0 = top), or -1 when m has no such level. */
-static int fmt_mode_depth(const struct fmt_mode *m, enum walk_level lvl)
-{
-    for (unsigned i = 0; i < m->levels; i++) {
-        if (m->level[i] == lvl)
-            return (int)i;
-    }
-    return -1;
 }
 
 bool fmt_entry_is_leaf(const struct fmt_mode *m, enum walk_level lvl, uint64_t e)
 {
-    switch (lvl) {
-    case LVL_PTE:
-        return true;
-    case LVL_PDE:
-        return (e & X86_PDE_PS) != 0 && m->paging != MACHINE_PAGING_32;
-    case LVL_PDPTE:
-        return (e & X86_PDE_PS) != 0 && m->paging == MACHINE_PAGING_LONG;
-    case LVL_PML4E:
-        return false;
-    }
-    return false;
+    int d = paging_depth(m->g, lvl);
+    return d >= 0 && paging_is_leaf(m->g, (unsigned)d, e);
 }
 
 uint64_t fmt_entry_span(const struct fmt_mode *m, enum walk_level lvl)
 {
-    int d = fmt_mode_depth(m, lvl);
-    if (d < 0)
-        return X86_PAGE_SIZE;
-    return UINT64_C(1) << m->shift[d];
+    int d = paging_depth(m->g, lvl);
+    return d < 0 ? X86_PAGE_SIZE : paging_span(m->g, (unsigned)d);
 }
 
 uint64_t fmt_entry_addr(const struct fmt_mode *m, enum walk_level lvl, uint64_t e,
                         unsigned maxphyaddr)
 {
-    bool leaf = fmt_entry_is_leaf(m, lvl, e);
-    if (m->entry_bytes == 4) {
-        if (leaf && lvl == LVL_PDE) {
-            uint64_t hi = (e & X86_PDE32_4M_ADDR_HI) >> X86_PDE32_4M_ADDR_HI_SHIFT;
-            return (e & X86_PDE32_4M_ADDR_LO) | hi << 32;
-        }
-        return e & X86_PTE32_ADDR;
-    }
     if (maxphyaddr < 32 || maxphyaddr > 52)
         maxphyaddr = X86_MAXPHYADDR_DEFAULT;
-    uint64_t a = e & x86_addr_mask(maxphyaddr);
-    if (leaf && lvl != LVL_PTE)
-        a &= ~(fmt_entry_span(m, lvl) - 1);
-    return a;
+    int d = paging_depth(m->g, lvl);
+    if (d < 0)
+        return e & paging_addr_mask(m->g, maxphyaddr);
+    return paging_entry_addr(m->g, (unsigned)d, e, maxphyaddr);
 }
 
 uint64_t fmt_entry_va(const struct fmt_mode *m, enum walk_level lvl, uint64_t base, unsigned index)
 {
-    int d = fmt_mode_depth(m, lvl);
-    unsigned shift = d < 0 ? X86_PAGE_SHIFT : m->shift[d];
-    uint64_t va = base + ((uint64_t)index << shift);
-    if (m->va_bits == 48) {
-        va &= (UINT64_C(1) << 48) - 1;
-        if (va & (UINT64_C(1) << 47))
-            va |= ~((UINT64_C(1) << 48) - 1);
-    } else {
-        va &= UINT64_C(0xFFFFFFFF);
-    }
-    return va;
+    return paging_va_canon(m->g, base + index * fmt_entry_span(m, lvl));
 }
 
 void fmt_entry_flags(const struct fmt_mode *m, enum walk_level lvl, uint64_t e, char out[11])
 {
-    static const struct {
-        uint64_t mask;
-        char letter;
-    } bits[] = {
-        {X86_PTE_P, 'P'},   {X86_PTE_RW, 'W'}, {X86_PTE_US, 'U'}, {X86_PTE_PWT, 'T'},
-        {X86_PTE_PCD, 'C'}, {X86_PTE_A, 'A'},  {X86_PTE_D, 'D'},  {X86_PDE_PS, 'S'},
-        {X86_PTE_G, 'G'},   {X86_PTE_XD, 'X'},
-    };
-    for (int i = 0; i < 10; i++) {
-        char c = (e & bits[i].mask) ? bits[i].letter : '-';
-        if (bits[i].mask == X86_PTE_PAT && lvl == LVL_PTE && c != '-')
-            c = 'p'; /* bit 7 of a PTE is PAT, not PS */
-        if (bits[i].mask == X86_PTE_XD && m->entry_bytes == 4)
-            c = '-';
-        out[i] = c;
+    int d = paging_depth(m->g, lvl);
+    for (unsigned i = 0; i < PAGING_FLAG_COLUMNS; i++) {
+        unsigned bit = paging_flag_column_bit(i);
+        const struct paging_flag *f = d < 0 ? NULL : paging_flag_at(m->g, (unsigned)d, bit);
+        out[i] = f != NULL && (e >> bit & 1) ? f->letter : '-';
     }
-    out[10] = '\0';
+    out[PAGING_FLAG_COLUMNS] = '\0';
 }
 
 void fmt_entry_row(struct fmt_line *l, const struct fmt_mode *m, enum walk_level lvl,
@@ -356,9 +288,9 @@ void fmt_entry_row(struct fmt_line *l, const struct fmt_mode *m, enum walk_level
 
 /* --- linear addresses ----------------------------------------------------------- */
 
-static const char *level_name(enum machine_paging p, enum walk_level lvl)
+static const char *level_name(enum paging_mode p, enum walk_level lvl)
 {
-    if (p == MACHINE_PAGING_LONG) {
+    if (p == PAGING_LONG) {
         static const char *const n64[] = {"PML4", "PDPT", "PD", "PT"};
         return n64[lvl];
     }
@@ -374,19 +306,8 @@ unsigned fmt_addr_fields(const struct fmt_mode *m, uint64_t page_size, uint64_t 
         page_shift++;
     /* Only the page sizes the mode has (SDM table 4-1); anything else is 4 KiB. */
     bool ok = page_shift == X86_PAGE_SHIFT;
-    switch (m->paging) {
-    case MACHINE_PAGING_PSE:
-        ok |= page_shift == X86_PAGE_SHIFT_4M;
-        break;
-    case MACHINE_PAGING_PAE:
-        ok |= page_shift == X86_PAGE_SHIFT_2M;
-        break;
-    case MACHINE_PAGING_LONG:
-        ok |= page_shift == X86_PAGE_SHIFT_2M || page_shift == X86_PAGE_SHIFT_1G;
-        break;
-    case MACHINE_PAGING_32:
-        break;
-    }
+    for (unsigned d = 0; d < m->g->nlevels; d++)
+        ok |= m->g->lv[d].large && m->g->lv[d].shift == page_shift;
     if (!ok)
         page_shift = X86_PAGE_SHIFT;
     unsigned n = 0;

@@ -113,9 +113,11 @@ const char *fmt_size(uint64_t bytes, char *buf, size_t len);
 
 /* --- paging structures ---------------------------------------------------- */
 
-/* The shape of one paging mode, for tables and address splits. */
+/* The shape of one paging mode, for tables and address splits: its row of
+ * sim/paging.h, with the fields the views read copied out of it. */
 struct fmt_mode {
-    enum machine_paging paging;
+    const struct paging_geom *g; /* the description; every decode asks it */
+    enum paging_mode paging;
     unsigned levels;      /* 2 (32/pse), 3 (pae) or 4 (long) */
     unsigned entry_bytes; /* 4 or 8 */
     uint8_t level[4];     /* enum walk_level, from the top */
@@ -124,12 +126,13 @@ struct fmt_mode {
     unsigned va_bits;     /* 32 or 48 */
 };
 
-/* The shape of paging mode p. Can't fail (an unknown p gives 32-bit). */
-struct fmt_mode fmt_mode_of(enum machine_paging p);
+/* The shape of paging mode p, from paging_geom(p). Can't fail (PAGING_OFF or
+ * an unknown p gives 32-bit). */
+struct fmt_mode fmt_mode_of(enum paging_mode p);
 
-/* True when entry e at level lvl maps a page (leaf) rather than a table:
- * always for a PTE, for a PDE or PDPTE with PS=1 where the mode allows large
- * pages there (PDE: pse, pae, long; PDPTE: long only). */
+/* True when entry e at level lvl maps a page (leaf) rather than a table
+ * (paging_is_leaf): always for a PTE, for a PDE or PDPTE with PS=1 where the
+ * mode allows large pages there (PDE: pse, pae, long; PDPTE: long only). */
 bool fmt_entry_is_leaf(const struct fmt_mode *m, enum walk_level lvl, uint64_t e);
 
 /* The physical address entry e holds (table base or page base), decoded per
@@ -146,11 +149,14 @@ uint64_t fmt_entry_span(const struct fmt_mode *m, enum walk_level lvl);
  * own range starts at base; sign-extended from bit 47 in long mode. */
 uint64_t fmt_entry_va(const struct fmt_mode *m, enum walk_level lvl, uint64_t base, unsigned index);
 
-/* The flag letters of entry e, always 10 characters plus NUL into out:
+/* The flag letters of entry e, always 10 characters plus NUL into out, one
+ * per bit 0..8 and 63, as sim/paging.h's flag table reads the bit at lvl:
  * P W U T C A D S G X for present, writable, user, write-through (PWT),
- * cache-disable (PCD), accessed, dirty, page size (PS; in a PTE bit 7 is
- * PAT and shows as 'p'), global, execute-disable (64-bit entries only), a
- * '-' for each clear bit. */
+ * cache-disable (PCD), accessed, dirty, page size (PS), global,
+ * execute-disable; bit 7 of a PTE is PAT and shows as 'p'; a bit reserved
+ * at that level (PS in a PML4E, R/W in a PAE PDPTE) shows as 'R' when set.
+ * A '-' for each clear bit and each bit the level ignores (bit 7 of a 32-bit
+ * PDE without CR4.PSE, bit 63 of a 32-bit entry). */
 void fmt_entry_flags(const struct fmt_mode *m, enum walk_level lvl, uint64_t e, char out[11]);
 
 /* One table row: "idx raw -> pa flags va-range", in role UI_PRESENT or

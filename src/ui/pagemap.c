@@ -1,63 +1,42 @@
 /*
  * pagemap.c - reverse lookup of a frame through the paging structures (see
- * pagemap.h). A depth-first walk over present entries, top level first, in
- * index order, so hits come out in linear-address order. Leaf entries (PTEs
- * and large pages, SDM 4.3-4.5) map a range of frames; other entries point
- * to the next table.
+ * pagemap.h). The walk is sim's read-only paging_scan (sim/paging.h): depth
+ * first over present entries, top level first, in index order, so hits come
+ * out in linear-address order. Here is only what a hit is: a leaf entry (a
+ * PTE or a large page, SDM 4.3-4.5) whose range of frames holds pfn, or an
+ * entry pointing at a table that lives in pfn.
  */
 #include "pagemap.h"
 
-#include "sim/phys.h"
+#include "sim/paging.h"
 #include "sim/x86.h"
 
-struct walk {
-    const struct phys *p;
+struct find {
     const struct fmt_mode *m;
-    unsigned maxphyaddr;
     uint64_t pfn;
     struct pagemap_hit *out;
     size_t max, n;
-    uint64_t budget;
     bool more;
 };
 
-static void add(struct walk *w, uint64_t va, uint8_t kind)
+static void add(struct find *f, uint64_t va, uint8_t kind)
 {
-    if (w->n < w->max)
-        w->out[w->n++] = (struct pagemap_hit){va, kind};
+    if (f->n < f->max)
+        f->out[f->n++] = (struct pagemap_hit){va, kind};
     else
-        w->more = true;
+        f->more = true;
 }
 
-static void walk_table(struct walk *w, unsigned depth, uint64_t table, uint64_t base)
+static void visit(void *ctx, const struct paging_visit *v)
 {
-    const struct fmt_mode *m = w->m;
-    enum walk_level lvl = (enum walk_level)m->level[depth];
-    uint64_t span = UINT64_C(1) << m->shift[depth];
-    for (unsigned i = 0; i < m->nentries[depth]; i++) {
-        if (w->budget == 0) {
-            w->more = true;
-            return;
-        }
-        w->budget--;
-        uint64_t ea = table + (uint64_t)i * m->entry_bytes;
-        uint64_t e = m->entry_bytes == 4 ? phys_load32(w->p, ea) : phys_load64(w->p, ea);
-        if (!(e & X86_PTE_P))
-            continue;
-        uint64_t addr = fmt_entry_addr(m, lvl, e, w->maxphyaddr);
-        uint64_t va = fmt_entry_va(m, lvl, base, i);
-        if (fmt_entry_is_leaf(m, lvl, e)) {
-            uint64_t first = addr >> X86_PAGE_SHIFT;
-            uint64_t count = span >> X86_PAGE_SHIFT;
-            if (w->pfn >= first && w->pfn - first < count)
-                add(w, va + ((w->pfn - first) << X86_PAGE_SHIFT), 0);
-            continue;
-        }
-        if (depth + 1 >= m->levels || depth + 1 >= sizeof m->level / sizeof m->level[0])
-            continue;
-        if ((addr >> X86_PAGE_SHIFT) == w->pfn)
-            add(w, va, (uint8_t)(1 + m->level[depth + 1]));
-        walk_table(w, depth + 1, addr, va);
+    struct find *f = ctx;
+    uint64_t first = v->addr >> X86_PAGE_SHIFT;
+    if (v->leaf) {
+        uint64_t count = paging_span(f->m->g, v->depth) >> X86_PAGE_SHIFT;
+        if (f->pfn >= first && f->pfn - first < count)
+            add(f, v->va + ((f->pfn - first) << X86_PAGE_SHIFT), 0);
+    } else if (first == f->pfn) {
+        add(f, v->va, (uint8_t)(1 + f->m->g->lv[v->depth + 1].level));
     }
 }
 
@@ -65,12 +44,12 @@ size_t pagemap_find(const struct phys *p, const struct fmt_mode *m, uint64_t roo
                     unsigned maxphyaddr, uint64_t pfn, struct pagemap_hit *out, size_t max,
                     uint64_t budget, bool *more)
 {
-    struct walk w = {p,    m, maxphyaddr, pfn, out, max, 0, budget ? budget : UINT64_C(4) << 20,
-                     false};
+    struct find f = {m, pfn, out, max, 0, false};
     if ((root >> X86_PAGE_SHIFT) == pfn)
-        add(&w, 0, (uint8_t)(1 + m->level[0]));
-    walk_table(&w, 0, root, 0);
+        add(&f, 0, (uint8_t)(1 + m->g->lv[0].level));
+    if (!paging_scan(p, m->g, root, maxphyaddr, budget ? budget : UINT64_C(4) << 20, visit, &f))
+        f.more = true;
     if (more != NULL)
-        *more = w.more;
-    return w.n;
+        *more = f.more;
+    return f.n;
 }

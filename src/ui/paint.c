@@ -180,16 +180,7 @@ bool ui_touched_va(const struct ui *ui, uint64_t va)
 uint64_t ui_root_table(const struct ui *ui)
 {
     const struct cpu *c = machine_cpu(ui_machine(ui));
-    switch (ui->mode.paging) {
-    case MACHINE_PAGING_PAE:
-        return c->cr3 & X86_CR3_ADDR_PAE;
-    case MACHINE_PAGING_LONG:
-        return c->cr3 & x86_addr_mask(c->maxphyaddr);
-    case MACHINE_PAGING_32:
-    case MACHINE_PAGING_PSE:
-        break;
-    }
-    return c->cr3 & X86_CR3_ADDR_32;
+    return paging_root(ui->mode.g, c->cr3, c->maxphyaddr);
 }
 
 /* --- painting ---------------------------------------------------------------- */

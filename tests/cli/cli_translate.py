@@ -222,5 +222,19 @@ for mode in ["32", "pse", "pae", "long"]:
             except Exception as e:  # noqa: BLE001
                 tap(False, what, "%s: %s %s" % (type(e).__name__, e, err[:300]))
 
+
+
+def flags_by_level():
+    # Bit 7 is named as the level reads it (sim/paging.h's flag table): PS in
+    # the 4 MiB PDE of a PSE trace, not the old catch-all "PS/PAT".
+    rc, out, err = run(["translate", os.path.join(SRC, "traces", "09-pse-large-pages.trace"),
+                        "0x800123"])
+    assert rc == 0, err
+    pde = [ln for ln in out.splitlines() if ln.lstrip().startswith("PDE")]
+    assert len(pde) == 1 and pde[0].endswith("[P RW A D PS]"), out
+
+
+check("translate text: bit 7 of a 4 MiB PDE reads PS", flags_by_level)
+
 print("1..%d" % n)
 sys.exit(1 if failed else 0)
