@@ -382,51 +382,17 @@ static WALK_NOINLINE bool walk_any(const struct mmu *m, const struct mmu_request
     return false; /* not reached: mmu_translate handles PAGING_OFF */
 }
 
-/* Whether a TLB entry may serve an access without a walk (SDM 4.6, 4.8): it
- * needs U/S for a user access; R/W for a write that honours it (user, or
- * CR0.WP=1) and the cached D, without which the walk must run to set it; no
- * XD for a fetch. The rule of denied() plus the D test, as a table indexed by
- * access, user and CR0.WP, each rule packing the flags that matter (low byte)
- * and their required values (high byte): the entry serves when
- * (flags & mask) == need. */
-#define RULE(need, deny) ((uint16_t)((need) | (deny) | (need) << 8))
-static const uint16_t tlb_rules[4][2][2] = {
-    /* [access][user][wp]; row 3 (no such access) is checked as a read, as
-     * denied() does with anything but a write or a fetch */
-    [3] = {{RULE(0, 0), RULE(0, 0)}, {RULE(TLB_F_US, 0), RULE(TLB_F_US, 0)}},
-    [MMU_READ] = {{RULE(0, 0), RULE(0, 0)}, {RULE(TLB_F_US, 0), RULE(TLB_F_US, 0)}},
-    [MMU_WRITE] = {{RULE(TLB_F_D, 0), RULE(TLB_F_D | TLB_F_RW, 0)},
-                   {RULE(TLB_F_US | TLB_F_D | TLB_F_RW, 0),
-                    RULE(TLB_F_US | TLB_F_D | TLB_F_RW, 0)}},
-    [MMU_EXEC] = {{RULE(0, TLB_F_XD), RULE(0, TLB_F_XD)},
-                  {RULE(TLB_F_US, TLB_F_XD), RULE(TLB_F_US, TLB_F_XD)}},
-};
-#undef RULE
-
-static inline bool tlb_allows(unsigned flags, const struct mmu_request *rq, uint64_t cr0)
+/* Fills res from te, an entry for a page of 2^shift bytes that served va. */
+static inline void hit_result(const struct tlb_entry *te, unsigned shift, uint64_t va,
+                              struct mmu_result *res)
 {
-    unsigned a = (unsigned)rq->access & 3; /* bad values checked as reads (row 3) */
-    unsigned r = tlb_rules[a][rq->user][(cr0 >> X86_CR0_WP_BIT) & 1];
-    return (flags & r & 0xFF) == r >> 8;
-}
-
-/* When te (a page of 2^shift bytes) allows the access, fills res from it and
- * returns true; else false, res unaltered. */
-static inline bool serve_from_tlb(uint64_t cr0, const struct mmu_request *rq, uint64_t va,
-                                  const struct tlb_entry *te, unsigned shift,
-                                  struct mmu_result *res)
-{
-    unsigned flags = te->flags;
-    if (!tlb_allows(flags, rq, cr0))
-        return false;
     uint64_t size = UINT64_C(1) << shift;
     res->tlb_hit = true;
     res->pa = te->pa | (va & (size - 1));
     res->page_size = size;
-    res->rights = (uint8_t)(flags & (TLB_F_RW | TLB_F_US | TLB_F_XD | TLB_F_G));
+    res->rights = (uint8_t)(te->flags & (TLB_F_RW | TLB_F_US | TLB_F_XD | TLB_F_G));
     res->nsteps = 0;
     res->fault = (struct mmu_fault){0};
-    return true;
 }
 
 /* The general TLB path (any page size, a listener, a hit on a way not yet
@@ -437,8 +403,10 @@ static WALK_NOINLINE bool translate_tlb(const struct mmu *m, const struct mmu_re
     const struct tlb_entry *te = tlb_lookup_ref(m->tlb, va);
     if (te == NULL)
         return walk_any(m, rq, va, mode, 0, res);
-    if (serve_from_tlb(m->cpu->cr0, rq, va, te, te->shift, res))
+    if (mmu_tlb_serves(te->flags, mmu_tlb_rule(rq->access, rq->user, m->cpu->cr0))) {
+        hit_result(te, te->shift, va, res);
         return true;
+    }
     return walk_any(m, rq, va, mode, te->shift, res);
 }
 
@@ -460,9 +428,17 @@ static WALK_NOINLINE bool non_canonical(const struct mmu *m, const struct mmu_re
     return false;
 }
 
+/* tlb_take_hit() for mmu_translate(), kept out of line: returns true. */
+static WALK_NOINLINE bool take_hit(struct tlb *t, const struct tlb_entry *te)
+{
+    tlb_take_hit(t, te);
+    return true;
+}
+
 /*
- * The hot path: a TLB hit makes no call at all (the quick lookup is inline,
- * the result is written in place); everything else leaves by a tail call.
+ * The hot path: a TLB hit on the quick path (mmu_tlb_quick, inline) makes no
+ * call at all and writes the result in place; everything else leaves by a
+ * tail call.
  */
 bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu_result *res)
 {
@@ -493,12 +469,96 @@ bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu
     if (rq->probe || t == NULL)
         return walk_any(m, rq, va, mode, 0, res);
     bool miss;
-    const struct tlb_entry *te = tlb_lookup_quick(t, va, &miss);
-    if (te == NULL)
-        return miss ? walk_any(m, rq, va, mode, 0, res) : translate_tlb(m, rq, va, mode, res);
-    if (serve_from_tlb(c->cr0, rq, va, te, X86_PAGE_SHIFT, res))
+    const struct tlb_entry *te = mmu_tlb_quick(t, va, rq->access, rq->user, c->cr0, &miss);
+    if (te != NULL) {
+        hit_result(te, X86_PAGE_SHIFT, va, res);
+        if (!te->mru)
+            return take_hit(t, te); /* a call: out of this path's way */
+        tlb_count_hit(t);           /* tlb_take_hit() on the MRU way */
         return true;
-    return walk_any(m, rq, va, mode, te->shift, res);
+    }
+    if (miss) {
+        tlb_take_miss(t);
+        return walk_any(m, rq, va, mode, 0, res);
+    }
+    return translate_tlb(m, rq, va, mode, res);
+}
+
+/* --- the memo (mmu.h) ---------------------------------------------------- */
+
+void mmu_memo_reset(struct mmu_memo *mm)
+{
+    for (unsigned i = 0; i < MMU_MEMO_SLOTS; i++)
+        mm->slot[i].gen = UINT64_MAX; /* never a generation: the count starts at 0 */
+}
+
+void mmu_memo_init(struct mmu_memo *mm, uint64_t *faults)
+{
+    *mm = (struct mmu_memo){0};
+    mm->faults = faults;
+    mmu_memo_reset(mm);
+}
+
+/* Makes the slot of va from a quick-path hit (pa, the entry's flags), when
+ * its frame lies wholly inside RAM; returns it, or NULL. */
+static struct mmu_memo_slot *memo_fill(const struct mmu *m, struct mmu_memo *mm, uint64_t va,
+                                       uint64_t pa, unsigned flags)
+{
+    struct phys *ph = m->phys;
+    uint64_t frame = pa & ~(X86_PAGE_SIZE - 1);
+    if (!phys_contains(ph, frame, X86_PAGE_SIZE))
+        return NULL;
+    unsigned need = TLB_F_D | ((m->cpu->cr0 & X86_CR0_WP) ? TLB_F_RW : 0);
+    struct mmu_memo_slot *s = &mm->slot[(va >> X86_PAGE_SHIFT) & (MMU_MEMO_SLOTS - 1)];
+    s->page = va & ~(X86_PAGE_SIZE - 1);
+    s->gen = tlb_generation(m->tlb);
+    s->frame = frame;
+    s->host = ph->mem->data + frame;
+    s->write_ok = (flags & need) == need;
+    s->store_free = tmem_chunk_touched(ph->mem, frame);
+    return s;
+}
+
+/* A supervisor translation of va for acc through mmu_translate(); counts a
+ * fault in the memo. */
+static WALK_INLINE bool memo_translate(const struct mmu *m, struct mmu_memo *mm, uint64_t va,
+                                       enum mmu_access acc, uint64_t *pa)
+{
+    struct mmu_request rq = {va, acc, false, false};
+    struct mmu_result res;
+    if (!mmu_translate(m, &rq, &res)) {
+        (*mm->faults)++;
+        return false;
+    }
+    *pa = res.pa;
+    return true;
+}
+
+uint64_t mmu_load64_slow(const struct mmu *m, struct mmu_memo *mm, uint64_t va)
+{
+    uint64_t pa;
+    unsigned flags;
+    if (mmu_translate_quick(m, va, MMU_READ, &pa, &flags))
+        memo_fill(m, mm, va, pa, flags);
+    else if (!memo_translate(m, mm, va, MMU_READ, &pa))
+        return 0;
+    return phys_load64(m->phys, pa);
+}
+
+void mmu_store64_slow(const struct mmu *m, struct mmu_memo *mm, uint64_t va, uint64_t v)
+{
+    uint64_t pa;
+    unsigned flags;
+    if (mmu_translate_quick(m, va, MMU_WRITE, &pa, &flags)) {
+        struct mmu_memo_slot *s = memo_fill(m, mm, va, pa, flags);
+        if (s != NULL && (va & (X86_PAGE_SIZE - 1)) <= X86_PAGE_SIZE - 8) {
+            mmu_memo_store(m, s, va, v);
+            return;
+        }
+    } else if (!memo_translate(m, mm, va, MMU_WRITE, &pa)) {
+        return;
+    }
+    phys_store64(m->phys, pa, v);
 }
 
 const char *mmu_level_name(enum walk_level lvl)
