@@ -382,6 +382,29 @@ static WALK_NOINLINE bool walk_any(const struct mmu *m, const struct mmu_request
     return false; /* not reached: mmu_translate handles PAGING_OFF */
 }
 
+/* mmu_tlb_rule() of a request, from a table (a load is cheaper than the
+ * tests when the access is not known at compile time). */
+#define RULES_OF(w, x)                                                                             \
+    {                                                                                              \
+        {MMU_TLB_RULE(w, x, 0, 0), MMU_TLB_RULE(w, x, 0, 1)},                                      \
+        {                                                                                          \
+            MMU_TLB_RULE(w, x, 1, 0), MMU_TLB_RULE(w, x, 1, 1)                                     \
+        }                                                                                          \
+    }
+static const uint16_t tlb_rules[4][2][2] = {
+    /* [access][user][CR0.WP]; row 3 (no such access) is checked as a read */
+    [MMU_READ] = RULES_OF(0, 0),
+    [MMU_WRITE] = RULES_OF(1, 0),
+    [MMU_EXEC] = RULES_OF(0, 1),
+    [3] = RULES_OF(0, 0),
+};
+#undef RULES_OF
+
+static inline unsigned rule_of(const struct mmu_request *rq, uint64_t cr0)
+{
+    return tlb_rules[(unsigned)rq->access & 3][rq->user][(cr0 >> X86_CR0_WP_BIT) & 1];
+}
+
 /* Fills res from te, an entry for a page of 2^shift bytes that served va. */
 static inline void hit_result(const struct tlb_entry *te, unsigned shift, uint64_t va,
                               struct mmu_result *res)
@@ -403,7 +426,7 @@ static WALK_NOINLINE bool translate_tlb(const struct mmu *m, const struct mmu_re
     const struct tlb_entry *te = tlb_lookup_ref(m->tlb, va);
     if (te == NULL)
         return walk_any(m, rq, va, mode, 0, res);
-    if (mmu_tlb_serves(te->flags, mmu_tlb_rule(rq->access, rq->user, m->cpu->cr0))) {
+    if (mmu_tlb_serves(te->flags, rule_of(rq, m->cpu->cr0))) {
         hit_result(te, te->shift, va, res);
         return true;
     }
@@ -426,13 +449,6 @@ static WALK_NOINLINE bool non_canonical(const struct mmu *m, const struct mmu_re
     if (!rq->probe && event_listening(m->sink))
         emit_fault(m, &res->fault);
     return false;
-}
-
-/* tlb_take_hit() for mmu_translate(), kept out of line: returns true. */
-static WALK_NOINLINE bool take_hit(struct tlb *t, const struct tlb_entry *te)
-{
-    tlb_take_hit(t, te);
-    return true;
 }
 
 /*
@@ -468,20 +484,24 @@ bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu
     struct tlb *t = m->tlb;
     if (rq->probe || t == NULL)
         return walk_any(m, rq, va, mode, 0, res);
+    /* mmu_tlb_quick() on the set's most recently used way, with the rule
+     * looked up only once an entry is found (a miss has no use for it); a
+     * hit on another way takes the general path (its promotion makes a
+     * call). */
     bool miss;
-    const struct tlb_entry *te = mmu_tlb_quick(t, va, rq->access, rq->user, c->cr0, &miss);
-    if (te != NULL) {
-        hit_result(te, X86_PAGE_SHIFT, va, res);
-        if (!te->mru)
-            return take_hit(t, te); /* a call: out of this path's way */
-        tlb_count_hit(t);           /* tlb_take_hit() on the MRU way */
-        return true;
+    const struct tlb_entry *te = tlb_find_mru(t, va, &miss);
+    if (te == NULL) {
+        if (miss) {
+            tlb_take_miss(t);
+            return walk_any(m, rq, va, mode, 0, res);
+        }
+        return translate_tlb(m, rq, va, mode, res);
     }
-    if (miss) {
-        tlb_take_miss(t);
-        return walk_any(m, rq, va, mode, 0, res);
-    }
-    return translate_tlb(m, rq, va, mode, res);
+    tlb_count_hit(t); /* tlb_take_hit() on the MRU way */
+    if (!mmu_tlb_serves(te->flags, rule_of(rq, c->cr0)))
+        return walk_any(m, rq, va, mode, X86_PAGE_SHIFT, res); /* as translate_tlb */
+    hit_result(te, X86_PAGE_SHIFT, va, res);
+    return true;
 }
 
 /* --- the memo (mmu.h) ---------------------------------------------------- */

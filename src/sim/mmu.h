@@ -117,26 +117,23 @@ bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu
  * Whether a TLB entry may serve an access without a walk (SDM 4.6, 4.8): it
  * needs U/S for a user access; R/W for a write that honours it (user, or
  * CR0.WP=1) and the cached D, without which the walk must run to set it; no
- * XD for a fetch. Any other access value is checked as a read. Returned as a
- * rule: the TLB_F_* flags that matter (low byte) and their required values
- * (high byte); the entry serves when mmu_tlb_serves(flags, rule).
+ * XD for a fetch. Any other access value is checked as a read. A rule packs
+ * the TLB_F_* flags that matter (low byte) and their required values (high
+ * byte); the entry serves when mmu_tlb_serves(flags, rule). MMU_TLB_RULE is
+ * the rule as a constant expression of w (a write), x (a fetch), u (a user
+ * access) and wp (CR0.WP), each 0 or 1, for tables.
  */
+#define MMU_TLB_NEED(w, u, wp)                                                                     \
+    (((u) ? TLB_F_US : 0u) | ((w) ? TLB_F_D | ((u) || (wp) ? TLB_F_RW : 0u) : 0u))
+#define MMU_TLB_RULE(w, x, u, wp) (MMU_TLB_NEED(w, u, wp) * 0x101u | ((x) ? TLB_F_XD : 0u))
+
 static inline unsigned mmu_tlb_rule(enum mmu_access acc, bool user, uint64_t cr0)
 {
-#define MMU_RULE(need, deny) ((uint16_t)((need) | (deny) | (need) << 8))
-    /* [access][user][CR0.WP]; row 3 (no such access) is checked as a read. */
-    static const uint16_t rules[4][2][2] = {
-        [MMU_READ] = {{MMU_RULE(0, 0), MMU_RULE(0, 0)},
-                      {MMU_RULE(TLB_F_US, 0), MMU_RULE(TLB_F_US, 0)}},
-        [MMU_WRITE] = {{MMU_RULE(TLB_F_D, 0), MMU_RULE(TLB_F_D | TLB_F_RW, 0)},
-                       {MMU_RULE(TLB_F_US | TLB_F_D | TLB_F_RW, 0),
-                        MMU_RULE(TLB_F_US | TLB_F_D | TLB_F_RW, 0)}},
-        [MMU_EXEC] = {{MMU_RULE(0, TLB_F_XD), MMU_RULE(0, TLB_F_XD)},
-                      {MMU_RULE(TLB_F_US, TLB_F_XD), MMU_RULE(TLB_F_US, TLB_F_XD)}},
-        [3] = {{MMU_RULE(0, 0), MMU_RULE(0, 0)}, {MMU_RULE(TLB_F_US, 0), MMU_RULE(TLB_F_US, 0)}},
-    };
-#undef MMU_RULE
-    return rules[(unsigned)acc & 3][user][(cr0 >> X86_CR0_WP_BIT) & 1];
+    if (acc == MMU_WRITE)
+        return MMU_TLB_RULE(1, 0, user, (cr0 & X86_CR0_WP) != 0);
+    if (acc == MMU_EXEC)
+        return MMU_TLB_RULE(0, 1, user, 0);
+    return MMU_TLB_RULE(0, 0, user, 0);
 }
 
 static inline bool mmu_tlb_serves(unsigned flags, unsigned rule)
@@ -148,8 +145,8 @@ static inline bool mmu_tlb_serves(unsigned flags, unsigned rule)
  * The TLB-hit path of mmu_translate(), the only one, inline so that a hit
  * makes no call: mmu_translate() runs it once it has the mode, and
  * mmu_translate_quick() below (the memo's and the machine's accesses) runs it
- * in place of mmu_translate(). For a request {va, acc, user, probe false}
- * under CR0 cr0, paging on, va truncated to 32 bits outside 4-level paging
+ * in place of mmu_translate(). For a request (not a probe) whose
+ * mmu_tlb_rule() is rule, paging on, va truncated to 32 bits outside 4-level paging
  * (canonical in it): returns the entry that serves it when the TLB answers on
  * its quick path (tlb_find_quick: only 4 KiB pages cached, nobody listening)
  * with an entry that allows the access (mmu_tlb_rule), having changed
@@ -158,12 +155,11 @@ static inline bool mmu_tlb_serves(unsigned flags, unsigned rule)
  * set when the TLB holds no entry for va (mmu_translate() counts the miss
  * and walks), clear in every other case (the general path).
  */
-static inline const struct tlb_entry *mmu_tlb_quick(const struct tlb *t, uint64_t va,
-                                                    enum mmu_access acc, bool user, uint64_t cr0,
+static inline const struct tlb_entry *mmu_tlb_quick(const struct tlb *t, uint64_t va, unsigned rule,
                                                     bool *miss)
 {
     const struct tlb_entry *e = tlb_find_quick(t, va, miss);
-    if (e == NULL || !mmu_tlb_serves(e->flags, mmu_tlb_rule(acc, user, cr0)))
+    if (e == NULL || !mmu_tlb_serves(e->flags, rule))
         return NULL;
     return e;
 }
@@ -189,7 +185,7 @@ static inline bool mmu_translate_quick(const struct mmu *m, uint64_t va, enum mm
         va &= UINT64_C(0xFFFFFFFF);
     }
     bool miss;
-    const struct tlb_entry *e = mmu_tlb_quick(t, va, acc, false, cr0, &miss);
+    const struct tlb_entry *e = mmu_tlb_quick(t, va, mmu_tlb_rule(acc, false, cr0), &miss);
     if (e == NULL)
         return false;
     *pa = e->pa | (va & UINT64_C(0xFFF));

@@ -117,17 +117,23 @@ void tlb_promote(struct tlb *t, const struct tlb_entry *e);
  * It returns the entry; or NULL with *miss set when a lookup would miss (no
  * way of va's set holds its page); or NULL with *miss clear in every other
  * case (other page sizes cached, a listener, page 0 matching a way that may
- * be invalid): then call tlb_lookup_ref().
+ * be invalid): then call tlb_lookup_ref(). tlb_find_mru() is the same but
+ * finds only the set's most recently used way (any other way: NULL, *miss
+ * clear), for a caller that leaves the rest to tlb_lookup_ref().
  *
  * tlb_take_hit() then does what the lookup does on that hit: counts it and,
  * when e was not its set's most recently used way, makes it so. After it, e
  * is the most recently used way, and the same lookup changes nothing but the
- * hit count for as long as tlb_generation() stays the same.
+ * hit count for as long as tlb_generation() stays the same. On the most
+ * recently used way it is tlb_count_hit() (below).
  *
  * tlb_take_miss() is what the lookup does on the miss tlb_find_quick()
  * reported: counts it (nobody listens).
  */
-static inline const struct tlb_entry *tlb_find_quick(const struct tlb *t, uint64_t va, bool *miss)
+
+/* Both, as one probe: mru_only (a constant) chooses which. */
+static inline const struct tlb_entry *tlb_probe_quick(const struct tlb *t, uint64_t va,
+                                                      bool mru_only, bool *miss)
 {
     *miss = false;
     if (t->s.sizes != 1 || event_listening(&t->sink))
@@ -141,10 +147,20 @@ static inline const struct tlb_entry *tlb_find_quick(const struct tlb *t, uint64
     const struct tlb_entry *end = e + t->nways;
     do {
         if (e->va == page_va)
-            return e->mru || page_va != 0 ? e : NULL;
+            return e->mru || (!mru_only && page_va != 0) ? e : NULL;
     } while (++e != end);
     *miss = true;
     return NULL;
+}
+
+static inline const struct tlb_entry *tlb_find_quick(const struct tlb *t, uint64_t va, bool *miss)
+{
+    return tlb_probe_quick(t, va, false, miss);
+}
+
+static inline const struct tlb_entry *tlb_find_mru(const struct tlb *t, uint64_t va, bool *miss)
+{
+    return tlb_probe_quick(t, va, true, miss);
 }
 
 static inline void tlb_take_hit(struct tlb *t, const struct tlb_entry *e)
