@@ -39,12 +39,14 @@
  * finding the old one first.
  *
  * The TLB-hit path is the hot one (every access of a replay): it reads the
- * mode, asks the TLB for a pointer to its entry (no copy), checks the rights
- * with two masks, and writes only the result fields the contract names
- * (never the steps array, which is valid only up to nsteps). Its supervisor
- * case also exists inline in mmu.h (mmu_translate_quick), for the heap's
- * metadata and the replay's accesses; the two must count and change the
- * same (tests/test_fastpath.c runs machines with and without it).
+ * mode, asks the TLB's quick probe for a pointer to its entry (no copy;
+ * tlb_find_mru), checks the access with one rule (mmu_tlb_rule, tabulated
+ * here), and writes only the result fields the contract names (never the
+ * steps array, which is valid only up to nsteps). mmu_translate_quick() in
+ * mmu.h is the same path for supervisor accesses, inline for the callers
+ * that want no call, made of the same parts (tests/test_fastpath.c runs
+ * machines with and without it). The memo of recent translations (mmu.h,
+ * the heap's metadata loads and stores) is built on it.
  *
  * Events (only when someone listens): EV_WALK_STEP for every step of the
  * result (the PAE PDPTE register included, with its would-be address),
@@ -452,7 +454,7 @@ static WALK_NOINLINE bool non_canonical(const struct mmu *m, const struct mmu_re
 }
 
 /*
- * The hot path: a TLB hit on the quick path (mmu_tlb_quick, inline) makes no
+ * The hot path: a TLB hit on the quick path (tlb_find_mru, inline) makes no
  * call at all and writes the result in place; everything else leaves by a
  * tail call.
  */
@@ -484,7 +486,7 @@ bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu
     struct tlb *t = m->tlb;
     if (rq->probe || t == NULL)
         return walk_any(m, rq, va, mode, 0, res);
-    /* mmu_tlb_quick() on the set's most recently used way, with the rule
+    /* The quick probe of the set's most recently used way, with the rule
      * looked up only once an entry is found (a miss has no use for it); a
      * hit on another way takes the general path (its promotion makes a
      * call). */

@@ -142,34 +142,22 @@ static inline bool mmu_tlb_serves(unsigned flags, unsigned rule)
 }
 
 /*
- * The TLB-hit path of mmu_translate(), the only one, inline so that a hit
- * makes no call: mmu_translate() runs it once it has the mode, and
- * mmu_translate_quick() below (the memo's and the machine's accesses) runs it
- * in place of mmu_translate(). For a request (not a probe) whose
- * mmu_tlb_rule() is rule, paging on, va truncated to 32 bits outside 4-level paging
- * (canonical in it): returns the entry that serves it when the TLB answers on
- * its quick path (tlb_find_quick: only 4 KiB pages cached, nobody listening)
- * with an entry that allows the access (mmu_tlb_rule), having changed
- * nothing: the caller then does what mmu_translate() does on that hit,
- * tlb_take_hit(t, e), and nothing else. Otherwise returns NULL, with *miss
- * set when the TLB holds no entry for va (mmu_translate() counts the miss
- * and walks), clear in every other case (the general path).
+ * mmu_translate() for a supervisor access {va, acc} (not a probe) that a TLB
+ * hit serves on the TLB's quick path, inline so that such a hit makes no
+ * call (the memo below, the machine's accesses). When paging is on, va is
+ * canonical in 4-level paging, tlb_find_quick() finds the entry (only 4 KiB
+ * pages cached, nobody listening) and mmu_tlb_rule() lets it serve the
+ * access: does what mmu_translate() does then -- the TLB's tlb_take_hit(),
+ * nothing else -- stores the physical address in *pa and the entry's TLB_F_*
+ * flags in *flags, and returns true. Otherwise changes nothing and returns
+ * false: then call mmu_translate().
+ *
+ * It is the hit path of mmu_translate() itself, not a copy: both are the
+ * TLB's probe (tlb_find_quick, or tlb_find_mru for mmu_translate, which
+ * leaves a hit on another way to the general path), this rule, and the
+ * TLB's hit accounting (tlb_take_hit). tests/test_fastpath.c checks that
+ * machines with and without it agree.
  */
-static inline const struct tlb_entry *mmu_tlb_quick(const struct tlb *t, uint64_t va, unsigned rule,
-                                                    bool *miss)
-{
-    const struct tlb_entry *e = tlb_find_quick(t, va, miss);
-    if (e == NULL || !mmu_tlb_serves(e->flags, rule))
-        return NULL;
-    return e;
-}
-
-/* mmu_translate() for a supervisor access {va, acc} that a TLB hit serves
- * on the quick path: paging on, va canonical in 4-level paging, and
- * mmu_tlb_quick() finding the entry. Then does what mmu_translate() does,
- * stores the physical address in *pa and the entry's TLB_F_* flags in
- * *flags, and returns true. Otherwise changes nothing and returns false:
- * then call mmu_translate(). */
 static inline bool mmu_translate_quick(const struct mmu *m, uint64_t va, enum mmu_access acc,
                                        uint64_t *pa, unsigned *flags)
 {
@@ -185,9 +173,9 @@ static inline bool mmu_translate_quick(const struct mmu *m, uint64_t va, enum mm
         va &= UINT64_C(0xFFFFFFFF);
     }
     bool miss;
-    const struct tlb_entry *e = mmu_tlb_quick(t, va, mmu_tlb_rule(acc, false, cr0), &miss);
-    if (e == NULL)
-        return false;
+    const struct tlb_entry *e = tlb_find_quick(t, va, &miss);
+    if (e == NULL || !mmu_tlb_serves(e->flags, mmu_tlb_rule(acc, false, cr0)))
+        return false; /* a miss too: mmu_translate counts it and walks */
     *pa = e->pa | (va & UINT64_C(0xFFF));
     *flags = e->flags;
     tlb_take_hit(t, e);
@@ -200,8 +188,8 @@ static inline bool mmu_translate_quick(const struct mmu *m, uint64_t va, enum mm
  * full translation (mmu_translate()) that counts what it counts, but a page
  * the memo holds costs a compare instead of a TLB lookup.
  *
- * A slot is made only from a TLB hit on the quick path (mmu_translate_quick), after
- * which the entry is its set's most recently used way, and it holds while the
+ * A slot is made only from a hit mmu_translate_quick() served, after which
+ * the entry is its set's most recently used way, and it holds while the
  * TLB's generation stays the same: until then the same lookup would hit the
  * same entry and change nothing but the hit count, which a load or store
  * through the slot counts (tlb_count_hit). What else the hit depends on is
