@@ -530,13 +530,12 @@ static struct mmu_memo_slot *memo_fill(const struct mmu *m, struct mmu_memo *mm,
     uint64_t frame = pa & ~(X86_PAGE_SIZE - 1);
     if (!phys_contains(ph, frame, X86_PAGE_SIZE))
         return NULL;
-    unsigned need = TLB_F_D | ((m->cpu->cr0 & X86_CR0_WP) ? TLB_F_RW : 0);
     struct mmu_memo_slot *s = &mm->slot[(va >> X86_PAGE_SHIFT) & (MMU_MEMO_SLOTS - 1)];
     s->page = va & ~(X86_PAGE_SIZE - 1);
     s->gen = tlb_generation(m->tlb);
     s->frame = frame;
     s->host = ph->mem->data + frame;
-    s->write_ok = (flags & need) == need;
+    s->write_ok = mmu_tlb_serves(flags, mmu_tlb_rule(MMU_WRITE, false, m->cpu->cr0));
     s->store_free = tmem_chunk_touched(ph->mem, frame);
     return s;
 }

@@ -125,7 +125,7 @@ void tlb_promote(struct tlb *t, const struct tlb_entry *e);
  * when e was not its set's most recently used way, makes it so. After it, e
  * is the most recently used way, and the same lookup changes nothing but the
  * hit count for as long as tlb_generation() stays the same. On the most
- * recently used way it is tlb_count_hit() (below).
+ * recently used way it is tlb_count_hit().
  *
  * tlb_take_miss() is what the lookup does on the miss tlb_find_quick()
  * reported: counts it (nobody listens).
@@ -163,9 +163,17 @@ static inline const struct tlb_entry *tlb_find_mru(const struct tlb *t, uint64_t
     return tlb_probe_quick(t, va, true, miss);
 }
 
-static inline void tlb_take_hit(struct tlb *t, const struct tlb_entry *e)
+/* Counts one TLB hit: what a lookup does on a hit on its set's most recently
+ * used way, for a caller that knows (tlb_generation()) that the lookup would
+ * be such a hit. Can't fail. */
+static inline void tlb_count_hit(struct tlb *t)
 {
     t->s.stats.hits++;
+}
+
+static inline void tlb_take_hit(struct tlb *t, const struct tlb_entry *e)
+{
+    tlb_count_hit(t);
     if (!e->mru)
         tlb_promote(t, e); /* last: a caller's tail needs nothing kept */
 }
@@ -188,14 +196,6 @@ static inline void tlb_take_miss(struct tlb *t)
 static inline uint64_t tlb_generation(const struct tlb *t)
 {
     return t->gen;
-}
-
-/* Counts one TLB hit: what a lookup does on a hit on its set's most recently
- * used way, for a caller that knows (tlb_generation()) that the lookup would
- * be such a hit. Can't fail. */
-static inline void tlb_count_hit(struct tlb *t)
-{
-    t->s.stats.hits++;
 }
 
 /* tlb_lookup without the copy: on a hit makes the entry most recently used,
