@@ -535,7 +535,9 @@ static struct mmu_memo_slot *memo_fill(const struct mmu *m, struct mmu_memo *mm,
     s->gen = tlb_generation(m->tlb);
     s->frame = frame;
     s->host = ph->mem->data + frame;
-    s->write_ok = mmu_tlb_serves(flags, mmu_tlb_rule(MMU_WRITE, false, m->cpu->cr0));
+    /* mmu_tlb_rule() of a supervisor write: no flag denies it, these must be set. */
+    unsigned need = MMU_TLB_NEED(1, 0, (m->cpu->cr0 & X86_CR0_WP) != 0);
+    s->write_ok = (flags & need) == need;
     s->store_free = tmem_chunk_touched(ph->mem, frame);
     return s;
 }

@@ -141,6 +141,18 @@ static inline bool mmu_tlb_serves(unsigned flags, unsigned rule)
     return (flags & rule & 0xFF) == rule >> 8;
 }
 
+/* The TLB's quick probe (tlb_find_quick) and the rule together: the entry
+ * that serves an access whose mmu_tlb_rule() is rule, having changed
+ * nothing, or NULL (*miss as tlb_find_quick says). */
+static inline const struct tlb_entry *mmu_tlb_quick(const struct tlb *t, uint64_t va, unsigned rule,
+                                                    bool *miss)
+{
+    const struct tlb_entry *e = tlb_find_quick(t, va, miss);
+    if (e == NULL || !mmu_tlb_serves(e->flags, rule))
+        return NULL;
+    return e;
+}
+
 /*
  * mmu_translate() for a supervisor access {va, acc} (not a probe) that a TLB
  * hit serves on the TLB's quick path, inline so that such a hit makes no
@@ -173,8 +185,8 @@ static inline bool mmu_translate_quick(const struct mmu *m, uint64_t va, enum mm
         va &= UINT64_C(0xFFFFFFFF);
     }
     bool miss;
-    const struct tlb_entry *e = tlb_find_quick(t, va, &miss);
-    if (e == NULL || !mmu_tlb_serves(e->flags, mmu_tlb_rule(acc, false, cr0)))
+    const struct tlb_entry *e = mmu_tlb_quick(t, va, mmu_tlb_rule(acc, false, cr0), &miss);
+    if (e == NULL)
         return false; /* a miss too: mmu_translate counts it and walks */
     *pa = e->pa | (va & UINT64_C(0xFFF));
     *flags = e->flags;
