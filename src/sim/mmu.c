@@ -486,24 +486,19 @@ bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu
     struct tlb *t = m->tlb;
     if (rq->probe || t == NULL)
         return walk_any(m, rq, va, mode, 0, res);
-    /* The quick probe of the set's most recently used way, with the rule
+    /* The quick lookup of the set's most recently used way, with the rule
      * looked up only once an entry is found (a miss has no use for it); a
      * hit on another way takes the general path (its promotion makes a
      * call). */
     bool miss;
-    const struct tlb_entry *te = tlb_find_mru(t, va, &miss);
-    if (te == NULL) {
-        if (miss) {
-            tlb_take_miss(t);
-            return walk_any(m, rq, va, mode, 0, res);
-        }
-        return translate_tlb(m, rq, va, mode, res);
+    const struct tlb_entry *te = tlb_lookup_mru(t, va, &miss);
+    if (te == NULL)
+        return miss ? walk_any(m, rq, va, mode, 0, res) : translate_tlb(m, rq, va, mode, res);
+    if (mmu_tlb_serves(te->flags, rule_of(rq, c->cr0))) {
+        hit_result(te, X86_PAGE_SHIFT, va, res);
+        return true;
     }
-    tlb_count_hit(t); /* tlb_take_hit() on the MRU way */
-    if (!mmu_tlb_serves(te->flags, rule_of(rq, c->cr0)))
-        return walk_any(m, rq, va, mode, X86_PAGE_SHIFT, res); /* as translate_tlb */
-    hit_result(te, X86_PAGE_SHIFT, va, res);
-    return true;
+    return walk_any(m, rq, va, mode, te->shift, res); /* as translate_tlb */
 }
 
 /* --- the memo (mmu.h) ---------------------------------------------------- */

@@ -198,6 +198,20 @@ static inline uint64_t tlb_generation(const struct tlb *t)
     return t->gen;
 }
 
+/* tlb_find_mru() and what the lookup then does, for a caller that leaves a
+ * hit on another way to tlb_lookup_ref(): on the MRU way counts the hit and
+ * returns it; on a miss counts it, sets *miss and returns NULL; otherwise
+ * changes nothing and returns NULL. */
+static inline const struct tlb_entry *tlb_lookup_mru(struct tlb *t, uint64_t va, bool *miss)
+{
+    const struct tlb_entry *e = tlb_find_mru(t, va, miss);
+    if (e != NULL)
+        tlb_count_hit(t);
+    else if (*miss)
+        tlb_take_miss(t);
+    return e;
+}
+
 /* tlb_lookup without the copy: on a hit makes the entry most recently used,
  * counts a hit and returns it (valid until the next call that changes t); on
  * a miss counts a miss and returns NULL. Events as tlb_lookup. */
