@@ -599,10 +599,12 @@ static void quick_probe_changes_nothing_and_its_halves_make_a_lookup(void **stat
     (void)state;
     /* p is probed with tlb_find_quick/tlb_find_mru and then takes the hit or
      * the miss (tlb_take_hit, tlb_take_miss); l only ever calls
-     * tlb_lookup_ref. Both get the same fills: they must stay the same TLB,
+     * tlb_lookup_ref; u calls tlb_lookup_mru and, when it declines,
+     * tlb_lookup_ref. All get the same fills: they must stay the same TLB,
      * and a probe alone must change nothing. */
     struct tlb *p = tlb_create(16, 4);
     struct tlb *l = tlb_create(16, 4);
+    struct tlb *u = tlb_create(16, 4); /* tlb_lookup_mru, else tlb_lookup_ref */
     srand(4242);
     unsigned found = 0, found_other_way = 0, missed = 0, declined = 0;
     for (int step = 0; step < 20000; step++) {
@@ -612,13 +614,19 @@ static void quick_probe_changes_nothing_and_its_halves_make_a_lookup(void **stat
             struct tlb_entry e = mk(va, va ^ 0x80000000, 12, 0);
             tlb_fill(p, &e, NULL);
             tlb_fill(l, &e, NULL);
+            tlb_fill(u, &e, NULL);
             continue;
         }
         if (rand() % 200 == 0) {
             tlb_invalidate_page(p, va);
             tlb_invalidate_page(l, va);
+            tlb_invalidate_page(u, va);
             continue;
         }
+        bool miss_u;
+        const struct tlb_entry *hu = tlb_lookup_mru(u, va, &miss_u);
+        if (hu == NULL && !miss_u)
+            hu = tlb_lookup_ref(u, va);
         struct snap before, after;
         snap_of(p, &before);
         bool miss, miss_mru;
@@ -646,13 +654,17 @@ static void quick_probe_changes_nothing_and_its_halves_make_a_lookup(void **stat
             declined++;
             tlb_lookup_ref(p, va);
         }
+        assert_int_equal(hu != NULL, want != NULL);
         snap_of(p, &before);
         snap_of(l, &after);
+        assert_memory_equal(&before, &after, sizeof before);
+        snap_of(u, &before);
         assert_memory_equal(&before, &after, sizeof before);
     }
     assert_true(found > 1000 && found_other_way > 100 && missed > 1000 && declined > 0);
     tlb_destroy(p);
     tlb_destroy(l);
+    tlb_destroy(u);
 }
 
 static void quick_probe_declines_what_it_cannot_decide(void **state)

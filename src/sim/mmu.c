@@ -39,8 +39,8 @@
  * finding the old one first.
  *
  * The TLB-hit path is the hot one (every access of a replay): it reads the
- * mode, asks the TLB's quick probe for a pointer to its entry (no copy;
- * tlb_find_mru), checks the access with one rule (mmu_tlb_rule, tabulated
+ * mode, asks the TLB's quick lookup for a pointer to its entry (no copy;
+ * tlb_lookup_mru), checks the access with one rule (mmu_tlb_rule, tabulated
  * here), and writes only the result fields the contract names (never the
  * steps array, which is valid only up to nsteps). mmu_translate_quick() in
  * mmu.h is the same path for supervisor accesses, inline for the callers
@@ -454,7 +454,7 @@ static WALK_NOINLINE bool non_canonical(const struct mmu *m, const struct mmu_re
 }
 
 /*
- * The hot path: a TLB hit on the quick path (tlb_find_mru, inline) makes no
+ * The hot path: a TLB hit on the quick path (tlb_lookup_mru, inline) makes no
  * call at all and writes the result in place; everything else leaves by a
  * tail call.
  */

@@ -165,9 +165,9 @@ static inline const struct tlb_entry *mmu_tlb_quick(const struct tlb *t, uint64_
  * false: then call mmu_translate().
  *
  * It is the hit path of mmu_translate() itself, not a copy: both are the
- * TLB's probe (tlb_find_quick, or tlb_find_mru for mmu_translate, which
+ * TLB's probe (tlb_find_quick, or tlb_lookup_mru for mmu_translate, which
  * leaves a hit on another way to the general path), this rule, and the
- * TLB's hit accounting (tlb_take_hit). tests/test_fastpath.c checks that
+ * TLB's hit accounting (tlb_take_hit, tlb_count_hit). tests/test_fastpath.c checks that
  * machines with and without it agree.
  */
 static inline bool mmu_translate_quick(const struct mmu *m, uint64_t va, enum mmu_access acc,
