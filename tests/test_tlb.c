@@ -579,6 +579,128 @@ static void quick_and_general_lookups_agree(void **state)
     tlb_destroy(g);
 }
 
+/* The whole state of t: its entries and its scalars. */
+struct snap {
+    uint8_t e[64 * sizeof(struct tlb_entry)];
+    uint8_t sc[256];
+};
+
+static void snap_of(struct tlb *t, struct snap *s)
+{
+    assert_true(tlb_nentries(t) * sizeof(struct tlb_entry) <= sizeof s->e);
+    assert_true(tlb_scalars_size() <= sizeof s->sc);
+    memset(s, 0, sizeof *s);
+    memcpy(s->e, tlb_tmem(t)->data, tlb_nentries(t) * sizeof(struct tlb_entry));
+    tlb_scalars_save(t, s->sc);
+}
+
+static void quick_probe_changes_nothing_and_its_halves_make_a_lookup(void **state)
+{
+    (void)state;
+    /* p is probed with tlb_find_quick/tlb_find_mru and then takes the hit or
+     * the miss (tlb_take_hit, tlb_take_miss); l only ever calls
+     * tlb_lookup_ref; u calls tlb_lookup_mru and, when it declines,
+     * tlb_lookup_ref. All get the same fills: they must stay the same TLB,
+     * and a probe alone must change nothing. */
+    struct tlb *p = tlb_create(16, 4);
+    struct tlb *l = tlb_create(16, 4);
+    struct tlb *u = tlb_create(16, 4); /* tlb_lookup_mru, else tlb_lookup_ref */
+    srand(4242);
+    unsigned found = 0, found_other_way = 0, missed = 0, declined = 0;
+    for (int step = 0; step < 20000; step++) {
+        /* Page 0 too: an invalid way (all zeros) matches it. */
+        uint64_t va = ((uint64_t)(rand() % 40) << 12) | (uint64_t)(rand() % 4096);
+        if (rand() % 3 == 0) {
+            struct tlb_entry e = mk(va, va ^ 0x80000000, 12, 0);
+            tlb_fill(p, &e, NULL);
+            tlb_fill(l, &e, NULL);
+            tlb_fill(u, &e, NULL);
+            continue;
+        }
+        if (rand() % 200 == 0) {
+            tlb_invalidate_page(p, va);
+            tlb_invalidate_page(l, va);
+            tlb_invalidate_page(u, va);
+            continue;
+        }
+        bool miss_u;
+        const struct tlb_entry *hu = tlb_lookup_mru(u, va, &miss_u);
+        if (hu == NULL && !miss_u)
+            hu = tlb_lookup_ref(u, va);
+        struct snap before, after;
+        snap_of(p, &before);
+        bool miss, miss_mru;
+        const struct tlb_entry *e = tlb_find_quick(p, va, &miss);
+        const struct tlb_entry *m = tlb_find_mru(p, va, &miss_mru);
+        snap_of(p, &after);
+        assert_memory_equal(&before, &after, sizeof before);
+        assert_int_equal(miss, miss_mru);
+        const struct tlb_entry *want = tlb_lookup_ref(l, va);
+        if (e != NULL) {
+            /* The MRU probe finds the same entry, or declines another way. */
+            assert_true(m == e || (m == NULL && !e->mru && !miss_mru));
+            found++;
+            found_other_way += !e->mru;
+            tlb_take_hit(p, e);
+            assert_non_null(want);
+            assert_int_equal(e - tlb_entry_at(p, 0, 0), want - tlb_entry_at(l, 0, 0));
+        } else if (miss) {
+            assert_null(m);
+            missed++;
+            tlb_take_miss(p);
+            assert_null(want);
+        } else {
+            assert_null(m);
+            declined++;
+            tlb_lookup_ref(p, va);
+        }
+        assert_int_equal(hu != NULL, want != NULL);
+        snap_of(p, &before);
+        snap_of(l, &after);
+        assert_memory_equal(&before, &after, sizeof before);
+        snap_of(u, &before);
+        assert_memory_equal(&before, &after, sizeof before);
+    }
+    assert_true(found > 1000 && found_other_way > 100 && missed > 1000 && declined > 0);
+    tlb_destroy(p);
+    tlb_destroy(l);
+    tlb_destroy(u);
+}
+
+static void quick_probe_declines_what_it_cannot_decide(void **state)
+{
+    (void)state;
+    struct tlb *t = tlb_create(8, 2);
+    bool miss = true;
+    /* Page 0 in an empty set: the invalid ways match it; the general path
+     * finds that it is a miss. */
+    assert_null(tlb_find_quick(t, 0x123, &miss));
+    assert_false(miss);
+    put(t, 0x0000, 0x5000, 12, 0);
+    put(t, 0x4000, 0x6000, 12, 0); /* same set: page 0 is no longer the MRU way */
+    assert_null(tlb_find_quick(t, 0x10, &miss));
+    assert_false(miss);
+    assert_non_null(tlb_find_quick(t, 0x4010, &miss)); /* the MRU way */
+    /* Another page size cached: every probe declines. */
+    put(t, 0x200000, 0x400000, 21, 0);
+    assert_null(tlb_find_quick(t, 0x4010, &miss));
+    assert_false(miss);
+    assert_null(tlb_find_mru(t, 0x4010, &miss));
+    assert_false(miss);
+    tlb_invalidate_page(t, 0x200000);
+    assert_non_null(tlb_find_quick(t, 0x4010, &miss));
+    /* A listener: every probe declines, so that the lookup reports. */
+    struct recorder *r = calloc(1, sizeof *r);
+    struct event_sink s = recorder_sink(r);
+    tlb_set_sink(t, &s);
+    assert_null(tlb_find_quick(t, 0x4010, &miss));
+    assert_false(miss);
+    tlb_set_sink(t, NULL);
+    assert_non_null(tlb_find_quick(t, 0x4010, &miss));
+    free(r);
+    tlb_destroy(t);
+}
+
 static void entry_at_reports_sets_and_ways(void **state)
 {
     (void)state;
@@ -753,6 +875,8 @@ int main(void)
         cmocka_unit_test(invalidate_page_drops_every_size_silently),
         cmocka_unit_test(hit_on_the_most_recent_way_writes_nothing),
         cmocka_unit_test(quick_and_general_lookups_agree),
+        cmocka_unit_test(quick_probe_changes_nothing_and_its_halves_make_a_lookup),
+        cmocka_unit_test(quick_probe_declines_what_it_cannot_decide),
         cmocka_unit_test(entry_at_reports_sets_and_ways),
         cmocka_unit_test(tlb_agrees_with_a_naive_lru_model),
     };

@@ -7,20 +7,17 @@
  * dlmalloc.
  *
  * Each operation makes a dozen or so metadata accesses, nearly all TLB hits
- * on a few pages: ld and st serve a page met before from a memo (struct
- * memo) that counts the hit exactly as the TLB would, and keep the full
- * translation for everything else.
+ * on a few pages: ld and st are the MMU's 8-byte loads and stores with a
+ * memo of recent translations (mmu_load64, mmu_store64), which the heap
+ * keeps and tells when an operation begins.
  */
 #include "heap.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
 #include "mmu.h"
 #include "phys.h"
-#include "tlb.h"
-#include "tmem.h"
 #include "vmm.h"
 #include "x86.h"
 
@@ -35,59 +32,18 @@ struct heap_scalars {
     uint64_t grows, shrinks, splits, coalesces, moves, corruptions, meta_faults;
 };
 
-/*
- * A page the metadata accesses met, remembered so that the next access to it
- * costs a compare instead of a TLB lookup. It is made only from a TLB hit
- * that mmu_translate_quick() served (paging on, only 4 KiB pages cached,
- * nobody listening), after which the entry is its set's most recently used
- * way, and it holds while the TLB's generation stays the same: until then the
- * same lookup would hit the same entry and change nothing but the hit count,
- * which ld and st keep counting.
- * What else the hit depends on is checked when an operation begins
- * (memo_begin): the registers that choose the mode and CR0.WP, and tracked
- * memory's journal (with one attached, epochs end between operations, so
- * the memos last one operation). Host-side only: never saved, hashed or seen.
- */
-struct memo {
-    uint64_t page;   /* linear page base as the heap asked for it */
-    uint64_t gen;    /* tlb_generation() when it was made; MEMO_NO_GEN: none */
-    uint64_t frame;  /* physical frame base, wholly inside RAM */
-    uint8_t *host;   /* the frame's bytes */
-    bool write_ok;   /* the entry serves a supervisor write (cached D, R/W under CR0.WP) */
-    bool store_free; /* stores to the frame need no tmem_touch (see memo_begin) */
-};
-
-#define NMEMO       8u         /* memos, chosen by the low bits of the page number */
-#define MEMO_NO_GEN UINT64_MAX /* never a generation: the count starts at 0 */
-
 struct heap {
     struct heap_parts p;
     uint64_t threshold;
     uint64_t base, end; /* the small-block region */
     struct heap_scalars s;
-    struct memo memo[NMEMO];
-    uint64_t memo_cr0, memo_cr4, memo_efer; /* the registers the memos were made under */
+    struct mmu_memo memo; /* the metadata's recent translations */
 };
 
-static void memo_reset(struct heap *h)
-{
-    for (unsigned i = 0; i < NMEMO; i++)
-        h->memo[i].gen = MEMO_NO_GEN;
-}
-
-/* Called as every operation begins: forgets the memos when the registers
- * changed since they were made, or when a journal may have ended an epoch
- * (store_free would be stale). */
+/* Called as every operation begins (see mmu_memo_begin). */
 static void memo_begin(struct heap *h)
 {
-    const struct cpu *c = h->p.mmu->cpu;
-    if (c->cr0 == h->memo_cr0 && c->cr4 == h->memo_cr4 && c->efer == h->memo_efer &&
-        h->p.phys->mem->journal.save == NULL)
-        return;
-    memo_reset(h);
-    h->memo_cr0 = c->cr0;
-    h->memo_cr4 = c->cr4;
-    h->memo_efer = c->efer;
+    mmu_memo_begin(h->p.mmu, &h->memo);
 }
 
 struct heap *heap_create(const struct heap_parts *parts, uint64_t large_threshold)
@@ -102,7 +58,7 @@ struct heap *heap_create(const struct heap_parts *parts, uint64_t large_threshol
     vmm_heap_region(parts->vmm, &h->base, &h->end);
     h->s.brk = h->base;
     h->s.end_prev_alloc = 1;
-    memo_reset(h);
+    mmu_memo_init(&h->memo, &h->s.meta_faults);
     return h;
 }
 
@@ -144,106 +100,17 @@ static bool xlate(struct heap *h, uint64_t va, enum mmu_access acc, uint64_t *pa
     return true;
 }
 
-#if defined(__GNUC__)
-#define HEAP_NOINLINE __attribute__((noinline))
-#else
-#define HEAP_NOINLINE
-#endif
-
-static struct memo *memo_of(struct heap *h, uint64_t va)
-{
-    return &h->memo[(va >> X86_PAGE_SHIFT) & (NMEMO - 1)];
-}
-
-/* Remembers the page of va after mmu_translate_quick() served it (pa, the
- * entry's flags), when its frame lies wholly inside RAM. */
-static struct memo *memo_fill(struct heap *h, uint64_t va, uint64_t pa, unsigned flags)
-{
-    struct phys *ph = h->p.phys;
-    uint64_t frame = pa & ~(X86_PAGE_SIZE - 1);
-    if (!phys_contains(ph, frame, X86_PAGE_SIZE))
-        return NULL;
-    unsigned need = TLB_F_D | ((h->p.mmu->cpu->cr0 & X86_CR0_WP) ? TLB_F_RW : 0);
-    struct memo *mm = memo_of(h, va);
-    mm->page = va & ~(X86_PAGE_SIZE - 1);
-    mm->gen = tlb_generation(h->p.mmu->tlb);
-    mm->frame = frame;
-    mm->host = ph->mem->data + frame;
-    mm->write_ok = (flags & need) == need;
-    mm->store_free = tmem_chunk_touched(ph->mem, frame);
-    return mm;
-}
-
-/* The memo that serves an 8-byte access at va now, or NULL. */
-static inline struct memo *memo_hit(struct heap *h, uint64_t va)
-{
-    struct memo *mm = memo_of(h, va);
-    /* One compare for both "the same page" and "all 8 bytes inside it". */
-    if (va - mm->page > X86_PAGE_SIZE - 8 || mm->gen != tlb_generation(h->p.mmu->tlb))
-        return NULL;
-    return mm;
-}
-
-/* A store through a memo that allows writes: what phys_store64 does, with
- * the tmem_touch skipped once it is known to do nothing. */
-static inline void memo_store(struct heap *h, struct memo *mm, uint64_t va, uint64_t v)
-{
-    uint64_t off = va & (X86_PAGE_SIZE - 1);
-    if (!mm->store_free) {
-        tmem_touch(h->p.phys->mem, mm->frame + off, 8);
-        mm->store_free = true;
-    }
-    phys_put_le64(mm->host + off, v);
-}
-
-static HEAP_NOINLINE uint64_t ld_slow(struct heap *h, uint64_t va)
-{
-    uint64_t pa;
-    unsigned flags;
-    if (mmu_translate_quick(h->p.mmu, va, MMU_READ, &pa, &flags))
-        memo_fill(h, va, pa, flags);
-    else if (!xlate(h, va, MMU_READ, &pa))
-        return 0;
-    return phys_load64(h->p.phys, pa);
-}
-
-static HEAP_NOINLINE void st_slow(struct heap *h, uint64_t va, uint64_t v)
-{
-    uint64_t pa;
-    unsigned flags;
-    if (mmu_translate_quick(h->p.mmu, va, MMU_WRITE, &pa, &flags)) {
-        struct memo *mm = memo_fill(h, va, pa, flags);
-        if (mm != NULL && (va & (X86_PAGE_SIZE - 1)) <= X86_PAGE_SIZE - 8) {
-            memo_store(h, mm, va, v);
-            return;
-        }
-    } else if (!xlate(h, va, MMU_WRITE, &pa)) {
-        return;
-    }
-    phys_store64(h->p.phys, pa, v);
-}
-
-/* ld and st are the hot path of every operation: a page met before in the
- * operation is served by its memo, a TLB hit inline (mmu_translate_quick),
- * anything else through xlate. Each counts exactly what mmu_translate would. */
+/* ld and st are the hot path of every operation: supervisor 8-byte loads
+ * and stores through the MMU and the heap's memo, whose faults count as
+ * metadata faults (a load reads 0, a store is dropped). */
 static inline uint64_t ld(struct heap *h, uint64_t va)
 {
-    struct memo *mm = memo_hit(h, va);
-    if (mm == NULL)
-        return ld_slow(h, va);
-    tlb_count_hit(h->p.mmu->tlb);
-    return phys_get_le64(mm->host + (va & (X86_PAGE_SIZE - 1)));
+    return mmu_load64(h->p.mmu, &h->memo, va);
 }
 
 static inline void st(struct heap *h, uint64_t va, uint64_t v)
 {
-    struct memo *mm = memo_hit(h, va);
-    if (mm == NULL || !mm->write_ok) {
-        st_slow(h, va, v);
-        return;
-    }
-    tlb_count_hit(h->p.mmu->tlb);
-    memo_store(h, mm, va, v);
+    mmu_store64(h->p.mmu, &h->memo, va, v);
 }
 
 static uint64_t page_room(uint64_t va)
@@ -864,7 +731,7 @@ void heap_scalars_save(const struct heap *h, void *dst)
 void heap_scalars_load(struct heap *h, const void *src)
 {
     memcpy(&h->s, src, sizeof h->s);
-    memo_reset(h);
+    mmu_memo_reset(&h->memo);
 }
 
 uint64_t heap_hash(const struct heap *h, uint64_t hash)

@@ -39,12 +39,14 @@
  * finding the old one first.
  *
  * The TLB-hit path is the hot one (every access of a replay): it reads the
- * mode, asks the TLB for a pointer to its entry (no copy), checks the rights
- * with two masks, and writes only the result fields the contract names
- * (never the steps array, which is valid only up to nsteps). Its supervisor
- * case also exists inline in mmu.h (mmu_translate_quick), for the heap's
- * metadata and the replay's accesses; the two must count and change the
- * same (tests/test_fastpath.c runs machines with and without it).
+ * mode, asks the TLB's quick lookup for a pointer to its entry (no copy;
+ * tlb_lookup_mru), checks the access with one rule (mmu_tlb_rule, tabulated
+ * here), and writes only the result fields the contract names (never the
+ * steps array, which is valid only up to nsteps). mmu_translate_quick() in
+ * mmu.h is the same path for supervisor accesses, inline for the callers
+ * that want no call, made of the same parts (tests/test_fastpath.c runs
+ * machines with and without it). The memo of recent translations (mmu.h,
+ * the heap's metadata loads and stores) is built on it.
  *
  * Events (only when someone listens): EV_WALK_STEP for every step of the
  * result (the PAE PDPTE register included, with its would-be address),
@@ -354,51 +356,40 @@ static WALK_NOINLINE bool walk_any(const struct mmu *m, const struct mmu_request
     return false; /* not reached: mmu_translate handles PAGING_OFF */
 }
 
-/* Whether a TLB entry may serve an access without a walk (SDM 4.6, 4.8): it
- * needs U/S for a user access; R/W for a write that honours it (user, or
- * CR0.WP=1) and the cached D, without which the walk must run to set it; no
- * XD for a fetch. The rule of denied() plus the D test, as a table indexed by
- * access, user and CR0.WP, each rule packing the flags that matter (low byte)
- * and their required values (high byte): the entry serves when
- * (flags & mask) == need. */
-#define RULE(need, deny) ((uint16_t)((need) | (deny) | (need) << 8))
+/* mmu_tlb_rule() of a request, from a table (a load is cheaper than the
+ * tests when the access is not known at compile time). */
+#define RULES_OF(w, x)                                                                             \
+    {                                                                                              \
+        {MMU_TLB_RULE(w, x, 0, 0), MMU_TLB_RULE(w, x, 0, 1)},                                      \
+        {                                                                                          \
+            MMU_TLB_RULE(w, x, 1, 0), MMU_TLB_RULE(w, x, 1, 1)                                     \
+        }                                                                                          \
+    }
 static const uint16_t tlb_rules[4][2][2] = {
-    /* [access][user][wp]; row 3 (no such access) is checked as a read, as
-     * denied() does with anything but a write or a fetch */
-    [3] = {{RULE(0, 0), RULE(0, 0)}, {RULE(TLB_F_US, 0), RULE(TLB_F_US, 0)}},
-    [MMU_READ] = {{RULE(0, 0), RULE(0, 0)}, {RULE(TLB_F_US, 0), RULE(TLB_F_US, 0)}},
-    [MMU_WRITE] = {{RULE(TLB_F_D, 0), RULE(TLB_F_D | TLB_F_RW, 0)},
-                   {RULE(TLB_F_US | TLB_F_D | TLB_F_RW, 0),
-                    RULE(TLB_F_US | TLB_F_D | TLB_F_RW, 0)}},
-    [MMU_EXEC] = {{RULE(0, TLB_F_XD), RULE(0, TLB_F_XD)},
-                  {RULE(TLB_F_US, TLB_F_XD), RULE(TLB_F_US, TLB_F_XD)}},
+    /* [access][user][CR0.WP]; row 3 (no such access) is checked as a read */
+    [MMU_READ] = RULES_OF(0, 0),
+    [MMU_WRITE] = RULES_OF(1, 0),
+    [MMU_EXEC] = RULES_OF(0, 1),
+    [3] = RULES_OF(0, 0),
 };
-#undef RULE
+#undef RULES_OF
 
-static inline bool tlb_allows(unsigned flags, const struct mmu_request *rq, uint64_t cr0)
+static inline unsigned rule_of(const struct mmu_request *rq, uint64_t cr0)
 {
-    unsigned a = (unsigned)rq->access & 3; /* bad values checked as reads (row 3) */
-    unsigned r = tlb_rules[a][rq->user][(cr0 >> X86_CR0_WP_BIT) & 1];
-    return (flags & r & 0xFF) == r >> 8;
+    return tlb_rules[(unsigned)rq->access & 3][rq->user][(cr0 >> X86_CR0_WP_BIT) & 1];
 }
 
-/* When te (a page of 2^shift bytes) allows the access, fills res from it and
- * returns true; else false, res unaltered. */
-static inline bool serve_from_tlb(uint64_t cr0, const struct mmu_request *rq, uint64_t va,
-                                  const struct tlb_entry *te, unsigned shift,
-                                  struct mmu_result *res)
+/* Fills res from te, an entry for a page of 2^shift bytes that served va. */
+static inline void hit_result(const struct tlb_entry *te, unsigned shift, uint64_t va,
+                              struct mmu_result *res)
 {
-    unsigned flags = te->flags;
-    if (!tlb_allows(flags, rq, cr0))
-        return false;
     uint64_t size = UINT64_C(1) << shift;
     res->tlb_hit = true;
     res->pa = te->pa | (va & (size - 1));
     res->page_size = size;
-    res->rights = (uint8_t)(flags & (TLB_F_RW | TLB_F_US | TLB_F_XD | TLB_F_G));
+    res->rights = (uint8_t)(te->flags & (TLB_F_RW | TLB_F_US | TLB_F_XD | TLB_F_G));
     res->nsteps = 0;
     res->fault = (struct mmu_fault){0};
-    return true;
 }
 
 /* The general TLB path (any page size, a listener, a hit on a way not yet
@@ -409,8 +400,10 @@ static WALK_NOINLINE bool translate_tlb(const struct mmu *m, const struct mmu_re
     const struct tlb_entry *te = tlb_lookup_ref(m->tlb, va);
     if (te == NULL)
         return walk_any(m, rq, va, mode, 0, res);
-    if (serve_from_tlb(m->cpu->cr0, rq, va, te, te->shift, res))
+    if (mmu_tlb_serves(te->flags, rule_of(rq, m->cpu->cr0))) {
+        hit_result(te, te->shift, va, res);
         return true;
+    }
     return walk_any(m, rq, va, mode, te->shift, res);
 }
 
@@ -433,8 +426,9 @@ static WALK_NOINLINE bool non_canonical(const struct mmu *m, const struct mmu_re
 }
 
 /*
- * The hot path: a TLB hit makes no call at all (the quick lookup is inline,
- * the result is written in place); everything else leaves by a tail call.
+ * The hot path: a TLB hit on the quick path (tlb_lookup_mru, inline) makes no
+ * call at all and writes the result in place; everything else leaves by a
+ * tail call.
  */
 bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu_result *res)
 {
@@ -464,13 +458,97 @@ bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu
     struct tlb *t = m->tlb;
     if (rq->probe || t == NULL)
         return walk_any(m, rq, va, mode, 0, res);
+    /* The quick lookup of the set's most recently used way, with the rule
+     * looked up only once an entry is found (a miss has no use for it); a
+     * hit on another way takes the general path (its promotion makes a
+     * call). */
     bool miss;
-    const struct tlb_entry *te = tlb_lookup_quick(t, va, &miss);
+    const struct tlb_entry *te = tlb_lookup_mru(t, va, &miss);
     if (te == NULL)
         return miss ? walk_any(m, rq, va, mode, 0, res) : translate_tlb(m, rq, va, mode, res);
-    if (serve_from_tlb(c->cr0, rq, va, te, X86_PAGE_SHIFT, res))
+    if (mmu_tlb_serves(te->flags, rule_of(rq, c->cr0))) {
+        hit_result(te, X86_PAGE_SHIFT, va, res);
         return true;
-    return walk_any(m, rq, va, mode, te->shift, res);
+    }
+    return walk_any(m, rq, va, mode, te->shift, res); /* as translate_tlb */
+}
+
+/* --- the memo (mmu.h) ---------------------------------------------------- */
+
+void mmu_memo_reset(struct mmu_memo *mm)
+{
+    for (unsigned i = 0; i < MMU_MEMO_SLOTS; i++)
+        mm->slot[i].gen = UINT64_MAX; /* never a generation: the count starts at 0 */
+}
+
+void mmu_memo_init(struct mmu_memo *mm, uint64_t *faults)
+{
+    *mm = (struct mmu_memo){0};
+    mm->faults = faults;
+    mmu_memo_reset(mm);
+}
+
+/* Makes the slot of va from a quick-path hit (pa, the entry's flags), when
+ * its frame lies wholly inside RAM; returns it, or NULL. */
+static struct mmu_memo_slot *memo_fill(const struct mmu *m, struct mmu_memo *mm, uint64_t va,
+                                       uint64_t pa, unsigned flags)
+{
+    struct phys *ph = m->phys;
+    uint64_t frame = pa & ~(X86_PAGE_SIZE - 1);
+    if (!phys_contains(ph, frame, X86_PAGE_SIZE))
+        return NULL;
+    struct mmu_memo_slot *s = &mm->slot[(va >> X86_PAGE_SHIFT) & (MMU_MEMO_SLOTS - 1)];
+    s->page = va & ~(X86_PAGE_SIZE - 1);
+    s->gen = tlb_generation(m->tlb);
+    s->frame = frame;
+    s->host = ph->mem->data + frame;
+    /* mmu_tlb_rule() of a supervisor write: no flag denies it, these must be set. */
+    unsigned need = MMU_TLB_NEED(1, 0, (m->cpu->cr0 & X86_CR0_WP) != 0);
+    s->write_ok = (flags & need) == need;
+    s->store_free = tmem_chunk_touched(ph->mem, frame);
+    return s;
+}
+
+/* A supervisor translation of va for acc through mmu_translate(); counts a
+ * fault in the memo. */
+static WALK_INLINE bool memo_translate(const struct mmu *m, struct mmu_memo *mm, uint64_t va,
+                                       enum mmu_access acc, uint64_t *pa)
+{
+    struct mmu_request rq = {va, acc, false, false};
+    struct mmu_result res;
+    if (!mmu_translate(m, &rq, &res)) {
+        (*mm->faults)++;
+        return false;
+    }
+    *pa = res.pa;
+    return true;
+}
+
+uint64_t mmu_load64_slow(const struct mmu *m, struct mmu_memo *mm, uint64_t va)
+{
+    uint64_t pa;
+    unsigned flags;
+    if (mmu_translate_quick(m, va, MMU_READ, &pa, &flags))
+        memo_fill(m, mm, va, pa, flags);
+    else if (!memo_translate(m, mm, va, MMU_READ, &pa))
+        return 0;
+    return phys_load64(m->phys, pa);
+}
+
+void mmu_store64_slow(const struct mmu *m, struct mmu_memo *mm, uint64_t va, uint64_t v)
+{
+    uint64_t pa;
+    unsigned flags;
+    if (mmu_translate_quick(m, va, MMU_WRITE, &pa, &flags)) {
+        struct mmu_memo_slot *s = memo_fill(m, mm, va, pa, flags);
+        if (s != NULL && (va & (X86_PAGE_SIZE - 1)) <= X86_PAGE_SIZE - 8) {
+            mmu_memo_store(m, s, va, v);
+            return;
+        }
+    } else if (!memo_translate(m, mm, va, MMU_WRITE, &pa)) {
+        return;
+    }
+    phys_store64(m->phys, pa, v);
 }
 
 const char *mmu_level_name(enum walk_level lvl)

@@ -24,8 +24,12 @@
  * The scalars (LRU clock, counters, per-size counts) live in one struct that
  * replay/ saves and restores as a blob; the event sink is configuration, not
  * state, and stays out of it. So is the generation (tlb_generation), bumped
- * by every change a lookup's outcome depends on, which lets the heap serve
- * repeated hits on a page without repeating the lookup.
+ * by every change a lookup's outcome depends on, which lets the MMU's memo
+ * (mmu.h) serve repeated hits on a page without repeating the lookup.
+ *
+ * The hit path is in tlb.h (tlb_find_quick, tlb_take_hit), inline: every
+ * lookup goes through it, tlb_lookup_slow included (any page size, events),
+ * so a hit is counted and promoted in one place.
  */
 #include "tlb.h"
 
@@ -221,13 +225,8 @@ const struct tlb_entry *tlb_lookup_slow(struct tlb *t, uint64_t va)
             emit(t, EV_TLB_MISS, va, 0, 0, 0, 0);
         return NULL;
     }
-    struct tlb_entry *e = &t->e[k];
-    /* The set's MRU way already holds the latest stamp of its set: LRU order
-     * inside the set, all that replacement and the views use, stays the same
-     * without a write. */
-    if (!e->mru)
-        make_mru(t, base, (unsigned)k);
-    t->s.stats.hits++;
+    const struct tlb_entry *e = &t->e[k];
+    tlb_take_hit(t, e);
     if (event_listening(&t->sink)) {
         uint64_t size = UINT64_C(1) << e->shift;
         emit(t, EV_TLB_HIT, va, e->pa | (va & (size - 1)), size, 0, 0);
@@ -235,11 +234,12 @@ const struct tlb_entry *tlb_lookup_slow(struct tlb *t, uint64_t va)
     return e;
 }
 
-void tlb_promote_hit(struct tlb *t, const struct tlb_entry *e)
+/* The set's MRU way already holds the latest stamp of its set: a hit on it
+ * keeps LRU order inside the set (all that replacement and the views use)
+ * without a write. A hit on another way comes here. */
+void tlb_promote(struct tlb *t, const struct tlb_entry *e)
 {
-    unsigned k = (unsigned)(e - t->e);
-    make_mru(t, k - k % t->nways, k);
-    t->s.stats.hits++;
+    make_mru(t, set_base(t, e->va, e->shift), (unsigned)(e - t->e));
 }
 
 bool tlb_lookup(struct tlb *t, uint64_t va, struct tlb_entry *out)

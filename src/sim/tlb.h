@@ -70,8 +70,8 @@ struct tlb_scalars {
 };
 
 /* The TLB. Its fields are private to tlb.c and shown here only for the
- * inline hit path of tlb_lookup_ref(), as tmem.h does for tmem_touch(): every
- * other module goes through the functions below. */
+ * inline hit path below (tlb_find_quick and its kin), as tmem.h does for
+ * tmem_touch(): every other module goes through the functions. */
 struct tlb {
     struct tmem *mem;    /* the entries, nentries of them */
     struct tlb_entry *e; /* mem's data as entries */
@@ -104,66 +104,114 @@ bool tlb_lookup(struct tlb *t, uint64_t va, struct tlb_entry *out);
  * events. Call tlb_lookup_ref() instead. */
 const struct tlb_entry *tlb_lookup_slow(struct tlb *t, uint64_t va);
 
-/* The call-free part of tlb_lookup_ref(), for hot paths that must make no
- * call. When only 4 KiB pages are cached and nobody listens, probes the one
- * set va can be in: a hit on the set's most recently used way counts a hit
- * and returns the entry (nothing else is written: LRU order stays as it is);
- * an empty probe counts a miss and returns NULL with *miss set. Any other
- * case (another way hit, other page sizes cached, a listener) changes
- * nothing and returns NULL with *miss clear: then call tlb_lookup_ref(). */
-static inline const struct tlb_entry *tlb_lookup_quick(struct tlb *t, uint64_t va, bool *miss)
+/* Out of line part of tlb_take_hit(): makes e its set's most recently used
+ * way. Call tlb_take_hit() instead. */
+void tlb_promote(struct tlb *t, const struct tlb_entry *e);
+
+/*
+ * The TLB-hit path, the one every lookup goes through, inline so that a hit
+ * makes no call. It comes in two halves, so that a caller (the MMU) may look
+ * at the entry before the lookup takes effect:
+ *
+ * tlb_find_quick() finds, changing nothing, the entry a lookup of va would
+ * hit, when that is simple: only 4 KiB pages are cached and nobody listens.
+ * It returns the entry; or NULL with *miss set when a lookup would miss (no
+ * way of va's set holds its page); or NULL with *miss clear in every other
+ * case (other page sizes cached, a listener, page 0 matching a way that may
+ * be invalid): then call tlb_lookup_ref(). tlb_find_mru() is the same but
+ * finds only the set's most recently used way (any other way: NULL, *miss
+ * clear), for a caller that leaves the rest to tlb_lookup_ref().
+ *
+ * tlb_take_hit() then does what the lookup does on that hit: counts it and,
+ * when e was not its set's most recently used way, makes it so. After it, e
+ * is the most recently used way, and the same lookup changes nothing but the
+ * hit count for as long as tlb_generation() stays the same. On the most
+ * recently used way it is tlb_count_hit().
+ *
+ * tlb_take_miss() is what the lookup does on the miss tlb_find_quick()
+ * reported: counts it (nobody listens).
+ */
+
+/* Both, as one probe: mru_only (a constant) chooses which. */
+static inline const struct tlb_entry *tlb_probe_quick(const struct tlb *t, uint64_t va,
+                                                      bool mru_only, bool *miss)
 {
     *miss = false;
     if (t->s.sizes != 1 || event_listening(&t->sink))
         return NULL;
-    /* Only 4 KiB pages are cached, so the stored va alone names the page. An
-     * invalid way is all zeros: its va matches only page 0, and it never
-     * carries the MRU flag, so a match without the flag (an invalid way, or
-     * a valid way not the most recent) goes the general way. */
+    /* Only 4 KiB pages are cached, so the stored va alone names the page,
+     * and the first way holding it is the one a lookup finds. An invalid
+     * way is all zeros: its va matches only page 0, and it never carries the
+     * MRU flag, so for page 0 a match without the flag goes the general way. */
     uint64_t page_va = va & ~UINT64_C(0xFFF);
     const struct tlb_entry *e = t->e + (size_t)((va >> 12) & t->set_mask) * t->nways;
     const struct tlb_entry *end = e + t->nways;
     do {
-        if (e->va == page_va) {
-            if (!e->mru)
-                return NULL;
-            t->s.stats.hits++;
-            return e;
-        }
+        if (e->va == page_va)
+            return e->mru || (!mru_only && page_va != 0) ? e : NULL;
     } while (++e != end);
-    t->s.stats.misses++;
     *miss = true;
     return NULL;
 }
 
-/* A number that changes whenever anything a lookup's outcome depends on may
- * have changed: an entry (fill, drop, flush, INVLPG), a set's most recently
- * used way, the page sizes present, the sink, a scalars load. A caller that
- * saw tlb_lookup_quick() hit an entry may serve the same page again, with
- * tlb_count_hit(), for as long as the generation stays the same (and the
- * conditions outside the TLB, such as the paging mode, stay as they were):
- * the lookup would hit the same entry and change nothing but the hit count.
- * Changes only through tlb.c; host-side, not part of the machine's state.
- * Note that writes to the entry array that bypass tlb.c (tmem restores by
- * replay/) do not change it: such callers reload the scalars, which does. */
-static inline uint64_t tlb_generation(const struct tlb *t)
+static inline const struct tlb_entry *tlb_find_quick(const struct tlb *t, uint64_t va, bool *miss)
 {
-    return t->gen;
+    return tlb_probe_quick(t, va, false, miss);
 }
 
-/* Counts one TLB hit: what tlb_lookup_quick() does on a hit on its set's
- * most recently used way, for a caller that knows (tlb_generation()) that the
- * lookup would be such a hit. Can't fail. */
+static inline const struct tlb_entry *tlb_find_mru(const struct tlb *t, uint64_t va, bool *miss)
+{
+    return tlb_probe_quick(t, va, true, miss);
+}
+
+/* Counts one TLB hit: what a lookup does on a hit on its set's most recently
+ * used way, for a caller that knows (tlb_generation()) that the lookup would
+ * be such a hit. Can't fail. */
 static inline void tlb_count_hit(struct tlb *t)
 {
     t->s.stats.hits++;
 }
 
-/* What tlb_lookup_ref() does on a hit of the valid entry e (one of t's
- * entries) that is not its set's most recently used way, when nobody
- * listens: makes e the set's most recently used way and counts a hit. For
- * mmu_translate_quick(), which found e as the lookup would. Can't fail. */
-void tlb_promote_hit(struct tlb *t, const struct tlb_entry *e);
+static inline void tlb_take_hit(struct tlb *t, const struct tlb_entry *e)
+{
+    tlb_count_hit(t);
+    if (!e->mru)
+        tlb_promote(t, e); /* last: a caller's tail needs nothing kept */
+}
+
+static inline void tlb_take_miss(struct tlb *t)
+{
+    t->s.stats.misses++;
+}
+
+/* A number that changes whenever anything a lookup's outcome depends on may
+ * have changed: an entry (fill, drop, flush, INVLPG), a set's most recently
+ * used way, the page sizes present, the sink, a scalars load. A caller that
+ * saw a lookup hit an entry (tlb_take_hit) may serve the same page again,
+ * with tlb_count_hit(), for as long as the generation stays the same (and
+ * the conditions outside the TLB, such as the paging mode, stay as they
+ * were): the lookup would hit the same entry and change nothing but the hit
+ * count. Changes only through tlb.c; host-side, not part of the machine's
+ * state. Note that writes to the entry array that bypass tlb.c (tmem restores
+ * by replay/) do not change it: such callers reload the scalars, which does. */
+static inline uint64_t tlb_generation(const struct tlb *t)
+{
+    return t->gen;
+}
+
+/* tlb_find_mru() and what the lookup then does, for a caller that leaves a
+ * hit on another way to tlb_lookup_ref(): on the MRU way counts the hit and
+ * returns it; on a miss counts it, sets *miss and returns NULL; otherwise
+ * changes nothing and returns NULL. */
+static inline const struct tlb_entry *tlb_lookup_mru(struct tlb *t, uint64_t va, bool *miss)
+{
+    const struct tlb_entry *e = tlb_find_mru(t, va, miss);
+    if (e != NULL)
+        tlb_count_hit(t);
+    else if (*miss)
+        tlb_take_miss(t);
+    return e;
+}
 
 /* tlb_lookup without the copy: on a hit makes the entry most recently used,
  * counts a hit and returns it (valid until the next call that changes t); on
@@ -171,9 +219,15 @@ void tlb_promote_hit(struct tlb *t, const struct tlb_entry *e);
 static inline const struct tlb_entry *tlb_lookup_ref(struct tlb *t, uint64_t va)
 {
     bool miss;
-    const struct tlb_entry *e = tlb_lookup_quick(t, va, &miss);
-    if (e != NULL || miss)
+    const struct tlb_entry *e = tlb_find_quick(t, va, &miss);
+    if (e != NULL) {
+        tlb_take_hit(t, e);
         return e;
+    }
+    if (miss) {
+        tlb_take_miss(t);
+        return NULL;
+    }
     return tlb_lookup_slow(t, va);
 }
 
