@@ -34,10 +34,7 @@
 
 void cpu_reset(struct cpu *c, unsigned maxphyaddr)
 {
-    if (maxphyaddr < LIMITS_MAXPHYADDR_MIN)
-        maxphyaddr = LIMITS_MAXPHYADDR_MIN;
-    if (maxphyaddr > LIMITS_MAXPHYADDR_MAX)
-        maxphyaddr = LIMITS_MAXPHYADDR_MAX;
+    maxphyaddr = cpu_maxphyaddr_clamp(maxphyaddr);
     c->cr0 = X86_CR0_ET;
     c->cr2 = 0;
     c->cr3 = 0;
@@ -46,12 +43,6 @@ void cpu_reset(struct cpu *c, unsigned maxphyaddr)
     for (int i = 0; i < X86_PAE_PDPTE_COUNT; i++)
         c->pdpte[i] = 0;
     c->maxphyaddr = maxphyaddr;
-}
-
-static unsigned maxphyaddr_of(const struct cpu *c)
-{
-    unsigned m = c->maxphyaddr;
-    return m < 36 ? 36 : m > 52 ? 52 : m;
 }
 
 static enum paging_mode mode_of(uint64_t cr0, uint64_t cr4, uint64_t efer)
@@ -72,7 +63,8 @@ static enum paging_mode mode_of(uint64_t cr0, uint64_t cr4, uint64_t efer)
 static bool load_pdptes(const struct cpu *c, const struct phys *phys, uint64_t cr3,
                         uint64_t out[X86_PAE_PDPTE_COUNT])
 {
-    uint64_t rsvd = X86_PDPTE_PAE_RSVD_LOW | x86_rsvd_high_mask(maxphyaddr_of(c)) | X86_PTE_XD;
+    uint64_t rsvd = X86_PDPTE_PAE_RSVD_LOW |
+                    x86_rsvd_high_mask(cpu_maxphyaddr_clamp(c->maxphyaddr)) | X86_PTE_XD;
     uint64_t base = cr3 & X86_CR3_ADDR_PAE;
     for (unsigned i = 0; i < X86_PAE_PDPTE_COUNT; i++) {
         uint64_t e = phys != NULL ? phys_load64(phys, base + 8 * i) : ~UINT64_C(0);
@@ -144,7 +136,7 @@ enum cpu_status cpu_write_cr3(struct cpu *c, struct tlb *tlb, const struct phys 
     enum paging_mode mode = cpu_paging_mode(c);
     if (mode == PAGING_LONG) {
         /* Bits 63:M are reserved (SDM table 4-12; no PCIDs here, so bit 63 too). */
-        if (v & ~((UINT64_C(1) << maxphyaddr_of(c)) - 1))
+        if (v & ~((UINT64_C(1) << cpu_maxphyaddr_clamp(c->maxphyaddr)) - 1))
             return CPU_GP;
     } else if (v >> 32) {
         /* Outside IA-32e mode a MOV to CR3 carries 32 bits: no way to set more. */

@@ -19,6 +19,7 @@
 
 #include "arch/paging_mode.h"
 #include "event.h"
+#include "limits/limits.h"
 #include "x86.h"
 
 struct phys;
@@ -50,6 +51,16 @@ struct cpu {
 /* Resets c as at power-on for our purposes: CR0 = ET, everything else 0,
  * MAXPHYADDR maxphyaddr (clamped to 36..52). Can't fail. */
 void cpu_reset(struct cpu *c, unsigned maxphyaddr);
+
+/* m clamped to the MAXPHYADDR range a cpu may have (LIMITS_MAXPHYADDR_MIN..MAX):
+ * what cpu_reset stores, and what the walk and the register checks read of a
+ * cpu whose field was written directly. */
+static inline unsigned cpu_maxphyaddr_clamp(unsigned m)
+{
+    return m < LIMITS_MAXPHYADDR_MIN   ? LIMITS_MAXPHYADDR_MIN
+           : m > LIMITS_MAXPHYADDR_MAX ? LIMITS_MAXPHYADDR_MAX
+                                       : m;
+}
 
 /* Register writes. Each returns CPU_OK after applying the hardware's side
  * effects to tlb (which may be NULL) and reporting EV_CR_WRITE and flushes to

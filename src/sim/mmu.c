@@ -65,7 +65,8 @@
 #include "tlb.h"
 #include "x86.h"
 
-/* The linear-address width outside 4-level paging: 32 bits. */
+/* Linear addresses with paging off outside long mode: 32 bits (SDM 3.3.1),
+ * the width of no paging mode's row. */
 #define LA32_MASK UINT64_C(0xFFFFFFFF)
 
 /* Rights with nothing taken away yet: writable, user. */
@@ -91,13 +92,6 @@ static inline uint32_t fault_code(const struct mmu_request *rq, bool nxe, uint32
 {
     return bits | (rq->access == MMU_WRITE ? X86_PF_W : 0) | (rq->user ? X86_PF_U : 0) |
            (rq->access == MMU_EXEC && nxe ? X86_PF_ID : 0);
-}
-
-/* MAXPHYADDR clamped to the range the cpu allows (36..52), as cpu.c does. */
-static inline unsigned maxphyaddr_of(const struct cpu *c)
-{
-    unsigned m = c->maxphyaddr;
-    return m < 36 ? 36 : m > 52 ? 52 : m;
 }
 
 static void emit_fault(const struct mmu *m, const struct mmu_fault *f)
@@ -186,7 +180,7 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
     const bool wide = g->entry_bytes == 8;
     const bool nxe = wide && (c->efer & X86_EFER_NXE) != 0;
     const bool write = rq->access == MMU_WRITE;
-    const unsigned maxpa = maxphyaddr_of(c);
+    const unsigned maxpa = cpu_maxphyaddr_clamp(c->maxphyaddr);
     const uint64_t addr_mask = paging_addr_mask(g, maxpa);
     const uint64_t rsvd = wide ? x86_rsvd_high_mask(maxpa) | (nxe ? 0 : X86_PTE_XD) : 0;
 
@@ -447,12 +441,10 @@ bool mmu_translate(const struct mmu *m, const struct mmu_request *rq, struct mmu
         return true;
     }
     if (mode == PAGING_LONG) {
-        /* mmu_canonical48(va) in one test: bits 63:47 equal iff adding
-         * 2^47 leaves nothing above bit 47. */
-        if ((va + (UINT64_C(1) << 47)) >> 48 != 0)
+        if (!paging_va_ok(paging_geom(PAGING_LONG), va))
             return non_canonical(m, rq, va, res);
     } else {
-        va &= LA32_MASK;
+        va = paging_mode_va_cut(mode, va);
     }
 
     struct tlb *t = m->tlb;

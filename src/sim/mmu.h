@@ -171,16 +171,16 @@ static inline bool mmu_translate_quick(const struct mmu *m, uint64_t va, enum mm
     if (!(cr0 & X86_CR0_PG) || t == NULL)
         return false;
     if ((c->cr4 & X86_CR4_PAE) && (c->efer & X86_EFER_LME)) {
-        if ((va + (UINT64_C(1) << 47)) >> 48 != 0)
+        if (!paging_va_ok(paging_geom(PAGING_LONG), va))
             return false; /* not canonical: #GP, mmu_translate reports it */
     } else {
-        va &= UINT64_C(0xFFFFFFFF);
+        va = paging_mode_va_cut((c->cr4 & X86_CR4_PAE) ? PAGING_PAE : PAGING_32, va);
     }
     bool miss;
     const struct tlb_entry *e = mmu_tlb_quick(t, va, mmu_tlb_rule(acc, false, cr0), &miss);
     if (e == NULL)
         return false; /* a miss too: mmu_translate counts it and walks */
-    *pa = e->pa | (va & UINT64_C(0xFFF));
+    *pa = e->pa | (va & (X86_PAGE_SIZE - 1));
     *flags = e->flags;
     tlb_take_hit(t, e);
     return true;
@@ -309,12 +309,5 @@ const char *mmu_fault_reason_name(enum fault_reason r);
 
 /* "read", "write", "exec". */
 const char *mmu_access_name(enum mmu_access a);
-
-/* True when va is canonical for 48-bit linear addresses (bits 63:47 equal). */
-static inline bool mmu_canonical48(uint64_t va)
-{
-    uint64_t top = va >> 47;
-    return top == 0 || top == UINT64_C(0x1FFFF);
-}
 
 #endif

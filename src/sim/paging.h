@@ -163,6 +163,37 @@ static inline uint64_t paging_va_canon(const struct paging_geom *g, uint64_t va)
     return low;
 }
 
+/* True when va is an address g translates: canonical (bits 63:va_bits-1
+ * equal) where g sign-extends, any va otherwise (the CPU cuts it). One test:
+ * bits 63:top-1 are equal iff adding 2^(top-1) leaves nothing at or above
+ * bit top. With g a constant row (paging_geom(PAGING_LONG)) it folds to an
+ * add and a shift: the MMU's hit path asks it. */
+static inline bool paging_va_ok(const struct paging_geom *g, uint64_t va)
+{
+    unsigned top = paging_va_bits(g);
+    return !g->canonical || ((va + (UINT64_C(1) << (top - 1))) >> top) == 0;
+}
+
+/* The linear address mode m translates for va, which paging_va_ok() allows:
+ * va itself where the mode sign-extends, else its low va_bits. Each mode's
+ * row is read as a constant, so the three 32-bit-wide modes fold to one
+ * mask (the MMU's hit path). */
+static inline uint64_t paging_mode_va_cut(enum paging_mode m, uint64_t va)
+{
+    switch (m) {
+    case PAGING_32:
+        return paging_va_canon(paging_geom(PAGING_32), va);
+    case PAGING_PSE:
+        return paging_va_canon(paging_geom(PAGING_PSE), va);
+    case PAGING_PAE:
+        return paging_va_canon(paging_geom(PAGING_PAE), va);
+    case PAGING_LONG:
+    case PAGING_OFF:
+        break;
+    }
+    return va;
+}
+
 /* True when entry e (present) at depth d maps a page rather than a table. */
 static inline bool paging_is_leaf(const struct paging_geom *g, unsigned d, uint64_t e)
 {

@@ -27,6 +27,7 @@
 #include "event.h"
 #include "limits/limits.h"
 #include "tmem.h"
+#include "x86.h"
 
 /* Entry flags: rights combined over the walk, and the leaf's D and G. */
 #define TLB_F_RW (1u << 0) /* writable at every level */
@@ -41,7 +42,7 @@ struct tlb_entry {
     uint64_t va;   /* linear page base (aligned to the page size) */
     uint64_t pa;   /* physical frame base (aligned to the page size) */
     uint64_t lru;  /* stamp of the last use: larger is more recent */
-    uint8_t shift; /* page size as a shift: 12, 21, 22 or 30 */
+    uint8_t shift; /* page size as a shift: X86_PAGE_SHIFT, _2M, _4M or _1G */
     uint8_t valid;
     uint8_t flags; /* TLB_F_* */
     uint8_t mru;   /* 1 on the most recently used way of its set (at most one) */
@@ -143,8 +144,8 @@ static inline const struct tlb_entry *tlb_probe_quick(const struct tlb *t, uint6
      * and the first way holding it is the one a lookup finds. An invalid
      * way is all zeros: its va matches only page 0, and it never carries the
      * MRU flag, so for page 0 a match without the flag goes the general way. */
-    uint64_t page_va = va & ~UINT64_C(0xFFF);
-    const struct tlb_entry *e = t->e + (size_t)((va >> 12) & t->set_mask) * t->nways;
+    uint64_t page_va = va & ~(X86_PAGE_SIZE - 1);
+    const struct tlb_entry *e = t->e + (size_t)((va >> X86_PAGE_SHIFT) & t->set_mask) * t->nways;
     const struct tlb_entry *end = e + t->nways;
     do {
         if (e->va == page_va)
