@@ -48,14 +48,13 @@ static unsigned long long ull(uint64_t v)
 /* "4 KiB", "2 MiB", "4 MiB", "1 GiB", else bytes. */
 static void put_size(struct out *o, uint64_t bytes)
 {
-    if (bytes >= (UINT64_C(1) << 30) && bytes % (UINT64_C(1) << 30) == 0)
-        put(o, "%llu GiB", ull(bytes >> 30));
-    else if (bytes >= (UINT64_C(1) << 20) && bytes % (UINT64_C(1) << 20) == 0)
-        put(o, "%llu MiB", ull(bytes >> 20));
-    else if (bytes >= 1024 && bytes % 1024 == 0)
-        put(o, "%llu KiB", ull(bytes >> 10));
-    else
-        put(o, "%llu bytes", ull(bytes));
+    static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB"};
+    unsigned u = 0;
+    while (u + 1 < sizeof unit / sizeof unit[0] && bytes != 0 && bytes % 1024 == 0) {
+        bytes /= 1024;
+        u++;
+    }
+    put(o, "%llu %s", ull(bytes), unit[u]);
 }
 
 /* The row of sim/paging.h of the machine's mode. */

@@ -75,7 +75,7 @@ struct quiz {
 static uint64_t next(struct quiz *q)
 {
     uint64_t z = (q->rng += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9); /* not paging: splitmix64 */
     z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
     return z ^ (z >> 31);
 }
@@ -676,17 +676,19 @@ static void explain_split(const struct quiz *q, struct sb *s, uint64_t va)
     struct field f[5];
     unsigned n = fields_of(q, f);
     sb_printf(s, "    0x%0*" PRIx64 " =", va_digits(q), va);
-    if (q->long_mode)
-        sb_printf(s, " 0x%04" PRIx64 " |", bits(va, 63, 48));
+    unsigned vb = paging_va_bits(q->g); /* the sign extension is bits 63:vb */
+    int sd = (int)(64 - vb) / 4;
+    if (q->g->canonical)
+        sb_printf(s, " 0x%0*" PRIx64 " |", sd, bits(va, 63, vb));
     for (unsigned i = 0; i < n; i++) {
         sb_printf(s, i == 0 ? " " : " | ");
         binary(s, va, f[i].hi, f[i].lo);
     }
     sb_printf(s, " (binary)");
     sb_printf(s, "\n    ");
-    if (q->long_mode)
-        sb_printf(s, "bits 63:48 = 0x%04" PRIx64 " (bit 47 = %u), ", bits(va, 63, 48),
-                  (unsigned)bits(va, 47, 47));
+    if (q->g->canonical)
+        sb_printf(s, "bits 63:%u = 0x%0*" PRIx64 " (bit %u = %u), ", vb, sd, bits(va, 63, vb),
+                  vb - 1, (unsigned)bits(va, vb - 1, vb - 1));
     for (unsigned i = 0; i < n; i++) {
         uint64_t v = bits(va, f[i].hi, f[i].lo);
         if (i + 1 < n)
@@ -766,12 +768,13 @@ size_t quiz_explain(const struct quiz *q, unsigned i, char *buf, size_t len)
     explain_translation(q->cfg.paging, c->maxphyaddr, qq->ok, r, &e);
 
     if (r->fault.vector == X86_VEC_GP) {
+        unsigned hb = paging_va_bits(q->g) - 1;
         sb_printf(&s,
-                  "    4-level paging translates 48-bit addresses: bits 63:47 must all equal"
-                  " bit 47 (canonical)\n"
-                  "    0x%0*" PRIx64 ": bits 63:47 = ",
-                  vd, qq->va);
-        binary(&s, qq->va, 63, 47);
+                  "    %s paging translates %u-bit addresses: bits 63:%u must all equal"
+                  " bit %u (canonical)\n"
+                  "    0x%0*" PRIx64 ": bits 63:%u = ",
+                  q->g->name, hb + 1, hb, hb, vd, qq->va, hb);
+        binary(&s, qq->va, 63, hb);
         sb_printf(&s, ": not all equal -> #GP(0) before any walk; no error code, CR2 unchanged\n");
         return s.pos;
     }

@@ -270,7 +270,7 @@ void fmt_entry_row(struct fmt_line *l, const struct fmt_mode *m, enum walk_level
     bool present = (e & X86_PTE_P) != 0;
     enum ui_role role = changed ? UI_CHANGED : present ? UI_PRESENT : UI_NOTPRESENT;
     int hexw = m->entry_bytes == 4 ? 8 : 16;
-    int vaw = m->va_bits == 48 ? 16 : 8;
+    int vaw = m->g->canonical ? 16 : 8; /* a sign-extended va: all 64 bits */
     uint64_t va = fmt_entry_va(m, lvl, base, index);
     uint64_t last = va + fmt_entry_span(m, lvl) - 1;
     char flags[11];

@@ -204,8 +204,8 @@ static unsigned put_why(struct fmt_line *out, unsigned max, const struct fmt_mod
     switch ((enum fault_reason)f->reason) {
     case FAULT_NON_CANONICAL:
         fmt_put(l, UI_NORMAL,
-                "because bits 63:47 of 0x%016" PRIx64 " are not all equal (0x%05" PRIx64 ")",
-                pr->va, pr->va >> 47);
+                "because bits 63:%u of 0x%016" PRIx64 " are not all equal (0x%0*" PRIx64 ")",
+                m->va_bits - 1, pr->va, (int)(64 - m->va_bits + 4) / 4, pr->va >> (m->va_bits - 1));
         l = &out[n++];
         fmt_put(l, UI_FAULT, "-> #GP(0): not canonical");
         fmt_put(l, UI_NORMAL, ", no error code, CR2 unchanged");

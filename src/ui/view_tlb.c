@@ -9,6 +9,7 @@
 #include "ui.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 
 #include "sim/tlb.h"
 
@@ -17,6 +18,13 @@ struct tlb_state {
 };
 
 /* 0 for the most recently used valid way of the set, 1 for the next... */
+/* "4K", "2M", "4M", "1G": the size of the entry's page, 2^shift bytes, in
+ * the column's 4 characters (a power of two below 1024 and its unit). */
+static void page_size_short(unsigned shift, char out[8])
+{
+    snprintf(out, 8, "%u%c", 1u << (shift % 10), "BKMGTPE"[(shift / 10) % 7]);
+}
+
 static unsigned lru_rank(const struct tlb *t, unsigned s, unsigned w)
 {
     const struct tlb_entry *e = tlb_entry_at(t, s, w);
@@ -83,10 +91,8 @@ static void tlb_format(const struct ui *ui, void *st, const struct ui_rect *r, b
         } else {
             bool hot = ui_touched_va(ui, e->va);
             enum ui_role role = hot ? UI_CHANGED : UI_PRESENT;
-            const char *size = e->shift == 30   ? "1G"
-                               : e->shift == 22 ? "4M"
-                               : e->shift == 21 ? "2M"
-                                                : "4K";
+            char size[8];
+            page_size_short(e->shift, size);
             fmt_put(&l, role, "%3u %16" PRIx64 " -> %-12" PRIx64 " %-4s %c%c%c%c%c %u", w, e->va,
                     e->pa, size, (e->flags & TLB_F_RW) ? 'W' : '-',
                     (e->flags & TLB_F_US) ? 'U' : '-', (e->flags & TLB_F_XD) ? 'X' : '-',

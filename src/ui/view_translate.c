@@ -106,9 +106,10 @@ static void gather_step(const struct ui *ui, uint64_t va, struct translate_shown
     size_t n;
     const struct event *ev = ui_events(ui, &n);
     for (size_t i = 0; i < n; i++) {
-        if (ev[i].kind == EV_TLB_HIT && (ev[i].va >> 12) == (va >> 12))
+        bool same_page = (ev[i].va >> X86_PAGE_SHIFT) == (va >> X86_PAGE_SHIFT);
+        if (ev[i].kind == EV_TLB_HIT && same_page)
             s->hit = true;
-        if (ev[i].kind == EV_TLB_MISS && (ev[i].va >> 12) == (va >> 12))
+        if (ev[i].kind == EV_TLB_MISS && same_page)
             s->miss = true;
         if (ev[i].kind == EV_FAULT) {
             s->fault = true;
@@ -240,8 +241,9 @@ static void format_split(const struct fmt_mode *m, const struct translate_shown 
     struct fmt_field f[5];
     uint64_t psize = pr->ok && !hidden ? pr->res.page_size : X86_PAGE_SIZE;
     unsigned nf = fmt_addr_fields(m, psize, pr->va, f);
-    if (m->va_bits == 48)
-        fmt_put(&l, UI_DIM, "sign %04" PRIx64 " ", (pr->va >> 48) & 0xFFFF);
+    if (m->g->canonical) /* the sign extension above the mode's width */
+        fmt_put(&l, UI_DIM, "sign %0*" PRIx64 " ", (int)(64 - m->va_bits) / 4,
+                pr->va >> m->va_bits);
     fmt_addr_binary(&l, f, nf);
     line_and_next(out, y, &l);
     for (unsigned i = 0; i < nf; i++) {
