@@ -42,6 +42,28 @@ no_io_calls() {
         grep -wE '(printf|fprintf|puts|fopen|fwrite|fread|open|read|write|exit|abort|time|clock|clock_gettime|rand|srand|getenv)[[:space:]]*\('
 }
 check "sim/ calls no I/O, clock or exit function" no_io_calls
+
+# Issue 10: the per-mode shifts (21, 22, 30, 39, 47, 48) are the paging
+# description's (src/sim/paging.h, src/sim/x86.h, src/arch/): the MMU, VMM,
+# TLB, views, quiz, --log and cli read a mode's row or a named constant,
+# never a literal next to << or >>. Comments do not count; a shift that is
+# no paging fact (a hash's mixing) carries /* not paging */ on its line.
+paging_shift_literals() {
+    local f files
+    mapfile -t files < <(
+        ls src/sim/mmu.[ch] src/sim/vmm.[ch] src/sim/tlb.[ch] src/replay/quiz.c src/replay/eventfmt.c
+        find src/ui src/cli -name '*.[ch]' | sort
+    )
+    for f in "${files[@]}"; do
+        grep -nE '(<<|>>)[[:space:]]*(21|22|30|39|47|48)([^0-9]|$)' "$f" |
+            grep -v 'not paging' |
+            grep -vE '^[0-9]+:[[:space:]]*(/\*|\*)' |
+            sed -e 's://.*$::' -e 's:/\*.*\*/::g' |
+            grep -E '(<<|>>)[[:space:]]*(21|22|30|39|47|48)([^0-9]|$)' |
+            sed "s|^|$f:|"
+    done | { ! grep .; }
+}
+check "no per-mode shift literal outside the paging description" paging_shift_literals
 # Which layer may include and link which, and sim's lack of writable
 # globals, are checked from a table and the compiled libraries by
 # tests/lint_layers.py (test lint_layer_table), not here.
