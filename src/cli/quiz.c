@@ -294,7 +294,7 @@ static void print_json(FILE *f, const struct quiz *q)
                 fprintf(f, "\"0x%08" PRIx64 "\"}}", r->fault.addr);
         }
         fputs(", \"walk\": [", f);
-        for (unsigned s = 0; s < r->nsteps && s < 4; s++) {
+        for (unsigned s = 0; s < r->nsteps && s < PAGING_MAX_LEVELS; s++) {
             const struct walk_step *st = &r->steps[s];
             fprintf(f,
                     "%s{\"level\": \"%s\", \"table\": \"0x%08" PRIx64 "\", \"index\": %u, "

@@ -29,7 +29,7 @@ void explain_translation(enum paging_mode p, unsigned maxphyaddr, bool ok,
 {
     *out = (struct explain){0};
     out->outcome = ok ? EXPLAIN_ADDR : r->fault.vector == X86_VEC_GP ? EXPLAIN_GP : EXPLAIN_PF;
-    out->nsteps = r->nsteps < 4 ? r->nsteps : 4;
+    out->nsteps = r->nsteps < PAGING_MAX_LEVELS ? r->nsteps : PAGING_MAX_LEVELS;
     out->first =
         out->nsteps > 0 && !explain_has_rights(p, (enum walk_level)(r->steps[0].level & 3)) ? 1 : 0;
     out->rw_bits = steps_where(out, r, X86_PTE_RW, X86_PTE_RW);

@@ -429,7 +429,7 @@ struct quiz *quiz_create(const struct quiz_config *cfg, enum machine_status *sta
         struct quiz_question *qq = &q->q[i];
         draw_from(q, (i + first) % 2 == 0 ? &ok : &bad, qq);
         q->n = i + 1;
-        for (unsigned s = 0; s < qq->answer.nsteps && s < 4; s++)
+        for (unsigned s = 0; s < qq->answer.nsteps && s < PAGING_MAX_LEVELS; s++)
             add_table(q, &qq->answer.steps[s]);
     }
     *status = MACHINE_OK;
@@ -673,7 +673,7 @@ static uint64_t bits(uint64_t v, unsigned hi, unsigned lo)
 
 static void explain_split(const struct quiz *q, struct sb *s, uint64_t va)
 {
-    struct field f[5];
+    struct field f[PAGING_MAX_LEVELS + 1];
     unsigned n = fields_of(q, f);
     sb_printf(s, "    0x%0*" PRIx64 " =", va_digits(q), va);
     unsigned vb = paging_va_bits(q->g); /* the sign extension is bits 63:vb */

@@ -79,12 +79,13 @@ struct mmu_request {
 };
 
 struct mmu_result {
-    uint64_t pa;               /* valid when fault.vector == 0 */
-    uint64_t page_size;        /* bytes: 4 KiB, 2 MiB, 4 MiB or 1 GiB */
-    bool tlb_hit;              /* served from the TLB without a walk */
-    uint8_t rights;            /* TLB_F_RW | TLB_F_US | TLB_F_XD combined, | TLB_F_G */
-    uint8_t nsteps;            /* steps[0..nsteps) are valid; the rest are not */
-    struct walk_step steps[4]; /* entries at and past nsteps are left as they were */
+    uint64_t pa;        /* valid when fault.vector == 0 */
+    uint64_t page_size; /* bytes: 4 KiB, 2 MiB, 4 MiB or 1 GiB */
+    bool tlb_hit;       /* served from the TLB without a walk */
+    uint8_t rights;     /* TLB_F_RW | TLB_F_US | TLB_F_XD combined, | TLB_F_G */
+    uint8_t nsteps;     /* steps[0..nsteps) are valid; the rest are not */
+    struct walk_step
+        steps[PAGING_MAX_LEVELS]; /* entries at and past nsteps are left as they were */
     struct mmu_fault fault;
 };
 

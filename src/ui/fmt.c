@@ -299,7 +299,7 @@ static const char *level_name(enum paging_mode p, enum walk_level lvl)
 }
 
 unsigned fmt_addr_fields(const struct fmt_mode *m, uint64_t page_size, uint64_t va,
-                         struct fmt_field out[5])
+                         struct fmt_field out[PAGING_MAX_LEVELS + 1])
 {
     unsigned page_shift = X86_PAGE_SHIFT;
     while (page_shift < 40 && (UINT64_C(1) << page_shift) < page_size)

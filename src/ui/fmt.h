@@ -118,12 +118,12 @@ const char *fmt_size(uint64_t bytes, char *buf, size_t len);
 struct fmt_mode {
     const struct paging_geom *g; /* the description; every decode asks it */
     enum paging_mode paging;
-    unsigned levels;      /* 2 (32/pse), 3 (pae) or 4 (long) */
-    unsigned entry_bytes; /* 4 or 8 */
-    uint8_t level[4];     /* enum walk_level, from the top */
-    uint8_t shift[4];     /* linear-address bit each level's index starts at */
-    uint16_t nentries[4]; /* entries per table at each level */
-    unsigned va_bits;     /* 32 or 48 */
+    unsigned levels;                      /* 2 (32/pse), 3 (pae) or 4 (long) */
+    unsigned entry_bytes;                 /* 4 or 8 */
+    uint8_t level[PAGING_MAX_LEVELS];     /* enum walk_level, from the top */
+    uint8_t shift[PAGING_MAX_LEVELS];     /* linear-address bit each level's index starts at */
+    uint16_t nentries[PAGING_MAX_LEVELS]; /* entries per table at each level */
+    unsigned va_bits;                     /* 32 or 48 */
 };
 
 /* The shape of paging mode p, from paging_geom(p). Can't fail (PAGING_OFF or
@@ -180,7 +180,7 @@ struct fmt_field {
  * 2|9|21), long 9|9|9|9|12 (2 MiB: 9|9|9|21, 1 GiB: 9|9|30). Returns the
  * number of fields (at most 5); out must hold 5. */
 unsigned fmt_addr_fields(const struct fmt_mode *m, uint64_t page_size, uint64_t va,
-                         struct fmt_field out[5]);
+                         struct fmt_field out[PAGING_MAX_LEVELS + 1]);
 
 /* Appends va's bits (m->va_bits of them, top first) to l, one group per field
  * separated by '|', each group in its field's role (UI_FIELD0.., offset in

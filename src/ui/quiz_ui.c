@@ -130,7 +130,7 @@ static void put_step(struct fmt_line *l, enum ui_role role, const struct walk_st
 static unsigned put_steps(struct fmt_line *l, const struct mmu_result *r, unsigned mask)
 {
     unsigned k = 0;
-    for (unsigned i = 0; i < r->nsteps && i < 4; i++) {
+    for (unsigned i = 0; i < r->nsteps && i < PAGING_MAX_LEVELS; i++) {
         if (!(mask & (1u << i)))
             continue;
         fmt_put(l, UI_NORMAL, "%s", k ? " and " : "");
@@ -169,7 +169,7 @@ static void put_walk(struct fmt_line *l, const struct timeline_probe *pr)
         return;
     }
     fmt_put(l, UI_NORMAL, "the walk went CR3");
-    for (unsigned i = 0; i < r->nsteps && i < 4; i++) {
+    for (unsigned i = 0; i < r->nsteps && i < PAGING_MAX_LEVELS; i++) {
         fmt_put(l, UI_NORMAL, " -> ");
         put_step(l, (enum ui_role)(UI_FIELD0 + (i < 3 ? i : 3)), &r->steps[i]);
     }

@@ -18,11 +18,11 @@
 /* The stack of tables opened with Enter. */
 struct tables_state {
     unsigned depth;
-    uint64_t table[4];  /* physical base of the table at each depth */
-    uint64_t va[4];     /* first linear address the table covers */
-    unsigned cursor[4]; /* entry index under the cursor */
-    bool all;           /* all entries, not only present ones */
-    uint64_t root;      /* CR3 the stack was built for */
+    uint64_t table[PAGING_MAX_LEVELS];  /* physical base of the table at each depth */
+    uint64_t va[PAGING_MAX_LEVELS];     /* first linear address the table covers */
+    unsigned cursor[PAGING_MAX_LEVELS]; /* entry index under the cursor */
+    bool all;                           /* all entries, not only present ones */
+    uint64_t root;                      /* CR3 the stack was built for */
 };
 
 static uint64_t load_entry(const struct ui *ui, uint64_t ea)

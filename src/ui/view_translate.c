@@ -238,7 +238,7 @@ static void format_split(const struct fmt_mode *m, const struct translate_shown 
     const struct timeline_probe *pr = &s->pr;
     struct fmt_line l;
     fmt_line_clear(&l);
-    struct fmt_field f[5];
+    struct fmt_field f[PAGING_MAX_LEVELS + 1];
     uint64_t psize = pr->ok && !hidden ? pr->res.page_size : X86_PAGE_SIZE;
     unsigned nf = fmt_addr_fields(m, psize, pr->va, f);
     if (m->g->canonical) /* the sign extension above the mode's width */
@@ -309,7 +309,7 @@ static void format_walk(const struct fmt_mode *m, unsigned maxphyaddr,
     fmt_line_clear(&l);
     fmt_put(&l, UI_NORMAL, "CR3 0x%" PRIx64, s->cr3);
     line_and_next(out, y, &l);
-    for (unsigned i = 0; i < pr->res.nsteps && i < 4 && *y <= out->max; i++) {
+    for (unsigned i = 0; i < pr->res.nsteps && i < PAGING_MAX_LEVELS && *y <= out->max; i++) {
         const struct walk_step *st = &pr->res.steps[i];
         char flags[11];
         enum walk_level lvl = (enum walk_level)(st->level & 3);
