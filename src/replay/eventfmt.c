@@ -45,16 +45,21 @@ static unsigned long long ull(uint64_t v)
     return (unsigned long long)v;
 }
 
+#define KIB UINT64_C(1024)
+#define MIB (KIB * KIB)
+#define GIB (KIB * MIB)
+
 /* "4 KiB", "2 MiB", "4 MiB", "1 GiB", else bytes. */
 static void put_size(struct out *o, uint64_t bytes)
 {
-    static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB"};
-    unsigned u = 0;
-    while (u + 1 < sizeof unit / sizeof unit[0] && bytes != 0 && bytes % 1024 == 0) {
-        bytes /= 1024;
-        u++;
-    }
-    put(o, "%llu %s", ull(bytes), unit[u]);
+    if (bytes >= GIB && bytes % GIB == 0)
+        put(o, "%llu GiB", ull(bytes / GIB));
+    else if (bytes >= MIB && bytes % MIB == 0)
+        put(o, "%llu MiB", ull(bytes / MIB));
+    else if (bytes >= KIB && bytes % KIB == 0)
+        put(o, "%llu KiB", ull(bytes / KIB));
+    else
+        put(o, "%llu bytes", ull(bytes));
 }
 
 /* The row of sim/paging.h of the machine's mode. */
