@@ -82,4 +82,21 @@ static inline int event_listening(const struct event_sink *sink)
     return sink != NULL && sink->emit != NULL;
 }
 
+/* Hands sink an event about a paging-structure entry (EV_WALK_STEP,
+ * EV_AD_SET, EV_ENTRY_WRITE): level, va, pa = the entry's address, its old
+ * and new values; every other field 0. The MMU's walk and the VMM's writes
+ * build them here. */
+static inline void event_emit_entry(const struct event_sink *sink, enum event_kind k, uint8_t level,
+                                    uint64_t va, uint64_t ea, uint64_t old, uint64_t e)
+{
+    struct event ev = {0};
+    ev.kind = k;
+    ev.level = level;
+    ev.va = va;
+    ev.pa = ea;
+    ev.old = old;
+    ev.new = e;
+    event_emit(sink, &ev);
+}
+
 #endif

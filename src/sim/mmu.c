@@ -130,16 +130,8 @@ static void write_back(const struct mmu *m, bool wide, uint64_t va, unsigned lvl
                        uint64_t old, uint64_t e)
 {
     bool stored = wide ? phys_store64(m->phys, ea, e) : phys_store32(m->phys, ea, (uint32_t)e);
-    if (stored && event_listening(m->sink)) {
-        struct event ev = {0};
-        ev.kind = EV_AD_SET;
-        ev.level = (uint8_t)lvl;
-        ev.va = va;
-        ev.pa = ea;
-        ev.old = old;
-        ev.new = e;
-        event_emit(m->sink, &ev);
-    }
+    if (stored && event_listening(m->sink))
+        event_emit_entry(m->sink, EV_AD_SET, (uint8_t)lvl, va, ea, old, e);
 }
 
 /* The walk is written once and specialised per mode: the compiler builds one
@@ -244,13 +236,7 @@ static WALK_INLINE bool walk(const struct mmu *m, const struct mmu_request *rq, 
         st->entry = e;
         if (listen) {
             res->nsteps = (uint8_t)n;
-            struct event ev = {0};
-            ev.kind = EV_WALK_STEP;
-            ev.level = (uint8_t)lvl;
-            ev.va = va;
-            ev.pa = ea;
-            ev.old = e;
-            event_emit(m->sink, &ev);
+            event_emit_entry(m->sink, EV_WALK_STEP, (uint8_t)lvl, va, ea, e, 0);
         }
 
         if (!(e & X86_PTE_P)) {

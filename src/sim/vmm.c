@@ -190,7 +190,9 @@ static void write_entry(struct vmm *v, unsigned d, uint64_t ea, uint64_t va, uin
 {
     uint64_t old = load_entry(v, ea);
     store_entry(v, ea, e);
-    emit_ev(v, EV_ENTRY_WRITE, v->g->lv[d].level, entry_va(v, va, d), ea, 0, 0, old, e);
+    if (event_listening(v->p.sink))
+        event_emit_entry(v->p.sink, EV_ENTRY_WRITE, v->g->lv[d].level, entry_va(v, va, d), ea, old,
+                         e);
 }
 
 static void invlpg(struct vmm *v, uint64_t va)
