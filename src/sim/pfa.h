@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "tmem.h"
+#include "x86.h"
 
 enum pfa_state {
     PFA_FREE = 0,
@@ -115,12 +116,12 @@ const char *pfa_role_name(enum frame_role r);
 
 static inline uint64_t pfn_to_pa(uint64_t pfn)
 {
-    return pfn << 12;
+    return pfn << X86_PAGE_SHIFT;
 }
 
 static inline uint64_t pa_to_pfn(uint64_t pa)
 {
-    return pa >> 12;
+    return pa >> X86_PAGE_SHIFT;
 }
 
 #endif
