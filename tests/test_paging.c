@@ -99,6 +99,29 @@ static void index_fields_are_cut_as_the_figures_show(void **state)
                      UINT64_C(0x00007FFFFFFFFFFF));
 }
 
+/* The MMU's checks of a linear address: canonical means bits 63:47 equal
+ * in 4-level paging (SDM 3.3.7.1); the other modes cut to 32 bits. */
+static void va_checks_read_the_row(void **state)
+{
+    (void)state;
+    const struct paging_geom *lng = paging_geom(PAGING_LONG);
+    assert_true(paging_va_ok(lng, UINT64_C(0x00007FFFFFFFFFFF)));
+    assert_true(paging_va_ok(lng, UINT64_C(0xFFFF800000000000)));
+    assert_true(paging_va_ok(lng, 0));
+    assert_true(paging_va_ok(lng, ~UINT64_C(0)));
+    assert_false(paging_va_ok(lng, UINT64_C(0x0000800000000000)));
+    assert_false(paging_va_ok(lng, UINT64_C(0xFFFF7FFFFFFFFFFF)));
+    assert_false(paging_va_ok(lng, UINT64_C(0x8000000000000000)));
+    assert_false(paging_va_ok(lng, UINT64_C(0x0001000000000000)));
+    const enum paging_mode narrow[] = {PAGING_32, PAGING_PSE, PAGING_PAE};
+    for (unsigned i = 0; i < 3; i++) {
+        assert_true(paging_va_ok(paging_geom(narrow[i]), UINT64_C(0x0000800000000000)));
+        assert_hex_equal(paging_mode_va_cut(narrow[i], UINT64_C(0xABCD1234D0345ABC)), 0xD0345ABC);
+    }
+    assert_hex_equal(paging_mode_va_cut(PAGING_LONG, UINT64_C(0xFFFF812345678ABC)),
+                     UINT64_C(0xFFFF812345678ABC));
+}
+
 /* SDM table 4-4 (PSE-36), 4.4/4.5 (bits M-1:12), large pages' low bits. */
 static void entries_decode_per_format(void **state)
 {
@@ -359,6 +382,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rows_match_the_sdm_figures),
         cmocka_unit_test(index_fields_are_cut_as_the_figures_show),
+        cmocka_unit_test(va_checks_read_the_row),
         cmocka_unit_test(entries_decode_per_format),
         cmocka_unit_test(flag_table_reads_bit_7_per_level),
         cmocka_unit_test_setup_teardown(walk_32_and_pse_agree, setup, teardown),
