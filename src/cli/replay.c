@@ -108,134 +108,147 @@ static const char *const op_json_names[] = {"malloc", "calloc", "realloc", "free
  * "cr4", "exec"): always in JSON, in the text summary only when used, so the
  * summary of a trace without them reads as before. */
 
-static void print_json_summary(const struct cli_args *a, const struct timeline *tl)
+/* What both summaries print, read once from the machine and the timeline. */
+struct summary {
+    const struct trace *t;
+    const struct machine_config *cfg;
+    struct machine_stats st;
+    struct pfa_stats fs;
+    const struct tlb *tlb;
+    struct tlb_stats ts;
+    const struct cpu *cpu;
+    uint64_t counts[OP_KIND_COUNT];
+};
+
+static void summary_gather(const struct timeline *tl, struct summary *s)
 {
     const struct machine *m = timeline_machine(tl);
-    const struct trace *t = timeline_trace(tl);
-    const struct machine_config *cfg = machine_config(m);
-    struct machine_stats st = machine_stats(m);
-    struct pfa_stats fs = pfa_stats(machine_pfa(m));
-    const struct tlb *tlb = machine_tlb(m);
-    struct tlb_stats ts = tlb_stats(tlb);
-    const struct cpu *cpu = machine_cpu(m);
-    uint64_t counts[OP_KIND_COUNT];
-    timeline_op_counts(tl, counts);
+    s->t = timeline_trace(tl);
+    s->cfg = machine_config(m);
+    s->st = machine_stats(m);
+    s->fs = pfa_stats(machine_pfa(m));
+    s->tlb = machine_tlb(m);
+    s->ts = tlb_stats(s->tlb);
+    s->cpu = machine_cpu(m);
+    timeline_op_counts(tl, s->counts);
+}
+
+static void print_json_summary(const struct cli_args *a, const struct timeline *tl)
+{
+    struct summary s;
+    summary_gather(tl, &s);
     FILE *f = stdout;
 
     fputs("{\"trace\": ", f);
     json_string(f, a->trace);
-    fprintf(f, ", \"format\": \"%s\", \"paging\": \"%s\",\n", trace_format_name(t->format),
-            machine_paging_name(cfg->paging));
+    fprintf(f, ", \"format\": \"%s\", \"paging\": \"%s\",\n", trace_format_name(s.t->format),
+            machine_paging_name(s.cfg->paging));
     fprintf(f, " \"ram_bytes\": %llu, \"operations\": %llu, \"at\": %llu,\n",
-            (unsigned long long)cfg->ram_bytes, (unsigned long long)timeline_len(tl),
+            (unsigned long long)s.cfg->ram_bytes, (unsigned long long)timeline_len(tl),
             (unsigned long long)timeline_pos(tl));
     fputs(" \"ops\": {", f);
     for (size_t k = 0; k < sizeof op_json_names / sizeof op_json_names[0]; k++)
         fprintf(f, "%s\"%s\": %llu", k ? ", " : "", op_json_names[k],
-                (unsigned long long)counts[k]);
+                (unsigned long long)s.counts[k]);
     for (int k = OP_PROTECT; k < OP_KIND_COUNT; k++)
-        fprintf(f, ", \"%s\": %llu", trace_op_name((enum op_kind)k), (unsigned long long)counts[k]);
-    fprintf(f, "}, \"says\": %llu,\n", (unsigned long long)counts[OP_SAY]);
+        fprintf(f, ", \"%s\": %llu", trace_op_name((enum op_kind)k),
+                (unsigned long long)s.counts[k]);
+    fprintf(f, "}, \"says\": %llu,\n", (unsigned long long)s.counts[OP_SAY]);
     fprintf(f,
             " \"heap\": {\"live_blocks\": %llu, \"live_bytes\": %llu, \"peak_live_bytes\": %llu,"
             " \"failed_allocs\": %llu},\n",
-            (unsigned long long)st.live_blocks, (unsigned long long)st.live_bytes,
-            (unsigned long long)st.peak_live_bytes, (unsigned long long)st.failed_allocs);
+            (unsigned long long)s.st.live_blocks, (unsigned long long)s.st.live_bytes,
+            (unsigned long long)s.st.peak_live_bytes, (unsigned long long)s.st.failed_allocs);
     fprintf(f,
             " \"frames\": {\"total\": %llu, \"free\": %llu, \"used\": %llu, \"reserved\": %llu},\n",
-            (unsigned long long)fs.total, (unsigned long long)fs.free, (unsigned long long)fs.used,
-            (unsigned long long)fs.reserved);
+            (unsigned long long)s.fs.total, (unsigned long long)s.fs.free,
+            (unsigned long long)s.fs.used, (unsigned long long)s.fs.reserved);
     fprintf(f,
             " \"tlb\": {\"hits\": %llu, \"misses\": %llu, \"flushes\": %llu, \"invlpg\": %llu,"
             " \"fills\": %llu, \"evictions\": %llu, \"entries\": %u, \"ways\": %u},\n",
-            (unsigned long long)ts.hits, (unsigned long long)ts.misses,
-            (unsigned long long)ts.flushes, (unsigned long long)ts.invlpg,
-            (unsigned long long)ts.fills, (unsigned long long)ts.evictions, tlb_nentries(tlb),
-            tlb_nways(tlb));
+            (unsigned long long)s.ts.hits, (unsigned long long)s.ts.misses,
+            (unsigned long long)s.ts.flushes, (unsigned long long)s.ts.invlpg,
+            (unsigned long long)s.ts.fills, (unsigned long long)s.ts.evictions, tlb_nentries(s.tlb),
+            tlb_nways(s.tlb));
     fprintf(f, " \"page_faults\": %llu, \"gp_faults\": %llu, \"diagnostics\": %llu,\n",
-            (unsigned long long)st.page_faults, (unsigned long long)st.gp_faults,
-            (unsigned long long)st.diagnostics);
+            (unsigned long long)s.st.page_faults, (unsigned long long)s.st.gp_faults,
+            (unsigned long long)s.st.diagnostics);
     fputs(" \"diagnostics_by_kind\": {", f);
     for (int d = 0; d < DIAG_COUNT; d++) {
         fputs(d ? ", " : "", f);
         json_string(f, machine_diag_name((enum diag_kind)d));
-        fprintf(f, ": %llu", (unsigned long long)st.diag[d]);
+        fprintf(f, ": %llu", (unsigned long long)s.st.diag[d]);
     }
     fputs("},\n \"cpu\": {\"cr0\": ", f);
-    json_hex(f, cpu->cr0);
+    json_hex(f, s.cpu->cr0);
     fputs(", \"cr2\": ", f);
-    json_hex(f, cpu->cr2);
+    json_hex(f, s.cpu->cr2);
     fputs(", \"cr3\": ", f);
-    json_hex(f, cpu->cr3);
+    json_hex(f, s.cpu->cr3);
     fputs(", \"cr4\": ", f);
-    json_hex(f, cpu->cr4);
+    json_hex(f, s.cpu->cr4);
     fputs(", \"efer\": ", f);
-    json_hex(f, cpu->efer);
-    fprintf(f, ", \"maxphyaddr\": %u}}\n", cpu->maxphyaddr);
+    json_hex(f, s.cpu->efer);
+    fprintf(f, ", \"maxphyaddr\": %u}}\n", s.cpu->maxphyaddr);
 }
 
 static void print_text_summary(const struct cli_args *a, const struct timeline *tl)
 {
-    const struct machine *m = timeline_machine(tl);
-    const struct trace *t = timeline_trace(tl);
-    const struct machine_config *cfg = machine_config(m);
-    struct machine_stats st = machine_stats(m);
-    struct pfa_stats fs = pfa_stats(machine_pfa(m));
-    const struct tlb *tlb = machine_tlb(m);
-    struct tlb_stats ts = tlb_stats(tlb);
-    const struct cpu *cpu = machine_cpu(m);
-    uint64_t counts[OP_KIND_COUNT];
-    timeline_op_counts(tl, counts);
+    struct summary s;
+    summary_gather(tl, &s);
     FILE *f = stdout;
 
     char name[768];
     trace_escape(name, sizeof name, a->trace, strlen(a->trace));
-    fprintf(f, "trace        %s (%s), operation %llu of %llu\n", name, trace_format_name(t->format),
-            (unsigned long long)timeline_pos(tl), (unsigned long long)timeline_len(tl));
+    fprintf(f, "trace        %s (%s), operation %llu of %llu\n", name,
+            trace_format_name(s.t->format), (unsigned long long)timeline_pos(tl),
+            (unsigned long long)timeline_len(tl));
     fprintf(f, "machine      paging %s, RAM %llu bytes (%llu frames), TLB %u entries x %u ways\n",
-            machine_paging_name(cfg->paging), (unsigned long long)cfg->ram_bytes,
-            (unsigned long long)fs.total, tlb_nentries(tlb), tlb_nways(tlb));
+            machine_paging_name(s.cfg->paging), (unsigned long long)s.cfg->ram_bytes,
+            (unsigned long long)s.fs.total, tlb_nentries(s.tlb), tlb_nways(s.tlb));
     fputs("ops         ", f);
     for (int k = 0; k <= OP_SAY; k++)
         fprintf(f, "%s %s %llu", k ? "," : "", trace_op_name((enum op_kind)k),
-                (unsigned long long)counts[k]);
+                (unsigned long long)s.counts[k]);
     for (int k = OP_PROTECT; k < OP_KIND_COUNT; k++) {
-        if (counts[k] != 0)
-            fprintf(f, ", %s %llu", trace_op_name((enum op_kind)k), (unsigned long long)counts[k]);
+        if (s.counts[k] != 0)
+            fprintf(f, ", %s %llu", trace_op_name((enum op_kind)k),
+                    (unsigned long long)s.counts[k]);
     }
     fputc('\n', f);
     fprintf(f,
             "heap         %llu live blocks, %llu live bytes, peak %llu bytes, %llu failed "
             "allocations\n",
-            (unsigned long long)st.live_blocks, (unsigned long long)st.live_bytes,
-            (unsigned long long)st.peak_live_bytes, (unsigned long long)st.failed_allocs);
+            (unsigned long long)s.st.live_blocks, (unsigned long long)s.st.live_bytes,
+            (unsigned long long)s.st.peak_live_bytes, (unsigned long long)s.st.failed_allocs);
     fprintf(f, "frames       %llu total: %llu free, %llu used, %llu reserved\n",
-            (unsigned long long)fs.total, (unsigned long long)fs.free, (unsigned long long)fs.used,
-            (unsigned long long)fs.reserved);
+            (unsigned long long)s.fs.total, (unsigned long long)s.fs.free,
+            (unsigned long long)s.fs.used, (unsigned long long)s.fs.reserved);
     fprintf(f,
             "TLB          %llu hits, %llu misses, %llu fills, %llu evictions, %llu flushes, "
             "%llu INVLPG\n",
-            (unsigned long long)ts.hits, (unsigned long long)ts.misses,
-            (unsigned long long)ts.fills, (unsigned long long)ts.evictions,
-            (unsigned long long)ts.flushes, (unsigned long long)ts.invlpg);
+            (unsigned long long)s.ts.hits, (unsigned long long)s.ts.misses,
+            (unsigned long long)s.ts.fills, (unsigned long long)s.ts.evictions,
+            (unsigned long long)s.ts.flushes, (unsigned long long)s.ts.invlpg);
     fprintf(f, "faults       %llu page faults (#PF), %llu general protection (#GP)\n",
-            (unsigned long long)st.page_faults, (unsigned long long)st.gp_faults);
-    fprintf(f, "diagnostics  %llu", (unsigned long long)st.diagnostics);
+            (unsigned long long)s.st.page_faults, (unsigned long long)s.st.gp_faults);
+    fprintf(f, "diagnostics  %llu", (unsigned long long)s.st.diagnostics);
     bool any = false;
     for (int d = 0; d < DIAG_COUNT; d++) {
-        if (st.diag[d] == 0)
+        if (s.st.diag[d] == 0)
             continue;
         fprintf(f, "%s%s %llu", any ? ", " : " (", machine_diag_name((enum diag_kind)d),
-                (unsigned long long)st.diag[d]);
+                (unsigned long long)s.st.diag[d]);
         any = true;
     }
     fputs(any ? ")\n" : "\n", f);
     fprintf(f,
             "registers    CR0=0x%08llx CR2=0x%08llx CR3=0x%08llx CR4=0x%08llx EFER=0x%08llx "
             "(%s paging, MAXPHYADDR %u)\n",
-            (unsigned long long)cpu->cr0, (unsigned long long)cpu->cr2,
-            (unsigned long long)cpu->cr3, (unsigned long long)cpu->cr4,
-            (unsigned long long)cpu->efer, cpu_mode_name(cpu_paging_mode(cpu)), cpu->maxphyaddr);
+            (unsigned long long)s.cpu->cr0, (unsigned long long)s.cpu->cr2,
+            (unsigned long long)s.cpu->cr3, (unsigned long long)s.cpu->cr4,
+            (unsigned long long)s.cpu->efer, cpu_mode_name(cpu_paging_mode(s.cpu)),
+            s.cpu->maxphyaddr);
 }
 
 /* The end of a replay that reached its target: --save-ram, then the summary
