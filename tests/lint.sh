@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Layering and style lint (STYLE.md 1.3): curses only in src/ui/ (and the ui
-# tests and render benchmark), sim/ does no I/O, every source is
-# clang-formatted. The layer table itself is tests/lint_layers.py.
+# tests and render benchmark), sim/ does no I/O, files and functions stay
+# within issue 10's size limits, every source is clang-formatted. The layer table itself is tests/lint_layers.py.
 # Prints TAP.
 set -u
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -64,6 +64,10 @@ paging_shift_literals() {
     done | { ! grep .; }
 }
 check "no per-mode shift literal outside the paging description" paging_shift_literals
+# Issue 10's size limits: no src/ .c file over 900 lines, no function over
+# 100 unless a "long:" comment above it says why (tests/lint_length.py).
+check "no .c file over 900 lines, no unmarked function over 100" \
+    python3 tests/lint_length.py "$root"
 # Which layer may include and link which, and sim's lack of writable
 # globals, are checked from a table and the compiled libraries by
 # tests/lint_layers.py (test lint_layer_table), not here.

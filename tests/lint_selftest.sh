@@ -8,6 +8,10 @@
 #     ... *p = &x;` (while a `static const char *const t[]` table passes);
 #   - a mutating sim call (machine_malloc) from the cli library, a sim call
 #     from the trace library.
+# And the size lint (tests/lint_length.py) on the same copy: it passes on
+# the clean tree, fails on a function of 101 lines without a "long:" comment
+# above it and on a .c file of 901 lines, and passes the same long function
+# once the comment is there.
 # The libraries are copies of the build's (made into ordinary archives) with
 # one extra object compiled from the injected source. Prints TAP.
 #
@@ -124,6 +128,40 @@ struct machine_stats trace_lint_probe(const struct machine *m) { return machine_
 EOC
 add_object trace "$work/t/peek.c"
 lint_fails "a sim call from the trace library fails the lint" 'trace uses sim: machine_stats'
+
+# --- sizes (lint_length.py) ---
+length="$here/lint_length.py"
+fresh
+out=$(python3 "$length" "$work/t" 2>&1)
+result "the size lint passes on a clean copy of the tree" $? "$out"
+# long_function FILE: appends a function of 101 lines (signature to brace).
+long_function() {
+    {
+        printf 'int lint_long_probe(int x);\nint lint_long_probe(int x)\n{\n'
+        for _ in $(seq 97); do printf '    x++;\n'; done
+        printf '    return x;\n}\n'
+    } >>"$1"
+}
+long_function "$work/t/src/sim/tlb.c"
+out=$(python3 "$length" "$work/t" 2>&1)
+if [ $? -ne 0 ] && printf '%s\n' "$out" | grep -qE 'src/sim/tlb.c:[0-9]+: function lint_long_probe is 101 lines'; then
+    result "a 101-line function without a long: comment fails the size lint" 0
+else
+    result "a 101-line function without a long: comment fails the size lint" 1 "$out"
+fi
+fresh
+printf '/* long: a probe of the size lint, long on purpose. */\n' >>"$work/t/src/sim/tlb.c"
+long_function "$work/t/src/sim/tlb.c"
+out=$(python3 "$length" "$work/t" 2>&1)
+result "the same function under a long: comment passes the size lint" $? "$out"
+fresh
+for _ in $(seq 901); do echo; done >"$work/t/src/sim/lint_big.c"
+out=$(python3 "$length" "$work/t" 2>&1)
+if [ $? -ne 0 ] && printf '%s\n' "$out" | grep -qE 'src/sim/lint_big.c: 901 lines'; then
+    result "a .c file of 901 lines fails the size lint" 0
+else
+    result "a .c file of 901 lines fails the size lint" 1 "$out"
+fi
 
 echo "1..$n"
 [ "$fails" -eq 0 ]

@@ -130,7 +130,7 @@ static void put_fault(struct out *o, const struct event *ev)
 }
 
 /* The words for one of the machine's events. One case per kind, each a few
- * lines of wording: the switch is the table of the log's words, longer than
+ * lines of wording. long: the switch is the table of the log's words, over
  * 100 lines because there are that many kinds, and reads best whole. */
 static void format_machine(const struct timeline *tl, const struct event *ev, struct out *o)
 {

@@ -204,6 +204,55 @@ static bool not_present_at(const struct quiz_question *qq, bool pte)
     return at_pte == pte;
 }
 
+/* An address for QUIZ_NOT_PRESENT_UPPER: one whose walk should stop at a
+ * not-present entry above the page table. False when the pick is not
+ * canonical (the candidate is dropped). */
+static bool upper_gap_va(struct quiz *q, uint64_t *out)
+{
+    enum quiz_kind from;
+    uint64_t va;
+    if (!q->long_mode) {
+        va = next(q) & UINT64_C(0xFFFFF000);
+        va |= below(q, X86_PAGE_SIZE);
+    } else if (below(q, 3) == 0) {
+        va = next(q) & low_half(q); /* the empty lower half */
+    } else {
+        /* A neighbour of a mapped page one or more PD, PDPT or PML4
+         * slots away: the walk stops higher up. */
+        const struct paging_geom *g = q->g;
+        const unsigned shifts[] = {g->lv[paging_depth(g, LVL_PDE)].shift,
+                                   g->lv[paging_depth(g, LVL_PDPTE)].shift,
+                                   g->lv[paging_depth(g, LVL_PML4E)].shift};
+        va = mapped_va(q, &from) + ((1 + below(q, 4)) << shifts[below(q, 3)]);
+        if (paging_va_canon(g, va) != va)
+            return false;
+    }
+    *out = va;
+    return true;
+}
+
+/* A non-canonical address for QUIZ_NON_CANONICAL (long mode). */
+static uint64_t non_canonical_va(struct quiz *q)
+{
+    enum quiz_kind from;
+    uint64_t va;
+    if (below(q, 2) == 0) {
+        /* A kernel pointer with one high bit knocked out. */
+        unsigned vb = paging_va_bits(q->g); /* 48 */
+        va = mapped_va(q, &from);
+        if (paging_va_canon(q->g, va) == va && (va >> (vb - 1)) == 0)
+            va |= UINT64_C(1) << (vb + below(q, 64 - vb));
+        else
+            va &= ~(UINT64_C(1) << (vb + below(q, 64 - vb)));
+    } else {
+        /* Bits 63:47 neither all 0 nor all 1. */
+        unsigned hb = paging_va_bits(q->g) - 1; /* 47 */
+        uint64_t top = 1 + below(q, (UINT64_C(1) << (64 - hb)) - 2);
+        va = top << hb | (next(q) & low_half(q));
+    }
+    return va;
+}
+
 /* One candidate of kind k into qq; true when the probe agrees with the kind. */
 static bool draw(struct quiz *q, enum quiz_kind k, struct quiz_question *qq)
 {
@@ -250,22 +299,8 @@ static bool draw(struct quiz *q, enum quiz_kind k, struct quiz_question *qq)
         probe(q, qq);
         return not_present_at(qq, true);
     case QUIZ_NOT_PRESENT_UPPER:
-        if (!q->long_mode) {
-            va = next(q) & UINT64_C(0xFFFFF000);
-            va |= below(q, X86_PAGE_SIZE);
-        } else if (below(q, 3) == 0) {
-            va = next(q) & low_half(q); /* the empty lower half */
-        } else {
-            /* A neighbour of a mapped page one or more PD, PDPT or PML4
-             * slots away: the walk stops higher up. */
-            const struct paging_geom *g = q->g;
-            const unsigned shifts[] = {g->lv[paging_depth(g, LVL_PDE)].shift,
-                                       g->lv[paging_depth(g, LVL_PDPTE)].shift,
-                                       g->lv[paging_depth(g, LVL_PML4E)].shift};
-            va = mapped_va(q, &from) + ((1 + below(q, 4)) << shifts[below(q, 3)]);
-            if (paging_va_canon(g, va) != va)
-                return false;
-        }
+        if (!upper_gap_va(q, &va))
+            return false;
         qq->va = va;
         qq->access = read_or(q, MMU_WRITE);
         probe(q, qq);
@@ -284,21 +319,7 @@ static bool draw(struct quiz *q, enum quiz_kind k, struct quiz_question *qq)
     case QUIZ_NON_CANONICAL:
         if (!q->long_mode)
             return false;
-        if (below(q, 2) == 0) {
-            /* A kernel pointer with one high bit knocked out. */
-            unsigned vb = paging_va_bits(q->g); /* 48 */
-            va = mapped_va(q, &from);
-            if (paging_va_canon(q->g, va) == va && (va >> (vb - 1)) == 0)
-                va |= UINT64_C(1) << (vb + below(q, 64 - vb));
-            else
-                va &= ~(UINT64_C(1) << (vb + below(q, 64 - vb)));
-        } else {
-            /* Bits 63:47 neither all 0 nor all 1. */
-            unsigned hb = paging_va_bits(q->g) - 1; /* 47 */
-            uint64_t top = 1 + below(q, (UINT64_C(1) << (64 - hb)) - 2);
-            va = top << hb | (next(q) & low_half(q));
-        }
-        qq->va = va;
+        qq->va = non_canonical_va(q);
         qq->access = read_or(q, MMU_WRITE);
         return !probe(q, qq) && qq->answer.fault.vector == X86_VEC_GP;
     case QUIZ_KIND_COUNT:

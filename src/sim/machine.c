@@ -2,7 +2,8 @@
  * machine.c - one simulated computer (see machine.h): it owns phys, pfa,
  * cpu, tlb, mmu, vmm and heap, boots them the way a small kernel does, and
  * runs the program's operations, turning what the program does wrong into
- * diagnostics.
+ * diagnostics. The checks of a configuration before the boot are
+ * machine_check.c's.
  *
  * Everything mutable after boot lives in tracked memory (RAM, the pfa's
  * arrays, the TLB, the VMM's arrays and the id table below) or in the scalar
@@ -16,7 +17,7 @@
 
 #include "cpu.h"
 #include "heap.h"
-#include "limits/limits.h"
+#include "machine_check.h"
 #include "pfa.h"
 #include "phys.h"
 #include "tlb.h"
@@ -57,17 +58,6 @@ struct machine {
     struct machine_stats st;
     uint8_t *scratch; /* machine_scalars_size() bytes, for hashing */
 };
-
-void machine_config_default(struct machine_config *c)
-{
-    memset(c, 0, sizeof *c);
-    c->ram_bytes = UINT64_C(16) << 20;
-    c->paging = PAGING_32;
-    c->tlb_entries = 64;
-    c->tlb_ways = 4;
-    c->maxphyaddr = X86_MAXPHYADDR_DEFAULT;
-    c->large_threshold = UINT64_C(128) << 10;
-}
 
 /* --- events and diagnostics ----------------------------------------------------- */
 
@@ -138,128 +128,6 @@ static void rec_put(struct machine *m, uint32_t id, uint64_t va, uint64_t size, 
 
 /* --- boot -------------------------------------------------------------------------- */
 
-uint64_t machine_min_ram(void)
-{
-    return MACHINE_KERNEL_PA + MACHINE_KERNEL_SIZE + 2 * X86_PAGE_SIZE;
-}
-
-uint64_t machine_identity_limit(enum paging_mode p, unsigned maxphyaddr)
-{
-    /* As vmm's map_identity decides (VMM_ERR_RANGE). */
-    unsigned mpa = maxphyaddr != 0 ? maxphyaddr : X86_MAXPHYADDR_DEFAULT;
-    const struct paging_geom *g = paging_geom(p);
-    if (g == NULL)
-        g = paging_geom(PAGING_32);
-    uint64_t linear = UINT64_C(1) << (paging_va_bits(g) - (g->canonical ? 1 : 0));
-    uint64_t phys = g->entry_bytes == 4 ? UINT64_C(1) << 32
-                    : mpa < 64          ? UINT64_C(1) << mpa
-                                        : UINT64_MAX;
-    return phys < linear ? phys : linear;
-}
-
-static uint64_t range_end(const struct machine_range *r);
-
-/* The boot's reason for a broken limits.h rule. */
-static enum machine_why why_of(enum limits_rule rule)
-{
-    switch (rule) {
-    case LIMITS_OK:
-        return MACHINE_WHY_NONE;
-    case LIMITS_RAM_ZERO:
-    case LIMITS_RAM_NOT_FRAMES:
-    case LIMITS_RAM_TOO_LARGE:
-        return MACHINE_WHY_RAM_SIZE;
-    case LIMITS_MAXPHYADDR_RANGE:
-    case LIMITS_RAM_PAST_WIDTH:
-        return MACHINE_WHY_RAM_WIDTH;
-    case LIMITS_RAM_PAST_32BIT:
-        return MACHINE_WHY_RAM_32BIT;
-    case LIMITS_RAM_TOO_SMALL:
-        return MACHINE_WHY_RAM_SMALL;
-    case LIMITS_TLB_NO_ENTRIES:
-    case LIMITS_TLB_TOO_LARGE:
-    case LIMITS_TLB_NO_WAYS:
-    case LIMITS_TLB_WAYS_ABOVE:
-    case LIMITS_TLB_WAYS_NOT_SPLIT:
-    case LIMITS_TLB_SETS_NOT_POW2:
-        return MACHINE_WHY_TLB;
-    }
-    return MACHINE_WHY_OTHER;
-}
-
-/* Checks a configuration before anything is built; fills f->why (and
- * f->range) and returns false when it cannot boot. */
-static bool config_ok(const struct machine_config *c, struct machine_failure *f)
-{
-    f->range = SIZE_MAX;
-    f->why = MACHINE_WHY_OTHER;
-    if (!paging_mode_configurable(c->paging))
-        return false;
-    if ((c->nreserve != 0 && c->reserve == NULL) || (c->nidentity != 0 && c->identity == NULL))
-        return false;
-    if (c->nids > (UINT32_C(1) << 28))
-        return false;
-    /* The rules on the RAM and the TLB are limits.h's (the trace parser and
-     * the command line check them too); the floor is the boot layout's. */
-    struct limits_config lc = {
-        .ram = c->ram_bytes,
-        .ram_min = machine_min_ram(),
-        /* 32-bit entries hold 32-bit frame addresses. */
-        .entries32 = paging_geom(c->paging)->entry_bytes == 4,
-        .maxphyaddr = c->maxphyaddr != 0 ? c->maxphyaddr : X86_MAXPHYADDR_DEFAULT,
-        .tlb_entries = c->tlb_entries != 0 ? c->tlb_entries : 64,
-        .tlb_ways = c->tlb_ways != 0 ? c->tlb_ways : 4,
-    };
-    f->why = why_of(limits_check(&lc).rule);
-    if (f->why != MACHINE_WHY_NONE)
-        return false;
-    /* A frame is reserved whole when any byte of it is (pfa_reserve). */
-    f->why = MACHINE_WHY_RESERVE_KERNEL;
-    for (size_t i = 0; i < c->nreserve; i++) {
-        const struct machine_range *r = &c->reserve[i];
-        if (r->len != 0 && r->start < MACHINE_KERNEL_PA + MACHINE_KERNEL_SIZE &&
-            range_end(r) > MACHINE_KERNEL_PA) {
-            f->range = i;
-            return false;
-        }
-    }
-    f->why = MACHINE_WHY_IDENTITY_RANGE;
-    uint64_t limit = machine_identity_limit(c->paging, c->maxphyaddr);
-    for (size_t i = 0; i < c->nidentity; i++) {
-        const struct machine_range *r = &c->identity[i];
-        if (r->len != 0 && (r->start >= limit || r->len > limit - r->start)) {
-            f->range = c->nreserve + i;
-            return false;
-        }
-    }
-    f->why = MACHINE_WHY_NONE;
-    return true;
-}
-
-/* The range that took the most of the RAM's frames (SIZE_MAX: none took
- * any): the one to blame when the boot finds no frame for its tables. */
-static size_t greediest_range(const struct machine_config *c)
-{
-    size_t best = SIZE_MAX;
-    uint64_t most = 0;
-    for (size_t i = 0; i < c->nreserve + c->nidentity; i++) {
-        const struct machine_range *r =
-            i < c->nreserve ? &c->reserve[i] : &c->identity[i - c->nreserve];
-        uint64_t lo = r->start & ~(X86_PAGE_SIZE - 1);
-        uint64_t hi = range_end(r);
-        if (hi > c->ram_bytes)
-            hi = c->ram_bytes;
-        if (lo < MACHINE_LOW_MEMORY_END)
-            lo = MACHINE_LOW_MEMORY_END; /* the firmware's anyway */
-        uint64_t n = hi > lo ? hi - lo : 0;
-        if (n > most) {
-            most = n;
-            best = i;
-        }
-    }
-    return best;
-}
-
 /* Copies the ranges and their labels so the caller's may go away. */
 static bool copy_ranges(struct machine *m, const struct machine_config *c)
 {
@@ -292,18 +160,14 @@ static bool copy_ranges(struct machine *m, const struct machine_config *c)
     return true;
 }
 
-static uint64_t range_end(const struct machine_range *r)
-{
-    return r->len > UINT64_MAX - r->start ? UINT64_MAX : r->start + r->len;
-}
-
 /* The memory map, as the firmware reports it, then the kernel image and the
  * device frames of the identity ranges. */
 static bool memory_map(struct machine *m)
 {
     pfa_reserve(m->pfa, 0, MACHINE_LOW_MEMORY_END, ROLE_FIRMWARE);
     for (size_t i = 0; i < m->cfg.nreserve; i++)
-        pfa_reserve(m->pfa, m->cfg.reserve[i].start, range_end(&m->cfg.reserve[i]), ROLE_FIRMWARE);
+        pfa_reserve(m->pfa, m->cfg.reserve[i].start, machine_range_end(&m->cfg.reserve[i]),
+                    ROLE_FIRMWARE);
     for (uint64_t pa = MACHINE_KERNEL_PA; pa < MACHINE_KERNEL_PA + MACHINE_KERNEL_SIZE;
          pa += X86_PAGE_SIZE) {
         if (pfa_claim(m->pfa, pa_to_pfn(pa), ROLE_KERNEL) != PFA_OK)
@@ -316,7 +180,7 @@ static bool memory_map(struct machine *m)
         if (r->len == 0)
             continue;
         uint64_t first = pa_to_pfn(r->start);
-        uint64_t last = pa_to_pfn(range_end(r) - 1);
+        uint64_t last = pa_to_pfn(machine_range_end(r) - 1);
         for (uint64_t f = first; f <= last && f < nframes; f++) {
             if (pfa_state(m->pfa, f) != PFA_FREE)
                 continue; /* reserved (0xB8000) or the kernel's: mapped anyway */
@@ -346,7 +210,7 @@ struct machine *machine_create_why(const struct machine_config *cfg, const struc
     f->why = MACHINE_WHY_OTHER;
     f->range = SIZE_MAX;
     enum machine_status *status = &f->status;
-    if (cfg == NULL || !config_ok(cfg, f)) {
+    if (cfg == NULL || !machine_config_check(cfg, f)) {
         *status = f->why == MACHINE_WHY_RAM_SMALL || f->why == MACHINE_WHY_RESERVE_KERNEL
                       ? MACHINE_ERR_BOOT
                       : MACHINE_ERR_CONFIG;
@@ -398,7 +262,7 @@ struct machine *machine_create_why(const struct machine_config *cfg, const struc
     if (m->heap == NULL)
         goto fail;
     if (!memory_map(m)) {
-        /* config_ok ruled out a reserve over the kernel: this is a frame
+        /* machine_config_check ruled out a reserve over the kernel: this is a frame
          * the RAM does not have. */
         *status = MACHINE_ERR_BOOT;
         f->why = MACHINE_WHY_RAM_SMALL;
@@ -420,7 +284,7 @@ struct machine *machine_create_why(const struct machine_config *cfg, const struc
         *status = vs == VMM_ERR_RANGE ? MACHINE_ERR_CONFIG : MACHINE_ERR_BOOT;
         f->why = vs == VMM_ERR_RANGE ? MACHINE_WHY_IDENTITY_RANGE : MACHINE_WHY_NO_FRAMES;
         if (vs != VMM_ERR_RANGE)
-            f->range = greediest_range(cfg);
+            f->range = machine_greediest_range(cfg);
         if (f->why == MACHINE_WHY_NO_FRAMES && f->range == SIZE_MAX)
             f->why = MACHINE_WHY_RAM_SMALL;
         goto fail;

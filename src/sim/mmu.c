@@ -156,7 +156,7 @@ static void write_back(const struct mmu *m, bool wide, uint64_t va, unsigned lvl
  * truncated (32-bit, PAE) or checked canonical (4-level). stale_shift is the
  * page shift of a TLB entry that served va but could not allow the access
  * (0: none), so that a successful walk does not leave it beside the new one.
- * Longer than 100 lines on purpose: the walk is the hot slow path, inlined
+ * long: over 100 lines on purpose: the walk is the hot slow path, inlined
  * once per mode, and every part of it (register step, levels, leaf, fill)
  * shares the locals it computes once; split, they would be passed around.
  */

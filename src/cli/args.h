@@ -1,0 +1,60 @@
+/*
+ * args.h - what the commands of cli/ share, private to cli/: the parsed
+ * command line (cli.c parses it for replay, translate and the interactive
+ * mode) and the loading of the trace into a timeline, with the trace error
+ * printed and its exit status kept.
+ */
+#ifndef PAGESIM_CLI_ARGS_H
+#define PAGESIM_CLI_ARGS_H
+
+#include <stdbool.h>
+
+#include "replay/options.h"
+
+struct timeline;
+struct timeline_params;
+struct trace;
+struct trace_reader;
+
+enum cli_cmd {
+    CMD_REPLAY,
+    CMD_TRANSLATE,
+    CMD_INTERACTIVE,
+};
+
+struct cli_args {
+    struct replay_options opts;
+    bool json, log, strict, write, user, exec;
+    const char *save_ram;
+    const char *trace;
+    char **addrs; /* translate: VADDR words */
+    int naddrs;
+};
+
+/* Parses argv[first..] for the command cmd. Returns -1 when fine, else the
+ * exit status (help, version or a usage error already reported). a->addrs is
+ * allocated either way: the caller frees it. */
+int cli_parse_args(enum cli_cmd cmd, int argc, char **argv, int first, struct cli_args *a);
+
+/* Loads the trace and builds the timeline; on failure prints the error and
+ * returns NULL (exit cli_load_status()). When *tp already holds the loaded
+ * trace (a second run of the same trace: standard input can be read only
+ * once), the timeline runs it and nothing is read. The shared options' --at
+ * is left to the caller. */
+struct timeline *cli_open_timeline(const struct cli_args *a, const struct timeline_params *p,
+                                   struct trace **tp);
+
+/* A headless run while the trace is read (replay without --log or --strict,
+ * translate): the operations are run as they are parsed and never all kept,
+ * which is both faster and smaller than loading first. Runs to --at (or the
+ * end), then reads the rest, so that a syntax error anywhere still fails the
+ * command before anything is printed. Returns the timeline with *rp its
+ * reader (the caller destroys both), or NULL after printing the error (exit
+ * cli_load_status()). */
+struct timeline *cli_run_streamed(const struct cli_args *a, struct trace_reader **rp);
+
+/* The exit status of the last trace error the two above reported: 1 (the
+ * trace), or 2 (a command-line option's value, CONTRACT 1). */
+int cli_load_status(void);
+
+#endif
