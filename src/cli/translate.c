@@ -118,7 +118,7 @@ static void print_probe_json(FILE *f, const struct timeline_probe *pr)
     else
         fputs("null", f);
     fputs(",\n  \"walk\": [", f);
-    for (unsigned i = 0; i < r->nsteps && i < 4; i++) {
+    for (unsigned i = 0; i < r->nsteps && i < PAGING_MAX_LEVELS; i++) {
         const struct walk_step *s = &r->steps[i];
         fprintf(f, "%s{\"level\": \"%s\", \"table\": ", i ? ", " : "",
                 mmu_level_name((enum walk_level)s->level));
@@ -177,7 +177,7 @@ static void print_probe_text(FILE *f, const struct paging_geom *g, const struct 
         fprintf(f, "#PF error code 0x%x: %s\n", (unsigned)r->fault.error_code,
                 mmu_fault_reason_name((enum fault_reason)r->fault.reason));
     }
-    for (unsigned i = 0; i < r->nsteps && i < 4; i++) {
+    for (unsigned i = 0; i < r->nsteps && i < PAGING_MAX_LEVELS; i++) {
         const struct walk_step *s = &r->steps[i];
         fprintf(f, "  %-5s index %3u of table 0x%08llx, entry at 0x%08llx = 0x%08llx  [",
                 mmu_level_name((enum walk_level)s->level), (unsigned)s->index,

@@ -212,7 +212,7 @@ static bool upper_gap_va(struct quiz *q, uint64_t *out)
     enum quiz_kind from;
     uint64_t va;
     if (!q->long_mode) {
-        va = next(q) & UINT64_C(0xFFFFF000);
+        va = paging_mode_va_cut(q->g->mode, next(q)) & ~(X86_PAGE_SIZE - 1);
         va |= below(q, X86_PAGE_SIZE);
     } else if (below(q, 3) == 0) {
         va = next(q) & low_half(q); /* the empty lower half */
@@ -294,7 +294,7 @@ static bool draw(struct quiz *q, enum quiz_kind k, struct quiz_question *qq)
             uint64_t d = (1 + below(q, 48)) << X86_PAGE_SHIFT;
             va = below(q, 2) == 0 ? va + d : va - d;
         }
-        qq->va = q->long_mode ? va : va & UINT64_C(0xFFFFFFFF);
+        qq->va = paging_mode_va_cut(q->g->mode, va);
         qq->access = read_or(q, MMU_WRITE);
         probe(q, qq);
         return not_present_at(qq, true);
