@@ -13,7 +13,7 @@
 # Prints TAP.
 #
 # Usage: lint_link.sh SOURCE_ROOT VIEW_OBJECT SIM_LIB TRACE_LIB REPLAY_LIB
-#        ($LINT_CC: the C compiler)
+#        ($LINT_CC: the C compiler; $LINT_FLAGS: the build's -fsanitize flag, if any)
 set -u
 src=$1
 view=$2
@@ -21,6 +21,8 @@ simlib=$3
 tracelib=$4
 replaylib=$5
 cc=${LINT_CC:-cc}
+# shellcheck disable=SC2206 # flags are words
+flags=(${LINT_FLAGS:-})
 work=$(mktemp -d "${TMPDIR:-/tmp}/pagesim-link.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 . "$(dirname "$0")/tap.sh"
@@ -56,16 +58,16 @@ int main(int argc, char **argv)
     return 0;
 }
 PROG
-    $cc -O0 -std=c11 -D_DEFAULT_SOURCE -I"$src/src" -c "$work/p.c" -o "$work/p.o"
+    $cc "${flags[@]}" -O0 -std=c11 -D_DEFAULT_SOURCE -I"$src/src" -c "$work/p.c" -o "$work/p.o"
 }
 
-out=$(prog 0 2>&1 && $cc -o "$work/p" "$work/p.o" "$view" 2>&1)
+out=$(prog 0 2>&1 && $cc "${flags[@]}" -o "$work/p" "$work/p.o" "$view" 2>&1)
 result "a program calling a reader and replay links against the view" $? "$out"
 
-out=$(prog 1 2>&1 && $cc -o "$work/p" "$work/p.o" "$replaylib" "$tracelib" "$simlib" 2>&1)
+out=$(prog 1 2>&1 && $cc "${flags[@]}" -o "$work/p" "$work/p.o" "$replaylib" "$tracelib" "$simlib" 2>&1)
 result "calling machine_malloc links against the plain libraries" $? "$out"
 
-out=$(prog 1 2>&1 && $cc -o "$work/p" "$work/p.o" "$view" 2>&1)
+out=$(prog 1 2>&1 && $cc "${flags[@]}" -o "$work/p" "$work/p.o" "$view" 2>&1)
 rc=$?
 [ "$rc" -ne 0 ] && printf '%s\n' "$out" | grep -q "undefined reference to .machine_malloc"
 result "calling machine_malloc does not link against the view" $? "exit $rc; $out"
