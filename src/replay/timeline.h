@@ -59,6 +59,13 @@ static inline bool timeline_is_caption(const struct event *ev)
  * for the boot). Not called for the silent re-runs inside a step back. */
 typedef void (*timeline_log_fn)(void *ctx, uint64_t op, uint32_t line, const struct event *ev);
 
+/* Called once per `expect` line (trace.h struct trace_expect) as the cursor
+ * moves forward past its operation (op 0's during timeline_create): ok says
+ * whether the fact held, found what was found (replay/expect.h). Not called
+ * for the silent re-runs inside a step back. */
+typedef void (*timeline_expect_fn)(void *ctx, const struct trace *t, const struct trace_expect *e,
+                                   bool ok, const char *found);
+
 /* Flags of struct timeline_params. */
 #define TIMELINE_NO_CHECKPOINTS                                                                    \
     (1u << 0) /* no journal: fastest forward replay; going back
@@ -72,6 +79,8 @@ struct timeline_params {
     unsigned flags;      /* TIMELINE_* */
     timeline_log_fn log; /* may be NULL */
     void *log_ctx;
+    timeline_expect_fn expect; /* may be NULL */
+    void *expect_ctx;
     uint64_t checkpoint_every; /* ops between checkpoints; 0: the default (1024) */
     uint64_t budget_bytes;     /* memory for saved chunks before thinning; 0: 128 MiB */
 };
@@ -208,6 +217,25 @@ const char *timeline_caption_text(const struct timeline *tl, const struct event 
 
 /* The most recent caption at or before the cursor, or NULL when none. */
 const char *timeline_caption(const struct timeline *tl);
+
+/* The `expect` lines checked so far (those of operations 0..cursor; going
+ * back forgets the later ones, and running forward again checks them again,
+ * counted once): how many held and how many did not. */
+void timeline_expect_counts(const struct timeline *tl, uint64_t *passed, uint64_t *failed);
+
+/* Whether the trace has `expect` lines (a trace being read: whether one has
+ * been read so far). */
+bool timeline_has_expects(const struct timeline *tl);
+
+/* The facts of the current caption (timeline_caption): the `expect` lines
+ * written after its `say` and before the next one, among those checked so
+ * far. Not for a timeline that reads its trace (always NONE). */
+enum timeline_mark {
+    TIMELINE_MARK_NONE, /* no caption, or none of its facts checked yet */
+    TIMELINE_MARK_HOLD, /* every fact checked so far held */
+    TIMELINE_MARK_FAIL, /* at least one did not */
+};
+enum timeline_mark timeline_caption_mark(const struct timeline *tl);
 
 /* A hash of the whole replay state (machine_hash plus the op counts): equal
  * states give equal hashes, however they were reached. */
