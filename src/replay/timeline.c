@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "replay/access.h"
 #include "replay/boot.h"
 #include "replay/checkpoint.h"
 #include "replay/options.h"
@@ -23,7 +24,8 @@
 
 struct replay_scalars {
     uint64_t counts[OP_KIND_COUNT];
-    uint32_t caption; /* text handle of the latest caption, or TRACE_NO_TEXT */
+    uint32_t caption;            /* text handle of the latest caption, or TRACE_NO_TEXT */
+    struct access_record access; /* the last memory access so far (access.h) */
 };
 
 struct timeline {
@@ -50,8 +52,11 @@ struct timeline {
     struct replay_scalars rs;
 
     /* Event capture. */
-    bool record;  /* last-op events and history */
-    bool logging; /* forward to the log callback */
+    bool record;     /* last-op events and history */
+    bool logging;    /* forward to the log callback */
+    bool track;      /* feed rs.access: the sink stays attached (timeline_last_access) */
+    uint8_t mode;    /* the machine's paging mode, for access_feed */
+    uint64_t cur_ev; /* events of op cur_op so far */
     uint64_t cur_op;
     uint32_t cur_line;
     struct event *ev;
@@ -95,6 +100,9 @@ history:
 static void on_event(void *ctx, const struct event *ev)
 {
     struct timeline *tl = ctx;
+    tl->cur_ev++;
+    if (tl->track)
+        access_feed(&tl->rs.access, (enum paging_mode)tl->mode, tl->cur_op, tl->cur_ev, ev);
     if (tl->record)
         push_event(tl, ev);
     if (tl->logging)
@@ -105,10 +113,10 @@ static void on_event(void *ctx, const struct event *ev)
  * so headless replay pays nothing for events. */
 static void set_capture(struct timeline *tl, bool record, bool logging)
 {
-    bool was = tl->record || tl->logging;
+    bool was = tl->record || tl->logging || tl->track;
     tl->record = record && !(tl->flags & TIMELINE_NO_EVENTS);
     tl->logging = logging && tl->log != NULL;
-    bool now = tl->record || tl->logging;
+    bool now = tl->record || tl->logging || tl->track;
     if (was != now)
         machine_set_sink(tl->m, now ? &tl->sink : NULL);
 }
@@ -163,12 +171,15 @@ static struct timeline *create(const struct trace *t, struct trace_reader *r,
     }
     tl->record = !(tl->flags & TIMELINE_NO_EVENTS);
     tl->logging = tl->log != NULL;
-    bool listening = tl->record || tl->logging;
+    tl->track = !(tl->flags & TIMELINE_NO_EVENTS) || (tl->flags & TIMELINE_ACCESSES);
+    tl->mode = (uint8_t)PAGING_OFF; /* until the machine is booted */
+    bool listening = tl->record || tl->logging || tl->track;
     tl->m = replay_boot(t, &tl->opts, listening ? &tl->sink : NULL, err);
     if (tl->m == NULL) {
         timeline_destroy(tl);
         return NULL;
     }
+    tl->mode = (uint8_t)machine_config(tl->m)->paging;
     /* Keep the boot's events: they are "op 0"'s. */
     if (tl->nev > 0) {
         tl->boot = malloc(tl->nev * sizeof *tl->boot);
@@ -389,6 +400,7 @@ static void exec_op(struct timeline *tl)
 #endif
     tl->cur_op = tl->pos + 1;
     tl->cur_line = op->line;
+    tl->cur_ev = 0;
     tl->nev = 0;
     if (op->kind == OP_SAY)
         say(tl, op->text);
@@ -439,11 +451,14 @@ static bool reboot(struct timeline *tl)
     set_capture(tl, false, false);
     machine_destroy(tl->m);
     tl->m = NULL;
-    tl->m = replay_boot(tl->t, &tl->opts, NULL, NULL);
+    memset(&tl->rs, 0, sizeof tl->rs);
+    tl->cur_op = 0;
+    tl->cur_ev = 0;
+    /* Tracking accesses keeps the sink attached: the boot's count too. */
+    tl->m = replay_boot(tl->t, &tl->opts, tl->track ? &tl->sink : NULL, NULL);
     if (tl->m == NULL)
         return false;
     tl->pos = 0;
-    memset(&tl->rs, 0, sizeof tl->rs);
     tl->rs.caption = TRACE_NO_TEXT;
     return true;
 }
@@ -646,6 +661,17 @@ void timeline_translate(const struct timeline *tl, uint64_t va, enum mmu_access 
         uint64_t mask = (UINT64_C(1) << e->shift) - 1;
         out->tlb_pa = e->pa | (va & mask);
     }
+}
+
+const struct access_record *timeline_last_access(const struct timeline *tl)
+{
+    return tl->rs.access.valid ? &tl->rs.access : NULL;
+}
+
+const struct access_record *timeline_op_access(const struct timeline *tl)
+{
+    const struct access_record *r = timeline_last_access(tl);
+    return r != NULL && r->op == tl->pos ? r : NULL;
 }
 
 uint64_t timeline_checkpoint_bytes(const struct timeline *tl)
