@@ -1,87 +1,24 @@
 /*
  * expect.c - checking an `expect` line's fact against the machine (see
  * expect.h). Facts about the state read the machine through its readers;
- * the facts about the operation read what the timeline saw of it
- * (struct expect_seen: REPLACE with replay/access.h's record, see expect.h).
- * "stale" is the hardware's view against the tables': the last access was
- * served by a TLB entry, and a walk of the tables in RAM now (a probe, no
- * side effect) would fault or reach another address.
+ * the facts about the operation read the record of its last access
+ * (replay/access.h). "stale" is the hardware's view against the tables':
+ * the last access was served by a TLB entry, and a walk of the tables in
+ * RAM now (a probe, no side effect) would fault or reach another address
+ * (access_stale).
  */
 #include "replay/expect.h"
 
 #include <inttypes.h>
 #include <string.h>
 
+#include "replay/access.h"
 #include "replay/strbuf.h"
 #include "sim/cpu.h"
 #include "sim/machine.h"
 #include "sim/pfa.h"
 #include "sim/tlb.h"
 #include "sim/x86.h"
-
-void expect_seen_reset(struct expect_seen *s, bool recorded)
-{
-    memset(s, 0, sizeof *s);
-    s->recorded = recorded;
-}
-
-void expect_seen_event(struct expect_seen *s, const struct event *ev)
-{
-    switch (ev->kind) {
-    case EV_TLB_HIT:
-        s->access = true;
-        s->tlb_hit = true;
-        s->va = ev->va;
-        s->pa = ev->pa;
-        break;
-    case EV_TLB_MISS:
-        s->access = true;
-        s->tlb_hit = false;
-        s->va = ev->va;
-        break;
-    case EV_WALK_STEP:
-        /* An entry that may not serve the access (SDM 4.10.2.3) is found
-         * and then walked past: the access did not hit. */
-        s->tlb_hit = false;
-        break;
-    case EV_ACCESS:
-        s->acc = (enum mmu_access)ev->extra;
-        s->user = ev->code == 3;
-        break;
-    case EV_FAULT:
-        s->fault = true;
-        s->vector = (uint8_t)ev->extra;
-        s->code = ev->code;
-        s->cr2 = ev->va;
-        break;
-    case EV_FRAME_ALLOC:
-    case EV_FRAME_FREE:
-    case EV_FRAME_CLAIM:
-    case EV_TABLE_ALLOC:
-    case EV_TABLE_FREE:
-    case EV_ENTRY_WRITE:
-    case EV_CR_WRITE:
-    case EV_TLB_FILL:
-    case EV_TLB_EVICT:
-    case EV_TLB_FLUSH:
-    case EV_TLB_INVLPG:
-    case EV_AD_SET:
-    case EV_PAGE_MAP:
-    case EV_PAGE_UNMAP:
-    case EV_BLOCK_ALLOC:
-    case EV_BLOCK_SPLIT:
-    case EV_BLOCK_COALESCE:
-    case EV_BLOCK_FREE:
-    case EV_BLOCK_MOVE:
-    case EV_HEAP_GROW:
-    case EV_HEAP_SHRINK:
-    case EV_DIAG:
-    case EV_ALLOC_FAIL:
-    case EV_KIND_COUNT:
-    default:
-        break;
-    }
-}
 
 const char *expect_fact_text(const struct trace *t, const struct trace_expect *e)
 {
@@ -107,64 +44,54 @@ static uint64_t reg_value(const struct cpu *c, enum expect_reg r)
     }
 }
 
-/* The fault the operation raised, in the words of the fault fact. */
-static void put_fault(struct strbuf *sb, const struct expect_seen *s)
+/* The fault the operation's access raised, in the words of the fault fact. */
+static void put_fault(struct strbuf *sb, const struct access_record *r)
 {
-    if (!s->fault)
+    if (r == NULL || !r->faulted)
         strbuf_printf(sb, "nofault");
-    else if (s->vector == X86_VEC_GP)
+    else if (r->vector == X86_VEC_GP)
         strbuf_printf(sb, "fault #GP");
     else
-        strbuf_printf(sb, "fault 0x%" PRIx32, s->code);
+        strbuf_printf(sb, "fault 0x%" PRIx32, r->error_code);
 }
 
-/* Whether the last access was served by a stale TLB entry: it hit, and the
- * tables in RAM say otherwise now. */
-static bool is_stale(const struct machine *m, const struct expect_seen *s)
-{
-    if (!s->access || !s->tlb_hit)
-        return false;
-    struct mmu_result res;
-    if (!machine_probe(m, s->va, s->acc, s->user, &res))
-        return true;
-    return res.pa != s->pa;
-}
-
-/* The facts about the operation: tlb hit/miss, fault, nofault, stale. */
+/* The facts about the operation: tlb hit/miss, fault, nofault, stale. r is
+ * the operation's last access, NULL when it made none. */
 static bool check_op(const struct trace_expect *e, const struct machine *m,
-                     const struct expect_seen *s, struct strbuf *sb)
+                     const struct access_record *r, struct strbuf *sb)
 {
-    if (!s->recorded) {
-        strbuf_printf(sb, "nothing: the operation ran before the first expect line was read");
-        return false;
-    }
+    bool pf = r != NULL && r->faulted && r->vector == X86_VEC_PF;
     switch (e->kind) /* the kinds of this group */ {
     case EXPECT_TLB_HIT:
-    case EXPECT_TLB_MISS:
-        if (!s->access) {
-            strbuf_printf(sb, "no memory access");
+    case EXPECT_TLB_MISS: {
+        if (r == NULL || !r->tlb_looked) {
+            strbuf_printf(sb, "no TLB lookup");
             return false;
         }
-        strbuf_printf(sb, "tlb %s at 0x%" PRIx64, s->tlb_hit ? "hit" : "miss", s->va);
-        return s->tlb_hit == (e->kind == EXPECT_TLB_HIT);
+        bool hit = access_served_by_tlb(r);
+        strbuf_printf(sb, "tlb %s at 0x%" PRIx64 "%s", hit ? "hit" : "miss", r->va,
+                      access_rewalked(r) ? " (an entry that could not serve it: a walk)" : "");
+        return hit == (e->kind == EXPECT_TLB_HIT);
+    }
     case EXPECT_FAULT_PF:
-        put_fault(sb, s);
-        return s->fault && s->vector == X86_VEC_PF && s->code == e->a;
+        put_fault(sb, r);
+        return pf && r->error_code == e->a;
     case EXPECT_FAULT_GP:
-        put_fault(sb, s);
-        return s->fault && s->vector == X86_VEC_GP;
+        put_fault(sb, r);
+        return r != NULL && r->faulted && r->vector == X86_VEC_GP;
     case EXPECT_NOFAULT:
-        put_fault(sb, s);
-        return !s->fault;
+        put_fault(sb, r);
+        return r == NULL || !r->faulted;
     case EXPECT_STALE: {
-        bool st = is_stale(m, s);
-        if (!s->access)
+        struct mmu_result now;
+        bool st = r != NULL && access_stale(r, m, &now);
+        if (r == NULL)
             strbuf_printf(sb, "no memory access");
-        else if (!s->tlb_hit)
-            strbuf_printf(sb, "tlb miss at 0x%" PRIx64 ": a walk, nothing stale", s->va);
+        else if (!access_served_by_tlb(r))
+            strbuf_printf(sb, "no TLB hit at 0x%" PRIx64 ": a walk, nothing stale", r->va);
         else
             strbuf_printf(sb, "%s at 0x%" PRIx64, st ? "stale" : "not stale: the tables agree,",
-                          s->va);
+                          r->va);
         return st;
     }
     default:
@@ -224,9 +151,10 @@ static bool check_state(const struct trace_expect *e, const struct machine *m, s
 }
 
 bool expect_check(const struct trace_expect *e, const struct machine *m,
-                  const struct expect_seen *seen, char *found, size_t n)
+                  const struct access_record *last, char *found, size_t n)
 {
     struct strbuf sb = strbuf_make(found, n);
+    const struct access_record *seen = last != NULL && last->op == e->op ? last : NULL;
     switch ((enum expect_kind)e->kind) {
     case EXPECT_TLB_HIT:
     case EXPECT_TLB_MISS:

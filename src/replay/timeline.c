@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "replay/access.h"
 #include "replay/boot.h"
 #include "replay/checkpoint.h"
 #include "replay/expect.h"
@@ -24,8 +25,9 @@
 
 struct replay_scalars {
     uint64_t counts[OP_KIND_COUNT];
-    uint32_t caption;    /* text handle of the latest caption, or TRACE_NO_TEXT */
-    uint64_t caption_op; /* the op number of its `say` (0: none) */
+    uint32_t caption;            /* text handle of the latest caption, or TRACE_NO_TEXT */
+    uint64_t caption_op;         /* the op number of its `say` (0: none) */
+    struct access_record access; /* the last memory access so far (access.h) */
 };
 
 struct timeline {
@@ -52,8 +54,11 @@ struct timeline {
     struct replay_scalars rs;
 
     /* Event capture. */
-    bool record;  /* last-op events and history */
-    bool logging; /* forward to the log callback */
+    bool record;     /* last-op events and history */
+    bool logging;    /* forward to the log callback */
+    bool track;      /* feed rs.access: the sink stays attached (timeline_last_access) */
+    uint8_t mode;    /* the machine's paging mode, for access_feed */
+    uint64_t cur_ev; /* events of op cur_op so far */
     uint64_t cur_op;
     uint32_t cur_line;
     struct event *ev;
@@ -69,11 +74,9 @@ struct timeline {
      * (of every batch, when streaming). */
     timeline_expect_fn expect;
     void *expect_ctx;
-    bool tracking;  /* the sink stays attached: seen records each operation */
     bool reporting; /* the current move calls expect (not a silent re-run) */
     bool attached;  /* the sink is the machine's */
     bool exp_any;
-    struct expect_seen seen;
     size_t exp_next;
     uint8_t *exp_status;
     uint64_t exp_passed, exp_failed;
@@ -112,18 +115,19 @@ history:
 static void on_event(void *ctx, const struct event *ev)
 {
     struct timeline *tl = ctx;
+    tl->cur_ev++;
+    if (tl->track)
+        access_feed(&tl->rs.access, (enum paging_mode)tl->mode, tl->cur_op, tl->cur_ev, ev);
     if (tl->record)
         push_event(tl, ev);
     if (tl->logging)
         tl->log(tl->log_ctx, tl->cur_op, tl->cur_line, ev);
-    if (tl->tracking)
-        expect_seen_event(&tl->seen, ev);
 }
 
 /* Attaches the sink when anybody listens, detaches it when nobody does. */
 static void update_sink(struct timeline *tl)
 {
-    bool now = tl->record || tl->logging || tl->tracking;
+    bool now = tl->record || tl->logging || tl->track;
     if (now != tl->attached)
         machine_set_sink(tl->m, now ? &tl->sink : NULL);
     tl->attached = now;
@@ -146,7 +150,7 @@ static void check_expects(struct timeline *tl)
     while (tl->exp_next < t->nexpects && t->expects[tl->exp_next].op <= tl->pos) {
         const struct trace_expect *e = &t->expects[tl->exp_next];
         char found[192];
-        bool ok = expect_check(e, tl->m, &tl->seen, found, sizeof found);
+        bool ok = expect_check(e, tl->m, &tl->rs.access, found, sizeof found);
         if (ok)
             tl->exp_passed++;
         else
@@ -227,7 +231,7 @@ static struct timeline *create(const struct trace *t, struct trace_reader *r,
     tl->record = !(tl->flags & TIMELINE_NO_EVENTS);
     tl->logging = tl->log != NULL;
     tl->reporting = true;
-    tl->tracking = tl->exp_any = t->nexpects > 0;
+    tl->exp_any = t->nexpects > 0;
     if (r == NULL && t->nexpects > 0) {
         tl->exp_status = calloc(t->nexpects, 1);
         if (tl->exp_status == NULL) {
@@ -236,13 +240,17 @@ static struct timeline *create(const struct trace *t, struct trace_reader *r,
             return NULL;
         }
     }
-    expect_seen_reset(&tl->seen, tl->tracking);
-    tl->attached = tl->record || tl->logging || tl->tracking;
+    /* `expect` reads the record of accesses (the sink stays attached). */
+    tl->track =
+        !(tl->flags & TIMELINE_NO_EVENTS) || (tl->flags & TIMELINE_ACCESSES) || t->nexpects > 0;
+    tl->mode = (uint8_t)PAGING_OFF; /* until the machine is booted */
+    tl->attached = tl->record || tl->logging || tl->track;
     tl->m = replay_boot(t, &tl->opts, tl->attached ? &tl->sink : NULL, err);
     if (tl->m == NULL) {
         timeline_destroy(tl);
         return NULL;
     }
+    tl->mode = (uint8_t)machine_config(tl->m)->paging;
     check_expects(tl);
     /* Keep the boot's events: they are "op 0"'s. */
     if (tl->nev > 0) {
@@ -298,8 +306,8 @@ static size_t next_batch(struct timeline *tl)
     /* The batch's expect lines may check operations already run: the last
      * one before the batch (and `say`s after it, which change nothing). */
     tl->exp_next = 0;
-    if (tl->t->nexpects > 0 && !tl->tracking) {
-        tl->tracking = tl->exp_any = true;
+    if (tl->t->nexpects > 0 && !tl->exp_any) {
+        tl->track = tl->exp_any = true;
         update_sink(tl);
     }
     check_expects(tl);
@@ -475,12 +483,11 @@ static void exec_op(struct timeline *tl)
 #endif
     tl->cur_op = tl->pos + 1;
     tl->cur_line = op->line;
+    tl->cur_ev = 0;
     tl->nev = 0;
     if (op->kind == OP_SAY) {
         say(tl, op->text);
     } else {
-        if (tl->tracking)
-            expect_seen_reset(&tl->seen, true);
         run_on_machine(tl->m, op);
     }
     if (op->kind < OP_KIND_COUNT)
@@ -530,12 +537,15 @@ static bool reboot(struct timeline *tl)
     set_capture(tl, false, false);
     machine_destroy(tl->m);
     tl->m = NULL;
-    tl->m = replay_boot(tl->t, &tl->opts, tl->tracking ? &tl->sink : NULL, NULL);
-    tl->attached = tl->tracking;
+    memset(&tl->rs, 0, sizeof tl->rs);
+    tl->cur_op = 0;
+    tl->cur_ev = 0;
+    /* Tracking accesses keeps the sink attached: the boot's count too. */
+    tl->m = replay_boot(tl->t, &tl->opts, tl->track ? &tl->sink : NULL, NULL);
+    tl->attached = tl->track;
     if (tl->m == NULL)
         return false;
     tl->pos = 0;
-    memset(&tl->rs, 0, sizeof tl->rs);
     tl->rs.caption = TRACE_NO_TEXT;
     return true;
 }
@@ -765,6 +775,17 @@ void timeline_translate(const struct timeline *tl, uint64_t va, enum mmu_access 
         uint64_t mask = (UINT64_C(1) << e->shift) - 1;
         out->tlb_pa = e->pa | (va & mask);
     }
+}
+
+const struct access_record *timeline_last_access(const struct timeline *tl)
+{
+    return tl->rs.access.valid ? &tl->rs.access : NULL;
+}
+
+const struct access_record *timeline_op_access(const struct timeline *tl)
+{
+    const struct access_record *r = timeline_last_access(tl);
+    return r != NULL && r->op == tl->pos ? r : NULL;
 }
 
 uint64_t timeline_checkpoint_bytes(const struct timeline *tl)

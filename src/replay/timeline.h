@@ -74,6 +74,10 @@ typedef void (*timeline_expect_fn)(void *ctx, const struct trace *t, const struc
     (1u << 1) /* no last-op events, no history ring (headless);
                                              the log callback still works */
 
+#define TIMELINE_ACCESSES                                                                          \
+    (1u << 2) /* with TIMELINE_NO_EVENTS: still keep the last access
+                                             (timeline_last_access; costs the events) */
+
 /* Optional creation parameters; NULL means all zero (defaults). */
 struct timeline_params {
     unsigned flags;      /* TIMELINE_* */
@@ -246,6 +250,19 @@ uint64_t timeline_hash(const struct timeline *tl);
  * and looks up what the TLB holds for va. Fills *out. Can't fail. */
 void timeline_translate(const struct timeline *tl, uint64_t va, enum mmu_access acc, bool user,
                         struct timeline_probe *out);
+
+/* The last memory access made at or before the cursor, as it happened
+ * (replay/access.h): the MMU's answer then, the walk as read, A/D as set.
+ * NULL when no access has been made yet, or when the timeline does not
+ * track accesses (TIMELINE_NO_EVENTS without TIMELINE_ACCESSES). Kept right
+ * across step back and jumps (the checkpoints save it). r->op tells which
+ * operation made it. The pointer is valid until the cursor moves. */
+struct access_record;
+const struct access_record *timeline_last_access(const struct timeline *tl);
+
+/* timeline_last_access() when the operation at the cursor (op
+ * timeline_pos()) made it; NULL when that operation made no access. */
+const struct access_record *timeline_op_access(const struct timeline *tl);
 
 /* Bytes held by saved checkpoints (chunks and scalars), and the number of
  * checkpoints: for the benchmarks and the status line. */
