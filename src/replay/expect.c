@@ -89,9 +89,10 @@ static bool check_op(const struct trace_expect *e, const struct machine *m,
             strbuf_printf(sb, "no memory access");
         else if (!access_served_by_tlb(r))
             strbuf_printf(sb, "no TLB hit at 0x%" PRIx64 ": a walk, nothing stale", r->va);
+        else if (st)
+            strbuf_printf(sb, "stale at 0x%" PRIx64, r->va);
         else
-            strbuf_printf(sb, "%s at 0x%" PRIx64, st ? "stale" : "not stale: the tables agree,",
-                          r->va);
+            strbuf_printf(sb, "not stale at 0x%" PRIx64 ": the tables agree", r->va);
         return st;
     }
     default:
@@ -150,8 +151,8 @@ static bool check_state(const struct trace_expect *e, const struct machine *m, s
     }
 }
 
-bool expect_check(const struct trace_expect *e, const struct machine *m,
-                  const struct access_record *last, char *found, size_t n)
+bool expect_fact_check(const struct trace_expect *e, const struct machine *m,
+                       const struct access_record *last, char *found, size_t n)
 {
     struct strbuf sb = strbuf_make(found, n);
     const struct access_record *seen = last != NULL && last->op == e->op ? last : NULL;

@@ -29,8 +29,8 @@ struct machine;
  * operation e->op did not make is no access of it. Writes what was found into found[0..n) (always, also when the
  * fact holds: "tlb miss", "frames used 9", "pa 0xd0000000 fault"), in the
  * words of the fact. Returns whether the fact holds. Changes nothing. */
-bool expect_check(const struct trace_expect *e, const struct machine *m,
-                  const struct access_record *last, char *found, size_t n);
+bool expect_fact_check(const struct trace_expect *e, const struct machine *m,
+                       const struct access_record *last, char *found, size_t n);
 
 /* The fact as written in the trace ("tlb hit"): its text. */
 const char *expect_fact_text(const struct trace *t, const struct trace_expect *e);

@@ -150,7 +150,7 @@ static void check_expects(struct timeline *tl)
     while (tl->exp_next < t->nexpects && t->expects[tl->exp_next].op <= tl->pos) {
         const struct trace_expect *e = &t->expects[tl->exp_next];
         char found[192];
-        bool ok = expect_check(e, tl->m, &tl->rs.access, found, sizeof found);
+        bool ok = expect_fact_check(e, tl->m, &tl->rs.access, found, sizeof found);
         if (ok)
             tl->exp_passed++;
         else
