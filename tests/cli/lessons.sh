@@ -105,7 +105,7 @@ run_pagesim "$WORK/13.json" "$WORK/err" replay --json $T
 jcheck "13: JSON counts one fault, the protects and the invlpg" summary "$WORK/13.json" \
     '{"ops": {"protect": 2, "invlpg": 1, "cr0": 1}, "page_faults": 1,
       "cpu": {"cr0": "0x80010011", "cr2": "0xd0000020"}}'
-at=$(grep -nE '^[a-z]' $T | grep -vE '^[0-9]+:(ram|paging|tlb|reserve|identity) ' |
+at=$(grep -nE '^[a-z]' $T | grep -vE '^[0-9]+:(ram|paging|tlb|reserve|identity|expect) ' |
     grep -nE ':protect a ro noinvlpg' | cut -d: -f1)
 run_pagesim "$WORK/13.tr" "$WORK/err" translate --at "$at" --write $T 0xd0000020
 expect_grep "13: translate after the forgotten INVLPG calls the TLB entry stale" \
