@@ -7,7 +7,8 @@
  *
  * Errors follow CONTRACT 1: a trace that cannot be read gives
  * "FILE:LINE:COL: error: WHAT" on stderr, nothing on stdout, exit 1; a bad
- * command line gives a short usage line on stderr, exit 2.
+ * command line gives a short usage line on stderr, exit 2; a trace that ran
+ * but whose `expect` lines did not all hold gives exit 3 (cli_expect_*).
  */
 #include "cli/cli.h"
 
@@ -57,7 +58,8 @@ void cli_help(FILE *f)
           "  --write, --user, --exec  the access to check (default: supervisor read)\n"
           "VADDR is hex with 0x or decimal; a single - reads addresses from stdin, one per line.\n"
           "\n"
-          "Exit status: 0 done, 1 the trace could not be read (or --strict), 2 bad command line.\n",
+          "Exit status: 0 done, 1 the trace could not be read (or --strict), 2 bad command line,\n"
+          "3 an expect line of the trace did not hold (replay, translate).\n",
           f);
 }
 
