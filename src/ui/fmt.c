@@ -56,6 +56,22 @@ int fmt_put(struct fmt_line *l, enum ui_role role, const char *fmt, ...)
     return n;
 }
 
+const char *fmt_expect_mark(enum timeline_mark m, bool utf8, enum ui_role *role)
+{
+    switch (m) {
+    case TIMELINE_MARK_HOLD:
+        *role = UI_HIT;
+        return utf8 ? "\xe2\x9c\x93" : "[ok]"; /* U+2713 CHECK MARK */
+    case TIMELINE_MARK_FAIL:
+        *role = UI_FAULT;
+        return utf8 ? "\xe2\x9c\x97" : "[X]"; /* U+2717 BALLOT X */
+    case TIMELINE_MARK_NONE:
+    default:
+        *role = UI_NORMAL;
+        return "";
+    }
+}
+
 void fmt_fill(struct fmt_line *l, enum ui_role role, char c, int n)
 {
     int room = FMT_LINE_MAX - l->len;

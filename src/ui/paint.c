@@ -191,17 +191,20 @@ void ui_paint_line(const struct ui_rect *r, int y, const struct fmt_line *l)
         return;
     int n = l->len < r->w ? l->len : r->w;
     int x = 0;
+    int col = r->x; /* a UTF-8 character is fewer columns than bytes */
     while (x < n) {
         int run = x;
         while (run < n && l->role[run] == l->role[x])
             run++;
         attrset(theme_attr((enum ui_role)l->role[x]));
-        mvaddnstr(r->y + y, r->x + x, l->text + x, run - x);
+        mvaddnstr(r->y + y, col, l->text + x, run - x);
+        /* At the screen's last column the cursor wraps: the row is full. */
+        col = getcury(stdscr) == r->y + y ? getcurx(stdscr) : r->x + r->w;
         x = run;
     }
     attrset(A_NORMAL);
-    if (n < r->w)
-        mvhline(r->y + y, r->x + n, ' ', r->w - n);
+    if (col < r->x + r->w)
+        mvhline(r->y + y, col, ' ', r->x + r->w - col);
 }
 
 void ui_paint_title(const struct ui_rect *r, const char *title, bool focused)

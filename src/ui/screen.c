@@ -67,8 +67,13 @@ static void draw_status(struct ui *ui)
     if (ui->note[0] != '\0')
         fmt_put(&l, UI_CHANGED, " %s ", ui->note);
     const char *cap = timeline_caption(ui->tl);
-    if (cap != NULL)
+    if (cap != NULL) {
+        enum ui_role mr;
+        const char *mark = fmt_expect_mark(timeline_caption_mark(ui->tl), theme_utf8(), &mr);
+        if (mark[0] != '\0')
+            fmt_put(&l, mr, " %s", mark); /* its facts held or failed (expect) */
         fmt_put(&l, UI_CAPTION, " say: %s", cap);
+    }
     r.y = 1;
     ui_paint_line(&r, 0, &l);
 }
