@@ -107,8 +107,14 @@ static void each_view_formats_its_rows_without_a_terminal(void **state)
     assert_int_equal(f->lines[0].role[strstr(row(f, 0), "hits") - row(f, 0)], UI_HIT);
 
     n = format(f, VIEW_HEAP, &r);
-    assert_non_null(strstr(row(f, 0), "live blocks 1, 100 bytes"));
-    assert_int_equal(n, 4); /* counts, header, a (live), b (freed) */
+    assert_non_null(strstr(row(f, 0), "1 used, 1 free, 0 large; live 100 B"));
+    /* counts, header, a's chunk, the free rest of the page (b's chunk
+     * merged into it), then the selected chunk under the list */
+    assert_non_null(strstr(row(f, 2), " 128 used   a "));
+    assert_non_null(strstr(row(f, 3), " free "));
+    assert_null(strstr(row(f, 4), "free"));
+    assert_non_null(strstr(row(f, n - 2), "block a: 100 B asked at "));
+    assert_non_null(strstr(row(f, n - 1), "line 3: malloc a 100"));
 
     n = format(f, VIEW_LOG, &r);
     assert_string_equal(row(f, 0), "(no caption yet)");
