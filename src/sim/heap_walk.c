@@ -36,17 +36,31 @@ struct walker {
     struct heap_chunk *out;
     size_t max;
     struct heap_walk *w;
+    uint64_t page, frame; /* the last page translated, and its frame's address */
+    bool cached;
 };
 
-/* The 8-byte word at va, read through a probe translation: false when va
- * does not translate or the frame lies outside RAM. */
-static bool rd(const struct heap *h, uint64_t va, uint64_t *v)
+/* The 8-byte word at va (8-aligned: it never straddles a page), read
+ * through a probe translation, remembered for the page (a walk changes
+ * nothing, so a page's translation holds for the whole walk): false when
+ * va does not translate or the frame lies outside RAM. */
+static bool rd(struct walker *k, uint64_t va, uint64_t *v)
 {
-    struct mmu_request rq = {va, MMU_READ, false, true};
-    struct mmu_result res;
-    if (!mmu_translate(h->p.mmu, &rq, &res) || !phys_contains(h->p.phys, res.pa, 8))
+    const struct heap *h = k->h;
+    uint64_t page = va & ~(X86_PAGE_SIZE - 1);
+    if (!k->cached || k->page != page) {
+        struct mmu_request rq = {page, MMU_READ, false, true};
+        struct mmu_result res;
+        if (!mmu_translate(h->p.mmu, &rq, &res))
+            return false;
+        k->page = page;
+        k->frame = res.pa;
+        k->cached = true;
+    }
+    uint64_t pa = k->frame + (va - page);
+    if ((va & 7) != 0 || !phys_contains(h->p.phys, pa, 8))
         return false;
-    *v = phys_load64(h->p.phys, res.pa);
+    *v = phys_load64(h->p.phys, pa);
     return true;
 }
 
@@ -67,7 +81,7 @@ static void add(struct walker *k, const struct heap_chunk *c)
 
 /* Where a BAD span starting at c ends: the lowest chunk above c that the
  * free list reaches and whose header checks out as free, or brk. */
-static uint64_t resync(const struct walker *k, uint64_t c)
+static uint64_t resync(struct walker *k, uint64_t c)
 {
     const struct heap *h = k->h;
     uint64_t brk = h->s.brk, best = brk;
@@ -77,7 +91,7 @@ static uint64_t resync(const struct walker *k, uint64_t c)
         if (node <= c || node >= brk || (node & (HEAP_ALIGN - 1)) != 0)
             break;
         uint64_t hd, next;
-        if (!rd(h, node, &hd) || !rd(h, node + 8, &next))
+        if (!rd(k, node, &hd) || !rd(k, node + 8, &next))
             break;
         if (!(hd & HEAP_F_ALLOC) && size_ok(node, hd & HEAP_SIZE_MASK, brk) && node < best)
             best = node;
@@ -99,7 +113,7 @@ static void walk_small(struct walker *k)
         memset(&ch, 0, sizeof ch);
         ch.addr = c;
         uint64_t hd = 0;
-        bool mapped = rd(h, c, &hd);
+        bool mapped = rd(k, c, &hd);
         uint64_t sz = hd & HEAP_SIZE_MASK;
         if (!mapped || !size_ok(c, sz, brk)) {
             uint64_t next = resyncs++ < MAX_RESYNCS ? resync(k, c) : brk;
@@ -119,11 +133,11 @@ static void walk_small(struct walker *k)
         if (known && ((hd & HEAP_F_PREV) != 0) != prev_alloc)
             ch.odd |= HEAP_ODD_PREV;
         if (ch.alloc) {
-            if (!rd(h, c + 8, &ch.id))
+            if (!rd(k, c + 8, &ch.id))
                 ch.odd |= HEAP_ODD_HEADER;
         } else {
             uint64_t foot;
-            if (!rd(h, c + sz - 8, &foot) || foot != hd)
+            if (!rd(k, c + sz - 8, &foot) || foot != hd)
                 ch.odd |= HEAP_ODD_FOOTER;
             if (known && prev_free)
                 ch.odd |= HEAP_ODD_UNMERGED;
@@ -152,11 +166,11 @@ static void walk_large(struct walker *k)
             memset(&ch, 0, sizeof ch);
             ch.addr = a;
             uint64_t hd = 0;
-            bool mapped = rd(h, a, &hd);
+            bool mapped = rd(k, a, &hd);
             uint64_t sz = hd & HEAP_SIZE_MASK;
             uint64_t want = HEAP_F_ALLOC | HEAP_F_LARGE;
             if (!mapped || (hd & want) != want || sz == 0 || (sz & (X86_PAGE_SIZE - 1)) != 0 ||
-                sz > end - a || !rd(h, a + 8, &ch.id)) {
+                sz > end - a || !rd(k, a + 8, &ch.id)) {
                 ch.kind = HEAP_CHUNK_BAD;
                 ch.size = end - a;
                 ch.odd = mapped ? HEAP_ODD_HEADER : HEAP_ODD_UNMAPPED;
@@ -192,7 +206,6 @@ static struct heap_chunk *find(const struct walker *k, uint64_t addr)
 /* Follows the free list from its head, marking what it reaches. */
 static void walk_list(struct walker *k)
 {
-    const struct heap *h = k->h;
     struct heap_walk *w = k->w;
     size_t stored = w->n < k->max ? w->n : k->max;
     uint64_t last = stored > 0 ? k->out[stored - 1].addr : 0;
@@ -212,9 +225,9 @@ static void walk_list(struct walker *k)
         ch->listed = true;
         w->listed++;
         uint64_t back, next;
-        if (!rd(h, node + 16, &back) || back != prev)
+        if (!rd(k, node + 16, &back) || back != prev)
             ch->odd |= HEAP_ODD_BACKLINK;
-        if (!rd(h, node + 8, &next)) {
+        if (!rd(k, node + 8, &next)) {
             w->list_broken = true;
             break;
         }
@@ -234,9 +247,9 @@ size_t heap_walk(const struct heap *h, struct heap_chunk *out, size_t max, struc
     w->policy = "first fit, LIFO free list";
     w->base = h->base;
     w->brk = h->s.brk < h->base || h->s.brk > h->end ? h->base : h->s.brk;
-    struct walker k = {h, out, out != NULL ? max : 0, w};
+    struct walker k = {h, out, out != NULL ? max : 0, w, 0, 0, false};
     if (w->brk > w->base) {
-        if (!rd(h, h->base, &w->head))
+        if (!rd(&k, h->base, &w->head))
             w->list_broken = true;
         walk_small(&k);
     }
@@ -248,16 +261,19 @@ size_t heap_walk(const struct heap *h, struct heap_chunk *out, size_t max, struc
 
 bool heap_chunk_next(const struct heap *h, uint64_t addr, struct heap_chunk *out)
 {
+    struct heap_walk w;
+    struct walker wk = {h, NULL, 0, &w, 0, 0, false};
+    struct walker *k = &wk;
     uint64_t brk = h->s.brk, c = h->base + HEAP_CONTROL, hd;
     if (brk <= h->base || brk > h->end)
         return false;
     if (addr != 0) {
-        if (addr < c || addr >= brk || (addr & (HEAP_ALIGN - 1)) != 0 || !rd(h, addr, &hd) ||
+        if (addr < c || addr >= brk || (addr & (HEAP_ALIGN - 1)) != 0 || !rd(k, addr, &hd) ||
             !size_ok(addr, hd & HEAP_SIZE_MASK, brk))
             return false;
         c = addr + (hd & HEAP_SIZE_MASK);
     }
-    if (c >= brk || !rd(h, c, &hd) || !size_ok(c, hd & HEAP_SIZE_MASK, brk))
+    if (c >= brk || !rd(k, c, &hd) || !size_ok(c, hd & HEAP_SIZE_MASK, brk))
         return false;
     memset(out, 0, sizeof *out);
     out->addr = c;
@@ -265,6 +281,6 @@ bool heap_chunk_next(const struct heap *h, uint64_t addr, struct heap_chunk *out
     out->alloc = (hd & HEAP_F_ALLOC) != 0;
     out->kind = out->alloc ? HEAP_CHUNK_USED : HEAP_CHUNK_FREE;
     if (out->alloc)
-        rd(h, c + 8, &out->id);
+        rd(k, c + 8, &out->id);
     return true;
 }

@@ -298,6 +298,8 @@ static void detail_what(const struct ui *ui, const struct heap_chunk *c, const s
     } else if (chunk_block(ui, c, &b)) {
         fmt_put(l, UI_NORMAL, "block %s: %" PRIu64 " B asked at %" PRIx64 ", chunk %" PRIu64 " B",
                 chunk_name(ui, c, buf, sizeof buf), b.size, c->addr + HEAP_HEADER, c->size);
+        if (c->kind == HEAP_CHUNK_LARGE)
+            fmt_put(l, UI_NORMAL, " = %" PRIu64 " pages of its own", c->size >> X86_PAGE_SHIFT);
     } else {
         fmt_put(l, UI_FAULT, "header names block %s, which is not live here",
                 chunk_name(ui, c, buf, sizeof buf));
