@@ -339,11 +339,81 @@ static void half_written_metadata_is_reported_not_followed(void **state)
     machine_destroy(m);
 }
 
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * UINT64_C(0x2545F4914F6CDD1D);
+}
+
+/* Words of the heap's pages overwritten at random (sizes, links, flags,
+ * values near real addresses): every walk ends, tiles the small heap and
+ * changes nothing. */
+static void random_garbage_never_traps_the_walk(void **state)
+{
+    (void)state;
+    struct machine *m = boot();
+    struct walked wk;
+    memset(&wk, 0, sizeof wk);
+    uint64_t seed = 0x9E3779B97F4A7C15u;
+    for (int round = 0; round < 300; round++) {
+        uint32_t id = (uint32_t)(rng_next(&seed) % 8);
+        struct machine_block b;
+        if (machine_block(m, id, &b) && b.live)
+            machine_free(m, id);
+        else
+            machine_malloc(m, id, rng_next(&seed) % 3000);
+        walk(m, &wk);
+        uint64_t base = wk.w.base, brk = wk.w.brk;
+        if (brk <= base)
+            continue;
+        for (int k = 0; k < 4; k++) {
+            uint64_t va = base + (rng_next(&seed) % (brk - base)) / 8 * 8;
+            uint64_t r = rng_next(&seed), v;
+            switch (r % 5) {
+            case 0:
+                v = r >> 8;
+                break; /* noise */
+            case 1:
+                v = (r >> 8) % (brk - base + 64) & ~15u;
+                break; /* a size */
+            case 2:
+                v = base + (r >> 8) % (brk - base + 64);
+                break; /* a link */
+            case 3:
+                v = va;
+                break; /* a self-link */
+            default:
+                v = ((r >> 8) & ~15u) | (r & 7);
+                break; /* flags */
+            }
+            poke(m, va, v);
+            uint64_t h = machine_hash(m);
+            walk(m, &wk);
+            check_tiling(&wk);
+            assert_hex_equal(machine_hash(m), h);
+        }
+        /* Put the heap back in order for the next round: a fresh machine
+         * every 20 rounds (the allocator survives garbage, but the test
+         * wants to keep walking well-formed heaps too). */
+        if (round % 20 == 19) {
+            machine_destroy(m);
+            m = boot();
+        }
+    }
+    free(wk.c);
+    machine_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(walking_changes_nothing),
         cmocka_unit_test(half_written_metadata_is_reported_not_followed),
+        cmocka_unit_test(random_garbage_never_traps_the_walk),
         cmocka_unit_test(every_lesson_after_every_op_and_event),
         cmocka_unit_test(every_recorded_mtrace_after_every_op),
     };
