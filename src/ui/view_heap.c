@@ -108,12 +108,14 @@ static bool chunk_hot(const struct ui *ui, const struct heap_chunk *c)
 /* Column widths, from what is there: ids in full, addresses and sizes. */
 struct cols {
     int addr, size, id;
-    bool frames; /* room for the pages -> frames column */
+    bool frames;   /* room for the frames column */
+    bool id_first; /* too narrow for all columns: the id leads, so that the
+                      painter's clip takes the address, never the id */
 };
 
 static struct cols widths(const struct ui *ui, const struct heap_state *hs, int width)
 {
-    struct cols k = {8, 4, 2, false};
+    struct cols k = {8, 4, 2, false, false};
     char buf[32];
     for (size_t i = 0; i < shown(hs); i++) {
         const struct heap_chunk *c = &hs->chunks[i];
@@ -127,6 +129,7 @@ static struct cols widths(const struct ui *ui, const struct heap_state *hs, int 
     /* address size state! id: the frames column (up to three frame
      * numbers and "...") only when it fits whole */
     k.frames = k.addr + k.size + k.id + 9 + 22 <= width;
+    k.id_first = k.addr + k.size + k.id + 9 > width;
     return k;
 }
 
@@ -164,6 +167,12 @@ static void chunk_row(const struct ui *ui, const struct heap_chunk *c, const str
                         : c->kind == HEAP_CHUNK_FREE ? UI_DIM
                                                      : UI_PRESENT;
     fmt_line_clear(l);
+    if (k->id_first) {
+        fmt_put(l, role, "%-*s %-5s%c %*" PRIu64 " %" PRIx64, k->id,
+                chunk_name(ui, c, buf, sizeof buf), state_name(c), c->odd ? '!' : ' ', k->size,
+                c->size, c->addr);
+        return;
+    }
     fmt_put(l, role, "%*" PRIx64 " %*" PRIu64 " %-5s%c %-*s", k->addr, c->addr, k->size, c->size,
             state_name(c), c->odd ? '!' : ' ', k->id, chunk_name(ui, c, buf, sizeof buf));
     if (k->frames)
@@ -389,8 +398,11 @@ static void heap_format(const struct ui *ui, void *st, const struct ui_rect *r, 
     }
     struct cols k = widths(ui, hs, r->w);
     fmt_line_clear(&l);
-    fmt_put(&l, UI_DIM, "%-*s %*s %-6s %-*s%s", k.addr, "chunk", k.size, "size", "state", k.id,
-            "id", k.frames ? " frames" : "");
+    if (k.id_first)
+        fmt_put(&l, UI_DIM, "%-*s %-6s %*s chunk", k.id, "id", "state", k.size, "size");
+    else
+        fmt_put(&l, UI_DIM, "%-*s %*s %-6s %-*s%s", k.addr, "chunk", k.size, "size", "state", k.id,
+                "id", k.frames ? " frames" : "");
     view_put(out, 2, &l);
     int rows = list_rows(r);
     int y = 3;
