@@ -204,17 +204,22 @@ static void summary(const struct ui *ui, const struct heap_state *hs, int width,
         large += hs->chunks[i].kind == HEAP_CHUNK_LARGE;
     }
     struct machine_stats ms = machine_stats(ui_machine(ui));
+    /* What matters most first: the marks of an inconsistent or cut walk,
+     * the counts; the peak and the policy only where they fit. */
     fmt_line_clear(l);
-    fmt_put(l, UI_NORMAL,
-            "%" PRIu64 " used, %" PRIu64 " free, %" PRIu64 " large; live %" PRIu64
-            " B (peak %" PRIu64 ")",
-            used, free_, large, ms.live_bytes, ms.peak_live_bytes);
     if (hs->w.odd || hs->w.list_broken)
-        fmt_put(l, UI_FAULT, "  ! metadata inconsistent");
-    else if (hs->w.policy != NULL && l->len + (int)strlen(hs->w.policy) + 2 <= width)
-        fmt_put(l, UI_DIM, "  %s", hs->w.policy);
+        fmt_put(l, UI_FAULT, "! inconsistent  ");
     if (hs->w.truncated)
-        fmt_put(l, UI_FAULT, "  (first %zu of %zu)", hs->cap, hs->w.n);
+        fmt_put(l, UI_FAULT, "first %zu of %zu  ", hs->cap, hs->w.n);
+    fmt_put(l, UI_NORMAL,
+            "%" PRIu64 " used, %" PRIu64 " free, %" PRIu64 " large; live %" PRIu64 " B", used,
+            free_, large, ms.live_bytes);
+    char peak[40];
+    int n = snprintf(peak, sizeof peak, " (peak %" PRIu64 ")", ms.peak_live_bytes);
+    if (l->len + n <= width)
+        fmt_put(l, UI_NORMAL, "%s", peak);
+    if (hs->w.policy != NULL && l->len + (int)strlen(hs->w.policy) + 2 <= width)
+        fmt_put(l, UI_DIM, "  %s", hs->w.policy);
 }
 
 static bool heap_key(struct ui *ui, void *st, enum ui_action a)

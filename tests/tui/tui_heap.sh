@@ -4,7 +4,8 @@
 # bytes; at op 11 no two rows overlap (e reuses the hole: one used chunk,
 # the 48-byte rest free after it); an mtrace shows its 48-bit ids in full
 # (two ids that differ only in the last digits stay apart) and the caller
-# of the selected block; `/` finds a block by id and by address.
+# of the selected block; `/` finds a block by id and by address; metadata
+# the program overwrote is shown as found, marked.
 . "$(dirname "$0")/lib.sh"
 lesson="$PAGESIM_SRC/traces/05-fragmentation.trace"
 mtrace="$PAGESIM_SRC/tests/data/realloc-demo.mtrace"
@@ -58,6 +59,17 @@ for size in 80x24 120x40; do
     keys q
     wait_for "EXIT=0"
 done
+
+# A write past b's end (mistakes.trace, op 9) overwrote the header of the
+# free chunk after it: the view shows the bytes it cannot read as a chunk,
+# marked, instead of trusting them or the id table.
+run_pagesim "$PAGESIM_SRC/traces/mistakes.trace"
+wait_for "op 0/"
+keys 5 g 9 Enter
+wait_for "op 9/" && wait_for "^! inconsistent" && wait_for "^d0000030 +[0-9]+ bad +!"
+ok $? "overwritten metadata is shown as found, marked !"
+keys q
+wait_for "EXIT=0"
 
 # The help screen lists /.
 run_pagesim "$lesson"
