@@ -46,6 +46,7 @@
 #include "sim/cpu.h"
 #include "theme.h"
 #include "ui.h"
+#include "view_heap.h"
 #include "view_translate.h"
 
 #define FRAME_NS    33000000.0 /* a screen frame while playing: ~30 per second */
@@ -405,6 +406,20 @@ static void ask_translate(struct ui *ui)
         ts->quiz_state = UI_QUIZ_IDLE;
 }
 
+/* `/` in the heap view: a search of block ids and addresses; an empty
+ * answer repeats the last one (n is taken: it steps). */
+static void ask_search(struct ui *ui)
+{
+    if (ui->focus != VIEW_HEAP) {
+        snprintf(ui->note, sizeof ui->note, "/ searches the heap view (5)");
+        return;
+    }
+    char buf[64];
+    if (!prompt(ui, "search heap: id or address (empty: next match): ", buf, sizeof buf))
+        return;
+    view_heap_search(ui, buf, ui->note, sizeof ui->note);
+}
+
 /* --- keys --------------------------------------------------------------------- */
 
 static void click(struct ui *ui)
@@ -562,6 +577,10 @@ static bool handle_key(struct ui *ui, int ch)
         break;
     case ACT_QUIZ:
         toggle_quiz(ui);
+        break;
+    case ACT_SEARCH:
+        ui->play.playing = false;
+        ask_search(ui);
         break;
     case ACT_NEXT_VIEW:
         ui->focus = (enum ui_view)((ui->focus + 1) % VIEW_COUNT);
