@@ -44,6 +44,7 @@
 #include "replay/options.h"
 #include "replay/timeline.h"
 #include "sim/cpu.h"
+#include "termcheck.h"
 #include "theme.h"
 #include "ui.h"
 #include "view_translate.h"
@@ -159,6 +160,10 @@ static void go_result(struct ui *ui, enum pace_move_result r)
     ui->note[0] = '\0';
     if (r == PACE_MOVE_OOM)
         snprintf(ui->note, sizeof ui->note, "out of memory for checkpoints");
+    else if (ui->goto_clamped > 0) /* g past the end: say so */
+        snprintf(ui->note, sizeof ui->note, "op %llu is past the end: clamped to the last, op %llu",
+                 (unsigned long long)ui->goto_clamped, (unsigned long long)timeline_pos(ui->tl));
+    ui->goto_clamped = 0;
     moved(ui);
 }
 
@@ -172,6 +177,7 @@ static void go_chunk(struct ui *ui)
 static void go_cancel(struct ui *ui)
 {
     pace_move_cancel(&ui->move, ui->tl);
+    ui->goto_clamped = 0;
     snprintf(ui->note, sizeof ui->note, "stopped at op %llu (go to op %llu cancelled)",
              (unsigned long long)timeline_pos(ui->tl), (unsigned long long)ui->move.target);
     moved(ui);
@@ -293,8 +299,10 @@ static void ask_goto(struct ui *ui)
         snprintf(ui->note, sizeof ui->note, "not an operation number: %.40s", buf);
         return;
     }
-    if (k > timeline_len(ui->tl))
+    if (k > timeline_len(ui->tl)) {
+        ui->goto_clamped = k; /* go_result says so when the move ends */
         k = timeline_len(ui->tl);
+    }
     do_goto(ui, k);
 }
 
@@ -714,13 +722,11 @@ int ui_main(const char *path, const struct replay_options *opts)
                         "(use 'pagesim replay -' for a pipe)\n");
         return 2;
     }
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+    char why[512];
+    if (!termcheck_usable(why, sizeof why)) {
         char name[1024];
         trace_escape(name, sizeof name, path, strlen(path));
-        fprintf(stderr,
-                "pagesim: the visualizer needs a terminal on stdin and stdout "
-                "(use 'pagesim replay %s' without one)\n",
-                name);
+        fprintf(stderr, "pagesim: %s (use 'pagesim replay %s' without one)\n", why, name);
         return 2;
     }
     struct trace_error err;

@@ -86,8 +86,9 @@ struct ui {
     double tick_ns;
     struct pace_play play;
     struct pace_move move;
-    unsigned breaks; /* TIMELINE_BREAK_* */
-    char note[160];  /* one message for the status line */
+    unsigned breaks;       /* TIMELINE_BREAK_* */
+    char note[160];        /* one message for the status line */
+    uint64_t goto_clamped; /* g asked for this op past the end (0: it did not) */
 
     /* Stepping into an operation: events of the op revealed so far (micro),
      * or all of them. */
