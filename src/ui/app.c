@@ -726,7 +726,7 @@ int ui_main(const char *path, const struct replay_options *opts)
     if (!termcheck_usable(why, sizeof why)) {
         char name[1024];
         trace_escape(name, sizeof name, path, strlen(path));
-        fprintf(stderr, "pagesim: %s (use 'pagesim replay %s' without one)\n", why, name);
+        fprintf(stderr, "pagesim: %s ('pagesim replay %s' needs none)\n", why, name);
         return 2;
     }
     struct trace_error err;
