@@ -144,6 +144,12 @@ uint64_t ui_root_table(const struct ui *ui);
  * row cleared. */
 void ui_paint_line(const struct ui_rect *r, int y, const struct fmt_line *l);
 
+/* What ui_paint_line may send: UTF-8 as it is (utf8), or ASCII only, each
+ * other character as its ASCII stand-in ("->" for an arrow, "ok" for a
+ * check mark, '?' for the rest). Set once from the locale, before
+ * painting. */
+void ui_paint_charset(bool utf8);
+
 /* Paints a pane's title row (focused: highlighted). */
 void ui_paint_title(const struct ui_rect *r, const char *title, bool focused);
 
