@@ -253,8 +253,12 @@ static int read_key(struct ui *ui)
 
 /* --- prompts ----------------------------------------------------------------- */
 
-/* Reads a line on the bottom row. Returns false on Esc or ^G. */
-static bool prompt(struct ui *ui, const char *label, char *buf, size_t len)
+/* Reads a line on the bottom row. Returns false on Esc or ^G. In an
+ * answer (the quiz), a key that moves in time or leaves the question (n, s,
+ * space, the arrows, g... that cannot be part of an answer, Q, Tab) is not
+ * typed: it leaves the prompt and acts (ui->pending_key), q as Esc does, so
+ * that stepping on past a question never types into its answer. */
+static bool prompt(struct ui *ui, const char *label, char *buf, size_t len, bool answer)
 {
     size_t n = 0;
     buf[0] = '\0';
@@ -277,6 +281,10 @@ static bool prompt(struct ui *ui, const char *label, char *buf, size_t len)
         if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
             if (n > 0)
                 buf[--n] = '\0';
+        } else if (answer && !quiz_ui_answer_char(ch) && quiz_ui_leaves_answer(keys_action(ch))) {
+            if (keys_action(ch) != ACT_QUIT)
+                ui->pending_key = ch; /* handled once the prompt is gone */
+            break;
         } else if (ch >= 32 && ch < 127 && n + 1 < len) {
             buf[n++] = (char)ch;
             buf[n] = '\0';
@@ -293,7 +301,7 @@ static void ask_goto(struct ui *ui)
     char buf[32], label[64];
     snprintf(label, sizeof label,
              "go to operation (0..%llu): ", (unsigned long long)timeline_len(ui->tl));
-    if (!prompt(ui, label, buf, sizeof buf) || buf[0] == '\0')
+    if (!prompt(ui, label, buf, sizeof buf, false) || buf[0] == '\0')
         return;
     uint64_t k;
     if (!trace_number_parse(buf, false, &k)) {
@@ -315,7 +323,7 @@ static void quiz_answer(struct ui *ui)
     char buf[sizeof ts->quiz_answer];
     ui->focus = VIEW_TRANSLATE;
     for (;;) {
-        if (!prompt(ui, QUIZ_UI_PROMPT, buf, sizeof buf)) {
+        if (!prompt(ui, QUIZ_UI_PROMPT, buf, sizeof buf, true)) {
             snprintf(ui->note, sizeof ui->note, "quiz: question open; t answers it, Q gives up");
             return;
         }
@@ -329,8 +337,12 @@ static void quiz_answer(struct ui *ui)
         }
         memcpy(ts->quiz_answer, buf, sizeof ts->quiz_answer);
         ts->quiz_state = UI_QUIZ_REVEALED;
-        snprintf(ui->note, sizeof ui->note, "quiz: %s",
-                 verdict == QUIZ_UI_RIGHT ? "right" : "wrong");
+        ui->quiz_asked++;
+        ui->quiz_right += verdict == QUIZ_UI_RIGHT;
+        char sc[32];
+        snprintf(ui->note, sizeof ui->note, "quiz: %s, %s",
+                 verdict == QUIZ_UI_RIGHT ? "right" : "wrong",
+                 quiz_ui_score(ui->quiz_right, ui->quiz_asked, sc, sizeof sc));
         return;
     }
 }
@@ -374,7 +386,7 @@ static void ask_translate(struct ui *ui)
     char buf[96];
     const char *label = ui->quiz ? "quiz: translate ADDR [r|w|x] [u] (empty: latest access): "
                                  : "translate ADDR [r|w|x] [u] (empty: latest access): ";
-    if (!prompt(ui, label, buf, sizeof buf))
+    if (!prompt(ui, label, buf, sizeof buf, false))
         return;
     ui->focus = VIEW_TRANSLATE;
     char *save = NULL;
@@ -479,16 +491,23 @@ static void help_key(struct ui *ui, enum ui_action a)
 static void toggle_quiz(struct ui *ui)
 {
     struct translate_state *ts = translate_of(ui);
+    char sc[32];
     ui->quiz = !ui->quiz;
+    if (ui->quiz)
+        ui->quiz_right = ui->quiz_asked = 0; /* a new round */
     if (!ui->quiz && ts->quiz_state == UI_QUIZ_ASKING) {
         ts->quiz_state = UI_QUIZ_IDLE;
         ts->probe = ts->quiz_pr;
         ts->typed = !ts->quiz_from_step;
-        snprintf(ui->note, sizeof ui->note, "quiz off: the answer is shown");
-    } else {
+        ui->quiz_asked++; /* given up: asked, not right */
+        snprintf(ui->note, sizeof ui->note, "quiz off: the answer is shown; %s",
+                 quiz_ui_score(ui->quiz_right, ui->quiz_asked, sc, sizeof sc));
+    } else if (ui->quiz) {
         snprintf(ui->note, sizeof ui->note, "%s",
-                 ui->quiz ? "quiz on: t or a step asks; the walk stays hidden until you answer"
-                          : "quiz off");
+                 "quiz on: t or a step asks; the walk stays hidden until you answer");
+    } else {
+        snprintf(ui->note, sizeof ui->note, "quiz off; %s",
+                 quiz_ui_score(ui->quiz_right, ui->quiz_asked, sc, sizeof sc));
     }
 }
 
@@ -712,6 +731,12 @@ static void run(struct ui *ui)
         }
         if (!handle_key(ui, ch))
             return;
+        while (ui->pending_key != 0) { /* a key that left the answer prompt */
+            int k = ui->pending_key;
+            ui->pending_key = 0;
+            if (!handle_key(ui, k))
+                return;
+        }
         full = dirty = true;
     }
 }

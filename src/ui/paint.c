@@ -13,6 +13,7 @@
 
 #include "sim/cpu.h"
 #include "sim/x86.h"
+#include "quiz_ui.h"
 #include "theme.h"
 
 bool ui_state_init(struct ui *ui, struct timeline *tl, const char *name)
@@ -163,19 +164,21 @@ static bool in_set(const uint64_t *set, size_t n, uint64_t v)
     return false;
 }
 
+/* While a quiz question is open nothing is highlighted: the entries and
+ * frames the step touched are the walk the student is asked to do. */
 bool ui_touched_frame(const struct ui *ui, uint64_t pfn)
 {
-    return in_set(ui->touch.frames, ui->touch.nframes, pfn);
+    return !quiz_ui_asking(ui) && in_set(ui->touch.frames, ui->touch.nframes, pfn);
 }
 
 bool ui_touched_entry(const struct ui *ui, uint64_t pa)
 {
-    return in_set(ui->touch.entries, ui->touch.nentries, pa);
+    return !quiz_ui_asking(ui) && in_set(ui->touch.entries, ui->touch.nentries, pa);
 }
 
 bool ui_touched_va(const struct ui *ui, uint64_t va)
 {
-    return in_set(ui->touch.va, ui->touch.nva, va >> X86_PAGE_SHIFT);
+    return !quiz_ui_asking(ui) && in_set(ui->touch.va, ui->touch.nva, va >> X86_PAGE_SHIFT);
 }
 
 uint64_t ui_root_table(const struct ui *ui)

@@ -104,6 +104,8 @@ struct ui {
      * or s reveals) becomes a question, which the translation view holds
      * (view_translate.h). */
     bool quiz;
+    unsigned quiz_right, quiz_asked; /* the score since Q turned it on */
+    int pending_key;                 /* a key that left the answer prompt: handled next */
 
     /* A prompt being typed on the bottom row (NULL: none). */
     const char *prompt;
