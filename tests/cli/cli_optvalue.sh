@@ -5,7 +5,8 @@
 # ("FILE:1:1: error"), and nothing goes to stdout. For every command and
 # every path through it: replay loading (--log, --strict) or streamed,
 # translate (text and --json), standard input, an mtrace log, and the quiz.
-# The visualizer's side is tests/tui/tui_small.sh (it needs a terminal).
+# The visualizer's --ram 8G (checked against the trace's paging, once it is
+# loaded, after the terminal) is tests/tui/tui_small.sh.
 . "$(dirname "$0")/lib.sh"
 set -e
 E="$WORK/err"
@@ -48,6 +49,10 @@ names "translate --tlb 12:4" "--tlb 12:4" translate --tlb 12:4 "$N" 0x1000
 names "replay --paging 48" "--paging 48" replay --paging 48 "$N"
 names "replay --at x" "--at x" replay --at x "$N"
 names "translate --ram lots" "--ram lots" translate --ram lots "$N" 0x1000
+# The visualizer parses its options before it looks for a terminal.
+names "the visualizer's --ram 5000" "--ram 5000" --ram 5000 "$N"
+names "the visualizer's --tlb 12:4" "--tlb 12:4" --tlb 12:4 "$N"
+names "the visualizer's --paging 48" "--paging 48" --paging 48 "$N"
 run_pagesim "$O" "$E" quiz --ram 5000
 expect_rc "quiz --ram 5000" 2
 expect_grep "quiz --ram 5000: names the option" '^pagesim: quiz: --ram 5000: ' "$E"
