@@ -787,7 +787,13 @@ static void status_line_says_quiz(void **state)
         .trace = "t", .op = 1, .nops = 2, .mode = "32", .quiz = true, .speed = 10};
     struct fmt_line l;
     fmt_status_line(&l, &s, 100);
-    assert_non_null(strstr(l.text, "PAUSED QUIZ 10 op/s"));
+    assert_non_null(strstr(l.text, "PAUSED QUIZ 0/0 10 op/s"));
+    s.quiz_right = 2;
+    s.quiz_asked = 5;
+    s.playing = true;
+    fmt_status_line(&l, &s, 100);
+    assert_non_null(strstr(l.text, "PLAYING QUIZ 2/5 10 op/s")); /* the score: right/asked */
+    s.playing = false;
     s.quiz = false;
     fmt_status_line(&l, &s, 100);
     assert_null(strstr(l.text, "QUIZ"));

@@ -323,6 +323,10 @@ static void an_open_question_hides_the_walk(void **state)
     assert_int_equal(find_row(lines, n, "TLB holds"), -1);
     assert_int_equal(find_row(lines, n, "PDE["), -1);
     assert_true(find_row(lines, n, "QUIZ: the walk") > 0);
+    s.quiz_right = 2;
+    s.quiz_asked = 3;
+    n = format_shown(&s, 120, lines, 20);
+    assert_true(find_row(lines, n, "quiz score 2/3 (right/asked)") > 0);
 }
 
 static void a_verdict_is_wrapped_to_the_pane(void **state)
@@ -337,7 +341,12 @@ static void a_verdict_is_wrapped_to_the_pane(void **state)
     assert_non_null(strstr(lines[1].text, "right:"));
     int split = find_row(lines, n, "0000000001|");
     assert_true(split > 3);
+    assert_true(find_row(lines, n, "quiz score 0/0 (right/asked)") > 1);
     for (int i = 1; i < split; i++) {
+        if (strncmp(lines[i].text, "quiz score ", 11) == 0) {
+            assert_int_equal(i + 1, split); /* the score, after the verdict */
+            continue;
+        }
         assert_true(lines[i].len <= 24);
         if (i > 1 && strncmp(lines[i].text, "  ", 2) != 0)
             assert_true(strncmp(lines[i].text, "the walk", 8) == 0 ||

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "cli/help.h"
 #include "config.h"
 #include "replay/expect.h"
 #include "replay/options.h"
@@ -27,41 +28,6 @@
 static const char usage_line[] =
     "usage: pagesim [OPTIONS] TRACE | pagesim replay [OPTIONS] TRACE |"
     " pagesim translate [OPTIONS] TRACE VADDR... (see pagesim --help)\n";
-
-void cli_help(FILE *f)
-{
-    fputs("usage: pagesim [OPTIONS] TRACE                     interactive visualizer\n"
-          "       pagesim replay [OPTIONS] TRACE              replay headless, print a summary\n"
-          "       pagesim translate [OPTIONS] TRACE VADDR...  replay, then show page walks\n"
-          "       pagesim quiz [--seed N] [--count K] [--answers] [--json]  paging exercises\n"
-          "       pagesim record -o FILE -- COMMAND [ARGS...]  record a program's mtrace log\n"
-          "       pagesim --help | -h                         this help\n"
-          "       pagesim --version                           the version\n"
-          "\n"
-          "TRACE is a file in the native format or a glibc mtrace log, or - for stdin\n"
-          "(replay and translate only).\n"
-          "\n"
-          "Options of all commands (they override the trace's configuration lines):\n"
-          "  --ram SIZE             simulated physical RAM, a multiple of 4K (e.g. 16M, 4G)\n"
-          "  --paging MODE          32, pse, pae or long\n"
-          "  --tlb ENTRIES[:WAYS]   TLB geometry (default 64:4)\n"
-          "  --at N                 stop after trace operation N (0: before the first)\n"
-          "\n"
-          "replay options:\n"
-          "  --json                 the summary as one JSON object\n"
-          "  --log                  every micro-event, one line each, before the summary\n"
-          "  --save-ram FILE        write the simulated physical memory to FILE (raw bytes)\n"
-          "  --strict               exit 1 at the first diagnostic\n"
-          "\n"
-          "translate options:\n"
-          "  --json                 an array, one object per address\n"
-          "  --write, --user, --exec  the access to check (default: supervisor read)\n"
-          "VADDR is hex with 0x or decimal; a single - reads addresses from stdin, one per line.\n"
-          "\n"
-          "Exit status: 0 done, 1 the trace could not be read (or --strict), 2 bad command line,\n"
-          "3 an expect line of the trace did not hold (replay, translate).\n",
-          f);
-}
 
 int cli_usage_error(const char *what)
 {
@@ -134,8 +100,9 @@ int cli_parse_args(enum cli_cmd cmd, int argc, char **argv, int first, struct cl
                 continue;
             }
             if (is_opt(w, "--help") || is_opt(w, "-h")) {
-                cli_help(stdout);
-                return 0;
+                static const char *const names[] = {"replay", "translate", "visualizer"};
+                cli_help_command(stdout, names[cmd]);
+                return fflush(stdout) == 0 ? 0 : 1;
             }
             if (is_opt(w, "--version")) {
                 printf("pagesim %s\n", PAGESIM_VERSION);

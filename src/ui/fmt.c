@@ -395,8 +395,12 @@ void fmt_status_line(struct fmt_line *l, const struct fmt_status *s, int width)
      * speed: the first that leaves the name 12 columns (or all it needs).
      * Every field of CONTRACT 4 is in all three. */
     const char *mode = s->mode ? s->mode : "?";
-    const char *run =
-        s->playing ? (s->quiz ? "PLAYING QUIZ" : "PLAYING") : (s->quiz ? "PAUSED QUIZ" : "PAUSED");
+    char run[48];
+    if (s->quiz)
+        snprintf(run, sizeof run, "%s QUIZ %u/%u", s->playing ? "PLAYING" : "PAUSED", s->quiz_right,
+                 s->quiz_asked);
+    else
+        snprintf(run, sizeof run, "%s", s->playing ? "PLAYING" : "PAUSED");
     int want = nlen < 12 ? nlen : 12;
     for (int form = 0; form < 3; form++) {
         if (form == 0)

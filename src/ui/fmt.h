@@ -210,9 +210,10 @@ struct fmt_status {
     const char *mode;  /* "32", "pse", "pae", "long" */
     uint64_t cr0, cr3, cr4;
     bool playing;
-    bool quiz;        /* quiz mode on: "QUIZ" after PLAYING / PAUSED */
-    unsigned speed;   /* operations per second */
-    const char *note; /* breakpoint or message, may be NULL */
+    bool quiz;                       /* quiz mode on: "QUIZ R/A" after PLAYING / PAUSED */
+    unsigned quiz_right, quiz_asked; /* the quiz's score: right of asked */
+    unsigned speed;                  /* operations per second */
+    const char *note;                /* breakpoint or message, may be NULL */
 };
 
 /* The status line (CONTRACT 4), exactly width characters (at most

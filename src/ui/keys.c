@@ -118,7 +118,10 @@ static const char *const notes[] = {
     "  S(PS; p = PAT in a PTE) G X(XD).",
     "Quiz (Q): answer with a physical address in hex (0x optional), or pf / gp for a",
     "  fault; right or wrong comes with the walk and why. Esc leaves the question open,",
-    "  t answers it, Q gives up and shows it.",
+    "  t answers it, Q gives up and shows it. n, s, space and the arrows step on",
+    "  (never typed as the answer). The status line keeps the score, right/asked.",
+    "  While a question is open the caption and the views that could show the",
+    "  answer are hidden; the Tables view (2) stays, to walk by hand.",
 };
 
 enum ui_action keys_action(int key)
