@@ -159,7 +159,8 @@ static void replay_checked(const char *path, bool mid)
     assert_non_null(t);
     struct mid md;
     memset(&md, 0, sizeof md);
-    struct timeline_params p = {TIMELINE_NO_CHECKPOINTS, mid ? on_event : quiet, &md, 0, 0};
+    struct timeline_params p = {
+        .flags = TIMELINE_NO_CHECKPOINTS, .log = mid ? on_event : quiet, .log_ctx = &md};
     struct timeline *tl = timeline_create(t, NULL, &p, &err);
     assert_non_null(tl);
     md.tl = tl;
@@ -178,7 +179,7 @@ static void replay_checked(const char *path, bool mid)
     uint64_t h = machine_hash(timeline_machine(tl));
     timeline_destroy(tl);
     /* The same trace, nobody walking: the same machine. */
-    struct timeline_params q = {TIMELINE_NO_CHECKPOINTS, quiet, NULL, 0, 0};
+    struct timeline_params q = {.flags = TIMELINE_NO_CHECKPOINTS, .log = quiet};
     tl = timeline_create(t, NULL, &q, &err);
     assert_non_null(tl);
     while (timeline_step(tl))

@@ -436,7 +436,7 @@ static void ask_search(struct ui *ui)
         return;
     }
     char buf[64];
-    if (!prompt(ui, "search heap: id or address (empty: next match): ", buf, sizeof buf))
+    if (!prompt(ui, "search heap: id or address (empty: next match): ", buf, sizeof buf, false))
         return;
     view_heap_search(ui, buf, ui->note, sizeof ui->note);
 }

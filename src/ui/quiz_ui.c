@@ -422,6 +422,7 @@ bool quiz_ui_leaves_answer(enum ui_action a)
     case ACT_VIEW4:
     case ACT_VIEW5:
     case ACT_VIEW6:
+    case ACT_SEARCH: /* a search of the hidden heap: typed as nothing */
     case ACT_COUNT:
         return false;
     case ACT_QUIT:
