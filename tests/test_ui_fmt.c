@@ -168,12 +168,12 @@ static void entry_row_reads_like_the_hardware(void **state)
     struct fmt_mode m32 = fmt_mode_of(PAGING_32);
     struct fmt_line l;
     fmt_line_clear(&l);
-    fmt_entry_row(&l, &m32, LVL_PDE, 832, 0x00106023, 0, 40, false);
+    fmt_entry_row(&l, &m32, LVL_PDE, 832, 0x00106023, 0, 40, false, false);
     assert_non_null(strstr(l.text, " 832 00106023 PW---A---- tbl  000106000"));
     assert_non_null(strstr(l.text, "d0000000-d03fffff"));
     assert_int_equal(l.role[0], UI_PRESENT);
     fmt_line_clear(&l);
-    fmt_entry_row(&l, &m32, LVL_PTE, 3, 0x00107002, 0xD0000000, 40, true);
+    fmt_entry_row(&l, &m32, LVL_PTE, 3, 0x00107002, 0xD0000000, 40, true, false);
     assert_non_null(strstr(l.text, "not present"));
     assert_non_null(strstr(l.text, "d0003000-d0003fff"));
     assert_int_equal(l.role[0], UI_CHANGED);
@@ -284,7 +284,7 @@ static void page_fault_code_decodes_bit_by_bit(void **state)
     assert_false(fmt_pf_bit(&l, 0x1F, 5));
 }
 
-static void status_line_shows_what_contract_4_asks(void **state)
+static void status_rows_hold_every_field(void **state)
 {
     (void)state;
     struct fmt_status s = {.trace = "lesson.trace",
@@ -292,58 +292,87 @@ static void status_line_shows_what_contract_4_asks(void **state)
                            .nops = 12,
                            .mode = "32",
                            .cr0 = 0x80000011,
+                           .cr2 = 0xd0001000,
                            .cr3 = 0x105000,
                            .cr4 = 0,
-                           .speed = 10};
-    struct fmt_line l;
-    fmt_status_line(&l, &s, 80);
+                           .speed = 1,
+                           .where = "L7 malloc a 100"};
+    struct fmt_line l, l1;
+    fmt_status_rows(&l, &l1, &s, 80);
     assert_int_equal(l.len, 80);
+    assert_int_equal(l1.len, 80);
     assert_int_equal((int)strlen(l.text), 80);
     assert_non_null(strstr(l.text, "lesson.trace"));
     assert_non_null(strstr(l.text, "op 3/12"));
     assert_non_null(strstr(l.text, " 32 "));
     assert_non_null(strstr(l.text, "CR0=80000011"));
+    assert_non_null(strstr(l.text, "CR2=d0001000"));
     assert_non_null(strstr(l.text, "CR3=105000"));
     assert_non_null(strstr(l.text, "CR4=0"));
-    assert_non_null(strstr(l.text, "PAUSED 10/s"));
+    assert_non_null(strstr(l.text, "PAUSED 1/s"));
+    assert_non_null(strstr(l1.text, " L7 malloc a 100"));
     /* With room, the full form. */
-    fmt_status_line(&l, &s, 120);
+    fmt_status_rows(&l, &l1, &s, 120);
     assert_int_equal(l.len, 120);
-    assert_non_null(strstr(l.text, " lesson.trace  op 3/12 | 32 | CR0=0x80000011 CR3=0x105000"
-                                   " CR4=0x0 | PAUSED 10 op/s"));
+    assert_non_null(strstr(l.text, " lesson.trace  op 3/12 | 32 | CR0=0x80000011 CR2=0xd0001000"
+                                   " CR3=0x105000 CR4=0x0 | PAUSED 1 op/s"));
     s.playing = true;
     s.ev = 2, s.nev = 7;
-    fmt_status_line(&l, &s, 100);
+    s.step = "VMM maps";
+    s.note = "breakpoint: caption";
+    fmt_status_rows(&l, &l1, &s, 100);
     assert_non_null(strstr(l.text, "PLAYING"));
     assert_non_null(strstr(l.text, "ev 2/7"));
+    assert_non_null(strstr(l1.text, "L7 malloc a 100 | VMM maps | breakpoint: caption"));
 }
 
-static void status_line_shortens_a_long_name_first(void **state)
+/* Every value whole at every width from 70 columns up: a field
+ * that does not fit moves to row 1, never cut. */
+static void status_rows_never_cut_a_value(void **state)
 {
     (void)state;
     char name[201];
     memset(name, 'a', 200);
     memcpy(name + 190, "end.trace", 10);
+    name[100] = '/';
     struct fmt_status s = {.trace = name,
                            .op = 4000000,
                            .nops = 4000000,
+                           .ev = 12,
+                           .nev = 35,
                            .mode = "long",
                            .cr0 = 0x80010011,
+                           .cr2 = UINT64_C(0xffffc90000001000),
                            .cr3 = UINT64_C(0xFF00105000),
                            .cr4 = 0xA0,
                            .playing = true,
+                           .quiz = true,
                            .speed = 1000000,
+                           .where = "L123456 write 0xffffc90000001000 4096 user",
                            .note = "breakpoint: fault"};
-    struct fmt_line l;
-    fmt_status_line(&l, &s, 80);
-    assert_int_equal(l.len, 80);
-    assert_non_null(strstr(l.text, "<"));
-    assert_non_null(strstr(l.text, "end.trace"));
-    assert_non_null(strstr(l.text, "op 4000000/4000000"));
-    assert_non_null(strstr(l.text, "CR3=ff00105000"));
-    assert_non_null(strstr(l.text, "CR4=a0"));
-    assert_non_null(strstr(l.text, "CR0=80010011"));
-    assert_non_null(strstr(l.text, "PLAYING"));
+    static const char *const want[] = {"op 4000000/4000000 ev 12/35",
+                                       " long ",
+                                       "CR0=",
+                                       "80010011 ",
+                                       "CR2=",
+                                       "ffffc90000001000 ",
+                                       "CR3=",
+                                       "ff00105000 ",
+                                       "CR4=",
+                                       "PLAYING QUIZ 1000000",
+                                       "end.trace"};
+    for (int w = 70; w <= 200; w++) {
+        struct fmt_line l0, l1;
+        fmt_status_rows(&l0, &l1, &s, w);
+        assert_int_equal(l0.len, w);
+        assert_int_equal(l1.len, w);
+        char both[2 * FMT_LINE_MAX + 2];
+        snprintf(both, sizeof both, "%s %s", l0.text, l1.text);
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            if (strstr(both, want[i]) == NULL)
+                fail_msg("width %d: \"%s\" missing from \"%s\"", w, want[i], both);
+        }
+    }
 }
 
 static void put_clips_at_the_line_limit(void **state)
@@ -785,11 +814,11 @@ static void status_line_says_quiz(void **state)
     (void)state;
     struct fmt_status s = {
         .trace = "t", .op = 1, .nops = 2, .mode = "32", .quiz = true, .speed = 10};
-    struct fmt_line l;
-    fmt_status_line(&l, &s, 100);
+    struct fmt_line l, l1;
+    fmt_status_rows(&l, &l1, &s, 100);
     assert_non_null(strstr(l.text, "PAUSED QUIZ 10 op/s"));
     s.quiz = false;
-    fmt_status_line(&l, &s, 100);
+    fmt_status_rows(&l, &l1, &s, 100);
     assert_null(strstr(l.text, "QUIZ"));
 }
 
@@ -886,8 +915,8 @@ int main(void)
         cmocka_unit_test(address_split_long_is_9_9_9_9_12),
         cmocka_unit_test(address_binary_colours_each_field),
         cmocka_unit_test(page_fault_code_decodes_bit_by_bit),
-        cmocka_unit_test(status_line_shows_what_contract_4_asks),
-        cmocka_unit_test(status_line_shortens_a_long_name_first),
+        cmocka_unit_test(status_rows_hold_every_field),
+        cmocka_unit_test(status_rows_never_cut_a_value),
         cmocka_unit_test(put_clips_at_the_line_limit),
         cmocka_unit_test(contract_keys_are_bound),
         cmocka_unit_test(help_screen_lists_every_bound_key),

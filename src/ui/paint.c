@@ -7,6 +7,7 @@
  */
 #include "ui.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,10 @@ bool ui_state_init(struct ui *ui, struct timeline *tl, const char *name)
     const struct machine_config *cfg = machine_config(m);
     ui->mode = fmt_mode_of(cfg->paging);
     ui->maxphyaddr = machine_cpu(m)->maxphyaddr;
-    ui->play.speed = 10;
+    /* A live lesson's pace: one operation a second, and playback pauses
+     * at each caption (C turns that off; + and - change the speed). */
+    ui->play.speed = UI_FIRST_SPEED;
+    ui->breaks = TIMELINE_BREAK_CAPTION;
     ui->focus = VIEW_FRAMES;
     /* Everything a redraw needs is allocated now, so that drawing never
      * allocates (nor fails): each view's state (the heap view's list of
@@ -185,10 +189,37 @@ uint64_t ui_root_table(const struct ui *ui)
 
 /* --- painting ---------------------------------------------------------------- */
 
+/* Test hook (docs/architecture.md, "Test hooks"): with PAGESIM_TEST_CUTLOG
+ * naming a file, every row painted cut (text past the rectangle's width,
+ * trailing blanks aside) is appended to it, whole, so that a terminal test
+ * can tell that nothing was cut. */
+static void log_cut(const struct ui_rect *r, int y, const struct fmt_line *l)
+{
+    static FILE *f;
+    static bool tried;
+    int end = l->len;
+    while (end > r->w && l->text[end - 1] == ' ')
+        end--;
+    if (end <= r->w)
+        return;
+    if (!tried) {
+        tried = true;
+        const char *path = getenv("PAGESIM_TEST_CUTLOG");
+        if (path != NULL && path[0] != '\0')
+            f = fopen(path, "a");
+    }
+    if (f != NULL) {
+        fprintf(f, "cut at %dx%d+%d+%d: %.*s\n", r->w, r->h, r->x, r->y + y, end, l->text);
+        fflush(f);
+    }
+}
+
 void ui_paint_line(const struct ui_rect *r, int y, const struct fmt_line *l)
 {
     if (y < 0 || y >= r->h || r->w <= 0)
         return;
+    if (l->len > r->w)
+        log_cut(r, y, l);
     int n = l->len < r->w ? l->len : r->w;
     int x = 0;
     while (x < n) {

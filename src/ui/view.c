@@ -37,7 +37,7 @@ void view_put(struct view_rows *out, int y, const struct fmt_line *l)
 int ui_format_view(struct ui *ui, enum ui_view v, const struct ui_rect *r, bool focused,
                    struct fmt_line *lines, int max)
 {
-    struct view_rows out = {lines, r->h - 1 < max ? r->h - 1 : max, 0, NULL, NULL};
+    struct view_rows out = {lines, r->h - 1 < max ? r->h - 1 : max, 0, NULL, NULL, r->w};
     if ((unsigned)v >= VIEW_COUNT || out.max <= 0)
         return 0;
     ui_views[v]->format(ui, ui->view_state[v], r, focused, &out);
@@ -66,7 +66,7 @@ void ui_draw_view(struct ui *ui, enum ui_view v, const struct ui_rect *r, bool f
     if ((unsigned)v >= VIEW_COUNT)
         return;
     struct paint_ctx p = {r, 1};
-    struct view_rows out = {NULL, r->h - 1, 0, paint_row, &p};
+    struct view_rows out = {NULL, r->h - 1, 0, paint_row, &p, r->w};
     if (out.max > 0)
         ui_views[v]->format(ui, ui->view_state[v], r, focused, &out);
     ui_clear_rows(r, p.next);
