@@ -161,14 +161,14 @@ ok $? "stopped: the shell's screen, keypad and mouse modes off, the cursor shown
 check_modes
 ok $? "stopped: the shell's terminal modes (echo, icanon)"
 keys "clear; fg" Enter
-wait_for "op 0/$nops .*PAUSED" && wait_for "brk:---"
+wait_for "op 0/$nops .*PAUSED" && wait_for "brk:-C-"
 ok $? "fg: the visualizer is back, redrawn"
 poll pane_is '#{alternate_on} #{keypad_cursor_flag} #{mouse_any_flag}' "1 1 1"
 ok $? "fg: alternate screen, keypad and mouse modes on again"
 keys Right
 wait_for "op 1/$nops "
 ok $? "after fg, right steps one operation"
-shows "brk:---"
+shows "brk:-C-"
 ok $? "after fg, right toggles no breakpoint"
 keys q
 poll pane_is '#{alternate_on}' 0
