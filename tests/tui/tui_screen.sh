@@ -89,7 +89,7 @@ keys Escape
 # background); NO_COLOR still means no colour.
 keys 1
 wait_for "1 Frames \*"
-row=$(tmux_ capture-pane -e -p -t main | grep -a '^000[0-9a-f]\{6\} ' | grep -a '\.\{16\}' | tail -n 1)
+row=$(tmux_ capture-pane -e -p -t main | perl -ne '($t = $_) =~ s/\e\[[0-9;]*m//g; print if $t =~ /^000[0-9a-f]{6} .*\.{16}/' | tail -n 1)
 sgr=$(printf '%s' "$row" | grep -aoP '(\e\[[0-9;]*m)+(?=\.{8})' | tail -n 1)
 [ -n "$row" ] && ! printf '%s' "$sgr" | grep -qE '\[(([0-9]+;)*)(34|94|38;5;(4|12))(;|m)'
 ok $? "free frames are not blue ($(printf '%s' "$sgr" | tr -d '\033'))"
