@@ -44,16 +44,18 @@ static int caption_rows(const struct ui *ui, struct fmt_line *rows, int max)
 }
 
 /* Panes: side by side only where each gets PANE_MIN_COLS columns (a view's
- * rows fit in that), one above the other where each gets PANE_MIN_ROWS
- * rows; the focused view first, the next ones after it. */
+ * rows fit in that), one above the other on a screen of STACK_ROWS rows or
+ * more (each pane keeps 15 rows with the tallest caption area); the
+ * focused view first, the next ones after it. The screen's size alone
+ * decides, so a caption's length never changes the layout. */
 #define PANE_MIN_COLS 100
-#define PANE_MIN_ROWS 16
+#define STACK_ROWS    36
 
 static void layout(struct ui *ui, int caption)
 {
     int top = 2 + caption, h = ui->rows - top - 1;
     int across = ui->cols / PANE_MIN_COLS > 1 ? ui->cols / PANE_MIN_COLS : 1;
-    int down = h / PANE_MIN_ROWS > 1 ? 2 : 1;
+    int down = ui->rows >= STACK_ROWS ? 2 : 1;
     if (across > 2)
         across = 2;
     const struct translate_state *ts = ui->view_state[VIEW_TRANSLATE];
