@@ -21,6 +21,7 @@
 #include "ui/keys.h"
 #include "ui/pagemap.h"
 #include "ui/quiz_ui.h"
+#include "ui/status.h"
 #include "ui/theme.h"
 
 static void frame_cell_glyph_and_role_follow_state_and_role(void **state)
@@ -897,9 +898,75 @@ static void readme_key_table_matches_the_help_screen(void **state)
     assert_true(row[0] != '|');
 }
 
+/* Captions wrap at spaces, never lose their end, and say "..." only past
+ * the rows allowed. */
+static void wrap_keeps_every_word(void **state)
+{
+    (void)state;
+    const char *cap = "Freeing both empties the heap page: it goes back to the VMM, the "
+                      "frame and the emptied page table are freed.";
+    struct fmt_line rows[4];
+    int n = fmt_wrap(rows, 4, 80, UI_CAPTION, " say: ", cap);
+    assert_int_equal(n, 2);
+    assert_true(rows[0].len <= 80 && rows[1].len <= 80);
+    assert_non_null(strstr(rows[0].text, " say: Freeing both"));
+    assert_non_null(strstr(rows[1].text, "are freed."));
+    assert_int_equal(strncmp(rows[1].text, "      ", 6), 0); /* under the text */
+    /* Every word once, in order. */
+    char joined[4 * FMT_LINE_MAX];
+    strcpy(joined, rows[0].text + 6);
+    strcat(joined, " ");
+    strcat(joined, rows[1].text + 6);
+    assert_string_equal(joined, cap);
+    /* One row allowed: cut at a word, marked. */
+    n = fmt_wrap(rows, 1, 40, UI_CAPTION, NULL, cap);
+    assert_int_equal(n, 1);
+    assert_true(rows[0].len <= 40);
+    assert_non_null(strstr(rows[0].text, "..."));
+    /* A word longer than the row is broken, nothing lost. */
+    char word[121];
+    memset(word, 'x', 120);
+    word[120] = '\0';
+    n = fmt_wrap(rows, 4, 50, UI_NORMAL, NULL, word);
+    assert_int_equal(n, 3);
+    assert_int_equal(rows[0].len + rows[1].len + rows[2].len, 120);
+    assert_int_equal(fmt_wrap(rows, 4, 80, UI_NORMAL, NULL, ""), 0);
+}
+
+/* The trace line of the status rows reads as the trace's line. */
+static void op_text_reads_like_the_line(void **state)
+{
+    (void)state;
+    static const char src[] = "ram 16M\nmalloc a 100\nwrite a 4 8 user\nprotect a ro noinvlpg\n"
+                              "read 0xd0000000 2\ncr0 wp on\nfree a\n";
+    struct trace_error err;
+    struct trace *t = trace_parse(src, sizeof src - 1, "t.trace", &err);
+    assert_non_null(t);
+    static const char *const want[] = {
+        "L2 malloc a 100",      "L3 write a 4 8 user", "L4 protect a ro noinvlpg",
+        "L5 read 0xd0000000 2", "L6 cr0 wp on",        "L7 free a"};
+    assert_int_equal(t->nops, 6);
+    char buf[128];
+    for (size_t k = 0; k < t->nops; k++) {
+        status_op_text(t, k + 1, &t->ops[k], buf, sizeof buf);
+        assert_string_equal(buf, want[k]);
+    }
+    status_op_text(t, 0, NULL, buf, sizeof buf);
+    assert_string_equal(buf, "boot");
+    trace_free(t);
+    static const char mt[] = "= Start\n@ ./prog:[0x4005d6] + 0x4052a0 0x10\n= End\n";
+    t = trace_parse(mt, sizeof mt - 1, "m.mtrace", &err);
+    assert_non_null(t);
+    status_op_text(t, 1, &t->ops[0], buf, sizeof buf);
+    assert_non_null(strstr(buf, "L2 malloc 0x4052a0 16 @ ./prog:[0x4005d6]"));
+    trace_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(wrap_keeps_every_word),
+        cmocka_unit_test(op_text_reads_like_the_line),
         cmocka_unit_test(readme_key_table_matches_the_help_screen),
         cmocka_unit_test(frame_cell_glyph_and_role_follow_state_and_role),
         cmocka_unit_test(frame_group_shows_its_most_telling_frame),

@@ -22,9 +22,9 @@
 #define MIN_COLS 50
 #define MIN_ROWS 14
 
-/* The caption area: the note and the latest caption, wrapped, at most
- * caption_max() rows (at least one, so that the panes do not jump when a
- * lesson's first caption comes). */
+/* The caption area: the latest caption, wrapped, in at most caption_max()
+ * rows (a sixth of the screen; the panes shrink to make room), at least
+ * one even before the first caption. The note is on the status rows. */
 static int caption_max(const struct ui *ui)
 {
     return ui->rows / 6 > 2 ? ui->rows / 6 : 2;
