@@ -21,6 +21,7 @@
 #include "ui/keys.h"
 #include "ui/pagemap.h"
 #include "ui/quiz_ui.h"
+#include "ui/status.h"
 #include "ui/theme.h"
 
 static void frame_cell_glyph_and_role_follow_state_and_role(void **state)
@@ -168,12 +169,12 @@ static void entry_row_reads_like_the_hardware(void **state)
     struct fmt_mode m32 = fmt_mode_of(PAGING_32);
     struct fmt_line l;
     fmt_line_clear(&l);
-    fmt_entry_row(&l, &m32, LVL_PDE, 832, 0x00106023, 0, 40, false);
+    fmt_entry_row(&l, &m32, LVL_PDE, 832, 0x00106023, 0, 40, false, false);
     assert_non_null(strstr(l.text, " 832 00106023 PW---A---- tbl  000106000"));
     assert_non_null(strstr(l.text, "d0000000-d03fffff"));
     assert_int_equal(l.role[0], UI_PRESENT);
     fmt_line_clear(&l);
-    fmt_entry_row(&l, &m32, LVL_PTE, 3, 0x00107002, 0xD0000000, 40, true);
+    fmt_entry_row(&l, &m32, LVL_PTE, 3, 0x00107002, 0xD0000000, 40, true, false);
     assert_non_null(strstr(l.text, "not present"));
     assert_non_null(strstr(l.text, "d0003000-d0003fff"));
     assert_int_equal(l.role[0], UI_CHANGED);
@@ -284,7 +285,7 @@ static void page_fault_code_decodes_bit_by_bit(void **state)
     assert_false(fmt_pf_bit(&l, 0x1F, 5));
 }
 
-static void status_line_shows_what_contract_4_asks(void **state)
+static void status_rows_hold_every_field(void **state)
 {
     (void)state;
     struct fmt_status s = {.trace = "lesson.trace",
@@ -292,58 +293,87 @@ static void status_line_shows_what_contract_4_asks(void **state)
                            .nops = 12,
                            .mode = "32",
                            .cr0 = 0x80000011,
+                           .cr2 = 0xd0001000,
                            .cr3 = 0x105000,
                            .cr4 = 0,
-                           .speed = 10};
-    struct fmt_line l;
-    fmt_status_line(&l, &s, 80);
+                           .speed = 1,
+                           .where = "L7 malloc a 100"};
+    struct fmt_line l, l1;
+    fmt_status_rows(&l, &l1, &s, 80);
     assert_int_equal(l.len, 80);
+    assert_int_equal(l1.len, 80);
     assert_int_equal((int)strlen(l.text), 80);
     assert_non_null(strstr(l.text, "lesson.trace"));
     assert_non_null(strstr(l.text, "op 3/12"));
     assert_non_null(strstr(l.text, " 32 "));
     assert_non_null(strstr(l.text, "CR0=80000011"));
+    assert_non_null(strstr(l.text, "CR2=d0001000"));
     assert_non_null(strstr(l.text, "CR3=105000"));
     assert_non_null(strstr(l.text, "CR4=0"));
-    assert_non_null(strstr(l.text, "PAUSED 10/s"));
+    assert_non_null(strstr(l.text, "PAUSED 1/s"));
+    assert_non_null(strstr(l1.text, " L7 malloc a 100"));
     /* With room, the full form. */
-    fmt_status_line(&l, &s, 120);
+    fmt_status_rows(&l, &l1, &s, 120);
     assert_int_equal(l.len, 120);
-    assert_non_null(strstr(l.text, " lesson.trace  op 3/12 | 32 | CR0=0x80000011 CR3=0x105000"
-                                   " CR4=0x0 | PAUSED 10 op/s"));
+    assert_non_null(strstr(l.text, " lesson.trace  op 3/12 | 32 | CR0=0x80000011 CR2=0xd0001000"
+                                   " CR3=0x105000 CR4=0x0 | PAUSED 1 op/s"));
     s.playing = true;
     s.ev = 2, s.nev = 7;
-    fmt_status_line(&l, &s, 100);
+    s.step = "VMM maps";
+    s.note = "breakpoint: caption";
+    fmt_status_rows(&l, &l1, &s, 100);
     assert_non_null(strstr(l.text, "PLAYING"));
     assert_non_null(strstr(l.text, "ev 2/7"));
+    assert_non_null(strstr(l1.text, "L7 malloc a 100 | VMM maps | breakpoint: caption"));
 }
 
-static void status_line_shortens_a_long_name_first(void **state)
+/* Every value whole at every width from 70 columns up: a field
+ * that does not fit moves to row 1, never cut. */
+static void status_rows_never_cut_a_value(void **state)
 {
     (void)state;
     char name[201];
     memset(name, 'a', 200);
     memcpy(name + 190, "end.trace", 10);
+    name[100] = '/';
     struct fmt_status s = {.trace = name,
                            .op = 4000000,
                            .nops = 4000000,
+                           .ev = 12,
+                           .nev = 35,
                            .mode = "long",
                            .cr0 = 0x80010011,
+                           .cr2 = UINT64_C(0xffffc90000001000),
                            .cr3 = UINT64_C(0xFF00105000),
                            .cr4 = 0xA0,
                            .playing = true,
+                           .quiz = true,
                            .speed = 1000000,
+                           .where = "L123456 write 0xffffc90000001000 4096 user",
                            .note = "breakpoint: fault"};
-    struct fmt_line l;
-    fmt_status_line(&l, &s, 80);
-    assert_int_equal(l.len, 80);
-    assert_non_null(strstr(l.text, "<"));
-    assert_non_null(strstr(l.text, "end.trace"));
-    assert_non_null(strstr(l.text, "op 4000000/4000000"));
-    assert_non_null(strstr(l.text, "CR3=ff00105000"));
-    assert_non_null(strstr(l.text, "CR4=a0"));
-    assert_non_null(strstr(l.text, "CR0=80010011"));
-    assert_non_null(strstr(l.text, "PLAYING"));
+    static const char *const want[] = {"op 4000000/4000000 ev 12/35",
+                                       " long ",
+                                       "CR0=",
+                                       "80010011 ",
+                                       "CR2=",
+                                       "ffffc90000001000 ",
+                                       "CR3=",
+                                       "ff00105000 ",
+                                       "CR4=",
+                                       "PLAYING QUIZ 0/0 1000000",
+                                       "end.trace"};
+    for (int w = 70; w <= 200; w++) {
+        struct fmt_line l0, l1;
+        fmt_status_rows(&l0, &l1, &s, w);
+        assert_int_equal(l0.len, w);
+        assert_int_equal(l1.len, w);
+        char both[2 * FMT_LINE_MAX + 2];
+        snprintf(both, sizeof both, "%s %s", l0.text, l1.text);
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            if (strstr(both, want[i]) == NULL)
+                fail_msg("width %d: \"%s\" missing from \"%s\"", w, want[i], both);
+        }
+    }
 }
 
 static void put_clips_at_the_line_limit(void **state)
@@ -785,17 +815,17 @@ static void status_line_says_quiz(void **state)
     (void)state;
     struct fmt_status s = {
         .trace = "t", .op = 1, .nops = 2, .mode = "32", .quiz = true, .speed = 10};
-    struct fmt_line l;
-    fmt_status_line(&l, &s, 100);
+    struct fmt_line l, l1;
+    fmt_status_rows(&l, &l1, &s, 100);
     assert_non_null(strstr(l.text, "PAUSED QUIZ 0/0 10 op/s"));
     s.quiz_right = 2;
     s.quiz_asked = 5;
     s.playing = true;
-    fmt_status_line(&l, &s, 100);
+    fmt_status_rows(&l, &l1, &s, 100);
     assert_non_null(strstr(l.text, "PLAYING QUIZ 2/5 10 op/s")); /* the score: right/asked */
     s.playing = false;
     s.quiz = false;
-    fmt_status_line(&l, &s, 100);
+    fmt_status_rows(&l, &l1, &s, 100);
     assert_null(strstr(l.text, "QUIZ"));
 }
 
@@ -889,9 +919,75 @@ static void expect_mark_forms(void **state)
     assert_string_equal(fmt_expect_mark(TIMELINE_MARK_NONE, true, &role), "");
 }
 
+/* Captions wrap at spaces, never lose their end, and say "..." only past
+ * the rows allowed. */
+static void wrap_keeps_every_word(void **state)
+{
+    (void)state;
+    const char *cap = "Freeing both empties the heap page: it goes back to the VMM, the "
+                      "frame and the emptied page table are freed.";
+    struct fmt_line rows[4];
+    int n = fmt_wrap(rows, 4, 80, UI_CAPTION, " say: ", cap);
+    assert_int_equal(n, 2);
+    assert_true(rows[0].len <= 80 && rows[1].len <= 80);
+    assert_non_null(strstr(rows[0].text, " say: Freeing both"));
+    assert_non_null(strstr(rows[1].text, "are freed."));
+    assert_int_equal(strncmp(rows[1].text, "      ", 6), 0); /* under the text */
+    /* Every word once, in order. */
+    char joined[4 * FMT_LINE_MAX];
+    strcpy(joined, rows[0].text + 6);
+    strcat(joined, " ");
+    strcat(joined, rows[1].text + 6);
+    assert_string_equal(joined, cap);
+    /* One row allowed: cut at a word, marked. */
+    n = fmt_wrap(rows, 1, 40, UI_CAPTION, NULL, cap);
+    assert_int_equal(n, 1);
+    assert_true(rows[0].len <= 40);
+    assert_non_null(strstr(rows[0].text, "..."));
+    /* A word longer than the row is broken, nothing lost. */
+    char word[121];
+    memset(word, 'x', 120);
+    word[120] = '\0';
+    n = fmt_wrap(rows, 4, 50, UI_NORMAL, NULL, word);
+    assert_int_equal(n, 3);
+    assert_int_equal(rows[0].len + rows[1].len + rows[2].len, 120);
+    assert_int_equal(fmt_wrap(rows, 4, 80, UI_NORMAL, NULL, ""), 0);
+}
+
+/* The trace line of the status rows reads as the trace's line. */
+static void op_text_reads_like_the_line(void **state)
+{
+    (void)state;
+    static const char src[] = "ram 16M\nmalloc a 100\nwrite a 4 8 user\nprotect a ro noinvlpg\n"
+                              "read 0xd0000000 2\ncr0 wp on\nfree a\n";
+    struct trace_error err;
+    struct trace *t = trace_parse(src, sizeof src - 1, "t.trace", &err);
+    assert_non_null(t);
+    static const char *const want[] = {
+        "L2 malloc a 100",      "L3 write a 4 8 user", "L4 protect a ro noinvlpg",
+        "L5 read 0xd0000000 2", "L6 cr0 wp on",        "L7 free a"};
+    assert_int_equal(t->nops, 6);
+    char buf[128];
+    for (size_t k = 0; k < t->nops; k++) {
+        status_op_text(t, k + 1, &t->ops[k], buf, sizeof buf);
+        assert_string_equal(buf, want[k]);
+    }
+    status_op_text(t, 0, NULL, buf, sizeof buf);
+    assert_string_equal(buf, "boot");
+    trace_free(t);
+    static const char mt[] = "= Start\n@ ./prog:[0x4005d6] + 0x4052a0 0x10\n= End\n";
+    t = trace_parse(mt, sizeof mt - 1, "m.mtrace", &err);
+    assert_non_null(t);
+    status_op_text(t, 1, &t->ops[0], buf, sizeof buf);
+    assert_non_null(strstr(buf, "L2 malloc 0x4052a0 16 @ ./prog:[0x4005d6]"));
+    trace_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(wrap_keeps_every_word),
+        cmocka_unit_test(op_text_reads_like_the_line),
         cmocka_unit_test(readme_key_table_matches_the_help_screen),
         cmocka_unit_test(frame_cell_glyph_and_role_follow_state_and_role),
         cmocka_unit_test(frame_group_shows_its_most_telling_frame),
@@ -907,8 +1003,8 @@ int main(void)
         cmocka_unit_test(address_split_long_is_9_9_9_9_12),
         cmocka_unit_test(address_binary_colours_each_field),
         cmocka_unit_test(page_fault_code_decodes_bit_by_bit),
-        cmocka_unit_test(status_line_shows_what_contract_4_asks),
-        cmocka_unit_test(status_line_shortens_a_long_name_first),
+        cmocka_unit_test(status_rows_hold_every_field),
+        cmocka_unit_test(status_rows_never_cut_a_value),
         cmocka_unit_test(put_clips_at_the_line_limit),
         cmocka_unit_test(contract_keys_are_bound),
         cmocka_unit_test(help_screen_lists_every_bound_key),

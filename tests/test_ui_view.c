@@ -155,7 +155,7 @@ static void view_put_blanks_skipped_rows_and_drops_the_rest(void **state)
         fmt_line_clear(&lines[i]);
         fmt_put(&lines[i], UI_FAULT, "old %d", i);
     }
-    struct view_rows out = {lines, 3, 0, NULL, NULL};
+    struct view_rows out = {lines, 3, 0, NULL, NULL, 80};
     fmt_line_clear(&l);
     fmt_put(&l, UI_HIT, "third");
     view_put(&out, 3, &l);
@@ -186,7 +186,7 @@ static void view_put_hands_rows_to_a_sink_as_they_come(void **state)
 {
     (void)state;
     struct sunk k = {{0}, 0};
-    struct view_rows out = {NULL, 4, 0, sink, &k};
+    struct view_rows out = {NULL, 4, 0, sink, &k, 80};
     struct fmt_line l;
     fmt_line_clear(&l);
     view_put(&out, 2, &l);
@@ -238,7 +238,7 @@ static struct translate_shown shown_32(void)
 static int format_shown(const struct translate_shown *s, int width, struct fmt_line *lines, int max)
 {
     struct fmt_mode m = fmt_mode_of(PAGING_32);
-    struct view_rows out = {lines, max, 0, NULL, NULL};
+    struct view_rows out = {lines, max, 0, NULL, NULL, width};
     translate_format_rows(&m, 36, s, width, &out);
     return out.n;
 }

@@ -208,7 +208,7 @@ static void play(struct ui *ui)
     else if (why == PACE_BREAK)
         snprintf(ui->note, sizeof ui->note, "breakpoint: %s",
                  (mask & TIMELINE_BREAK_FAULT)     ? "fault"
-                 : (mask & TIMELINE_BREAK_CAPTION) ? "caption"
+                 : (mask & TIMELINE_BREAK_CAPTION) ? "caption (space plays on; C: no pause)"
                                                    : "diagnostic");
     if (n > 0)
         moved(ui);
@@ -485,13 +485,19 @@ static void change_speed(struct ui *ui, int dir)
 /* Up, down and the page keys scroll the help; any other key closes it. */
 static void help_key(struct ui *ui, enum ui_action a)
 {
-    if (a == ACT_UP || a == ACT_DOWN || a == ACT_PAGE_UP || a == ACT_PAGE_DOWN) {
-        int d = a == ACT_UP ? -1 : a == ACT_DOWN ? 1 : a == ACT_PAGE_UP ? -10 : 10;
+    if (a == ACT_UP || a == ACT_DOWN || a == ACT_PAGE_UP || a == ACT_PAGE_DOWN || a == ACT_TOP ||
+        a == ACT_BOTTOM) {
+        int d = a == ACT_UP        ? -1
+                : a == ACT_DOWN    ? 1
+                : a == ACT_PAGE_UP ? -10
+                : a == ACT_TOP     ? -1000000
+                : a == ACT_BOTTOM  ? 1000000
+                                   : 10;
         struct fmt_line l;
         int total = 0;
         while (keys_help_line(&l, (size_t)total))
             total++;
-        int last = total - (ui->rows - 3); /* the last line stays on the last row */
+        int last = total - (ui->rows - 4); /* the last line stays on the last row */
         ui->help_top += d;
         if (ui->help_top > last)
             ui->help_top = last;
@@ -565,7 +571,8 @@ static void move_key(struct ui *ui, enum ui_action a)
     }
 }
 
-/* Handles one key. Returns false to quit. */
+/* Handles one key. Returns false to quit. long: one case per action of the
+ * key table (keys.h), each a line or two; splitting it would scatter them. */
 static bool handle_key(struct ui *ui, int ch)
 {
     if (ch == KEY_RESIZE)
@@ -651,6 +658,8 @@ static bool handle_key(struct ui *ui, int ch)
     case ACT_RIGHT:
     case ACT_PAGE_UP:
     case ACT_PAGE_DOWN:
+    case ACT_TOP:
+    case ACT_BOTTOM:
     case ACT_ENTER:
     case ACT_POP:
     case ACT_ZOOM_IN:
@@ -691,6 +700,19 @@ static void set_pace(struct ui *ui)
     ui->move.chunk_ops = env_count("PAGESIM_TEST_CHUNK");
     if (ui->clock.manual && ui->move.chunk_ops == 0)
         ui->move.chunk_ops = PACE_BATCH_OPS; /* a stopped clock cannot end a chunk */
+}
+
+/* Home and End in every form terminals send them: xterm's ESC O H and
+ * ESC [ H, and the VT220's ESC [ 1 ~ and ESC [ 4 ~ that tmux, screen and
+ * the Linux console send, whatever TERM's entry lists. */
+static void define_home_end(void)
+{
+    static const char *const home[] = {"\033[1~", "\033[7~", "\033[H", "\033OH"};
+    static const char *const end[] = {"\033[4~", "\033[8~", "\033[F", "\033OF"};
+    for (size_t i = 0; i < sizeof home / sizeof home[0]; i++) {
+        define_key(home[i], KEY_HOME);
+        define_key(end[i], KEY_END);
+    }
 }
 
 /* Prints an input error (escaped: replay_error_format); returns the exit
@@ -821,6 +843,7 @@ int ui_main(const char *path, const struct replay_options *opts)
     noecho();
     nonl();
     keypad(stdscr, TRUE);
+    define_home_end();
     curs_set(0);
     set_escdelay(25);
     mousemask(MOUSE_MASK, NULL);

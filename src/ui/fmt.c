@@ -281,7 +281,8 @@ void fmt_entry_flags(const struct fmt_mode *m, enum walk_level lvl, uint64_t e, 
 }
 
 void fmt_entry_row(struct fmt_line *l, const struct fmt_mode *m, enum walk_level lvl,
-                   unsigned index, uint64_t e, uint64_t base, unsigned maxphyaddr, bool changed)
+                   unsigned index, uint64_t e, uint64_t base, unsigned maxphyaddr, bool changed,
+                   bool compact)
 {
     bool present = (e & X86_PTE_P) != 0;
     enum ui_role role = changed ? UI_CHANGED : present ? UI_PRESENT : UI_NOTPRESENT;
@@ -299,8 +300,41 @@ void fmt_entry_row(struct fmt_line *l, const struct fmt_mode *m, enum walk_level
     } else {
         fmt_put(l, role, "%-10s %-14s ", "-", "not present");
     }
+    if (compact) {
+        char sz[16];
+        fmt_size(last - va + 1, sz, sizeof sz);
+        fmt_put(l, changed ? UI_CHANGED : UI_DIM, "%0*" PRIx64 " +%s", vaw, va, sz);
+        return;
+    }
     fmt_put(l, changed ? UI_CHANGED : UI_DIM, "%0*" PRIx64 "-%0*" PRIx64, vaw, va, vaw, last);
 }
+
+void fmt_flag_legend(struct fmt_line *l, const enum paging_flag_id *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct paging_flag *f = paging_flag(ids[i]);
+        /* The SDM's name, or for a one-letter name the word it stands for. */
+        char word[16];
+        if (f->name[1] != '\0') {
+            snprintf(word, sizeof word, "%s", f->name);
+        } else {
+            size_t k = 0;
+            while (f->meaning[k] != '\0' && f->meaning[k] != ' ' && f->meaning[k] != ',' &&
+                   k + 1 < sizeof word) {
+                word[k] = f->meaning[k];
+                k++;
+            }
+            word[k] = '\0';
+        }
+        fmt_put(l, UI_NORMAL, "%s%c", i ? " " : "", f->letter);
+        fmt_put(l, UI_DIM, ":%s", word);
+    }
+}
+
+const enum paging_flag_id fmt_entry_flag_ids[FMT_ENTRY_FLAGS] = {
+    PFLAG_P, PFLAG_RW, PFLAG_US, PFLAG_PWT, PFLAG_PCD, PFLAG_A,
+    PFLAG_D, PFLAG_PS, PFLAG_G,  PFLAG_XD,  PFLAG_PAT,
+};
 
 /* --- linear addresses ----------------------------------------------------------- */
 
@@ -379,21 +413,41 @@ bool fmt_pf_bit(struct fmt_line *l, uint32_t code, unsigned i)
 
 /* --- status line ------------------------------------------------------------- */
 
-void fmt_status_line(struct fmt_line *l, const struct fmt_status *s, int width)
+/* Appends " tok" to row when it fits in width; false (nothing appended)
+ * otherwise. */
+static bool status_add(struct fmt_line *row, int width, const char *tok)
+{
+    int n = (int)strlen(tok);
+    if (row->len + 1 + n > width)
+        return false;
+    fmt_put(row, UI_STATUS, " %s", tok);
+    return true;
+}
+
+/* The trace's name in at most room columns: the whole name, its last path
+ * component, or its tail marked '<' (never under 4 columns: nothing then). */
+static void status_name(struct fmt_line *row, const char *name, int room)
+{
+    int n = (int)strlen(name);
+    const char *base = strrchr(name, '/');
+    base = base != NULL && base[1] != '\0' ? base + 1 : name;
+    int b = (int)strlen(base);
+    if (n + 1 <= room)
+        fmt_put(row, UI_STATUS, " %s", name);
+    else if (b + 1 <= room)
+        fmt_put(row, UI_STATUS, " %s", base);
+    else if (room >= 5)
+        fmt_put(row, UI_STATUS, " <%s", base + b - (room - 2));
+}
+
+void fmt_status_rows(struct fmt_line *row0, struct fmt_line *row1, const struct fmt_status *s,
+                     int width)
 {
     if (width > FMT_LINE_MAX)
         width = FMT_LINE_MAX;
     if (width < 0)
         width = 0;
-    char right[200];
-    char ev[48] = "";
-    if (s->nev > 0)
-        snprintf(ev, sizeof ev, " ev %zu/%zu", s->ev, s->nev);
     const char *name = s->trace ? s->trace : "";
-    int nlen = (int)strlen(name);
-    /* The full form, else a compact one (no 0x), else compact without the
-     * speed: the first that leaves the name 12 columns (or all it needs).
-     * Every field of CONTRACT 4 is in all three. */
     const char *mode = s->mode ? s->mode : "?";
     char run[48];
     if (s->quiz)
@@ -401,39 +455,191 @@ void fmt_status_line(struct fmt_line *l, const struct fmt_status *s, int width)
                  s->quiz_asked);
     else
         snprintf(run, sizeof run, "%s", s->playing ? "PLAYING" : "PAUSED");
-    int want = nlen < 12 ? nlen : 12;
-    for (int form = 0; form < 3; form++) {
-        if (form == 0)
-            snprintf(right, sizeof right,
-                     "op %zu/%zu%s | %s | CR0=0x%" PRIx64 " CR3=0x%" PRIx64 " CR4=0x%" PRIx64
-                     " | %s %u op/s",
-                     s->op, s->nops, ev, mode, s->cr0, s->cr3, s->cr4, run, s->speed);
-        else if (form == 1)
-            snprintf(right, sizeof right,
-                     "op %zu/%zu%s %s CR0=%" PRIx64 " CR3=%" PRIx64 " CR4=%" PRIx64 " %s %u/s",
-                     s->op, s->nops, ev, mode, s->cr0, s->cr3, s->cr4, run, s->speed);
-        else
-            snprintf(right, sizeof right,
-                     "op %zu/%zu%s %s CR0=%" PRIx64 " CR3=%" PRIx64 " CR4=%" PRIx64 " %s", s->op,
-                     s->nops, ev, mode, s->cr0, s->cr3, s->cr4, run);
-        if (width - (int)strlen(right) - 3 >= want)
+    char op[64], full[240], cr[4][32], state[64];
+    if (s->nev > 0)
+        snprintf(op, sizeof op, "op %zu/%zu ev %zu/%zu", s->op, s->nops, s->ev, s->nev);
+    else
+        snprintf(op, sizeof op, "op %zu/%zu", s->op, s->nops);
+    snprintf(full, sizeof full,
+             "%s | %s | CR0=0x%" PRIx64 " CR2=0x%" PRIx64 " CR3=0x%" PRIx64 " CR4=0x%" PRIx64
+             " | %s %u op/s",
+             op, mode, s->cr0, s->cr2, s->cr3, s->cr4, run, s->speed);
+    static const char *const crname[4] = {"CR0", "CR2", "CR3", "CR4"};
+    const uint64_t crv[4] = {s->cr0, s->cr2, s->cr3, s->cr4};
+    for (int i = 0; i < 4; i++)
+        snprintf(cr[i], sizeof cr[i], "%s=%" PRIx64, crname[i], crv[i]);
+    snprintf(state, sizeof state, "%s %u/s", run, s->speed);
+    const char *compact[] = {op, mode, cr[0], cr[1], cr[2], cr[3], state};
+    int ncompact = (int)(sizeof compact / sizeof compact[0]);
+    int clen = -1;
+    for (int i = 0; i < ncompact; i++)
+        clen += 1 + (int)strlen(compact[i]);
+
+    /* Row 0: the name and every field of CONTRACT 4, in full words when
+     * they fit, else in compact form; else the name goes to row 1; else
+     * what does not fit flows to row 1, whole. Never a value cut. */
+    fmt_line_clear(row0);
+    fmt_line_clear(row1);
+    int nlen = (int)strlen(name);
+    bool name_top = true;
+    int first_low = ncompact; /* the first compact field on row 1 */
+    if (1 + nlen + 2 + (int)strlen(full) + 1 <= width) {
+        fmt_put(row0, UI_STATUS, " %s  %s", name, full);
+    } else if (1 + nlen + 2 + clen + 1 <= width) {
+        fmt_put(row0, UI_STATUS, " %s ", name);
+        for (int i = 0; i < ncompact; i++)
+            status_add(row0, width, compact[i]);
+    } else if (1 + (int)strlen(full) <= width) {
+        name_top = false;
+        fmt_put(row0, UI_STATUS, " %s", full);
+    } else {
+        name_top = false;
+        for (int i = 0; i < ncompact && first_low == ncompact; i++) {
+            if (!status_add(row0, width, compact[i]))
+                first_low = i;
+        }
+    }
+    fmt_fill(row0, UI_STATUS, ' ', width - row0->len);
+
+    /* Row 1: the name when row 0 had no room, the fields that flowed
+     * down, then the trace line (cut to what is left, marked '~'), the
+     * step, the note. */
+    for (int i = first_low; i < ncompact; i++)
+        status_add(row1, width, compact[i]);
+    const char *step = s->step != NULL ? s->step : "";
+    const char *note = s->note != NULL ? s->note : "";
+    int tail = (step[0] ? 3 + (int)strlen(step) : 0) + (note[0] ? 3 + (int)strlen(note) : 0);
+    if (!name_top) {
+        int left = width - row1->len - 1;
+        int room = left - (tail < width / 2 ? tail : width / 2);
+        if (room < 16)
+            room = left < 16 ? left : 16; /* the name before the note */
+        status_name(row1, name, room > 24 ? 24 + (room - 24) / 2 : room);
+        fmt_put(row1, UI_STATUS, " ");
+    }
+    const char *where = s->where != NULL ? s->where : "";
+    if (where[0] != '\0') {
+        int room = width - row1->len - 1 - tail;
+        int n = (int)strlen(where);
+        if (n <= room)
+            fmt_put(row1, UI_CAPTION, " %s", where);
+        else if (room >= 8)
+            fmt_put(row1, UI_CAPTION, " %.*s~", room - 1, where);
+    }
+    if (step[0] != '\0' && !status_add(row1, width, "|"))
+        step = "";
+    if (step[0] != '\0')
+        status_add(row1, width, step);
+    if (note[0] != '\0' && row1->len + 3 < width)
+        fmt_put(row1, UI_CHANGED, " | %.*s", width - row1->len - 3, note);
+    if (row1->len > width) {
+        row1->len = width;
+        row1->text[width] = '\0';
+    }
+    fmt_fill(row1, UI_STATUS, ' ', width - row1->len);
+}
+
+/* --- wrapping ------------------------------------------------------------------ */
+
+/* Columns of s[0..n): UTF-8 continuation bytes take none. */
+static int cols_of(const char *s, int n)
+{
+    int c = 0;
+    for (int i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* Appends src's characters [from, to) to l with their roles. */
+static void put_span(struct fmt_line *l, const struct fmt_line *src, int from, int to)
+{
+    int n = to - from, room = FMT_LINE_MAX - l->len;
+    if (n > room)
+        n = room;
+    if (n <= 0)
+        return;
+    memcpy(l->text + l->len, src->text + from, (size_t)n);
+    memcpy(l->role + l->len, src->role + from, (size_t)n);
+    l->len += n;
+    l->text[l->len] = '\0';
+}
+
+static bool is_cont(char c)
+{
+    return ((unsigned char)c & 0xC0) == 0x80;
+}
+
+/* The end of the longest run of src from i that fits in room columns,
+ * ending at a word's end; a first word longer than room is broken. *next:
+ * where the next row starts (spaces skipped). */
+static int wrap_end(const struct fmt_line *src, int i, int room, int *next)
+{
+    int end = i, cols = 0, fit = i;
+    while (end < src->len) {
+        int w = end;
+        while (w < src->len && src->text[w] != ' ')
+            w++;
+        int add = cols_of(src->text + end, w - end);
+        if (cols + add > room)
             break;
+        cols += add;
+        fit = w;
+        while (w < src->len && src->text[w] == ' ') {
+            w++;
+            cols++;
+        }
+        end = w;
     }
-    int rlen = (int)strlen(right);
-    int room = width - rlen - 3; /* " name  right" */
-    fmt_line_clear(l);
-    fmt_put(l, UI_STATUS, " ");
-    if (room >= nlen) {
-        fmt_put(l, UI_STATUS, "%s  ", name);
-    } else if (room >= 4) {
-        fmt_put(l, UI_STATUS, "<%s  ", name + nlen - (room - 1));
+    if (fit == i) { /* one word longer than the row: break it */
+        for (int c = 0; fit < src->len && c < room; fit++)
+            c += !is_cont(src->text[fit]);
+        while (fit < src->len && fit > i && is_cont(src->text[fit]))
+            fit--;
     }
-    fmt_put(l, UI_STATUS, "%s", right);
-    if (s->note != NULL && s->note[0] != '\0' && l->len + 3 < width)
-        fmt_put(l, UI_STATUS, " | %.*s", width - l->len - 3, s->note);
-    if (l->len > width) {
-        l->len = width;
-        l->text[width] = '\0';
+    *next = fit;
+    while (*next < src->len && src->text[*next] == ' ')
+        (*next)++;
+    return fit;
+}
+
+int fmt_wrap_line(struct fmt_line *rows, int max, int width, int indent, const struct fmt_line *src)
+{
+    if (max <= 0 || width < 8 || src->len == 0)
+        return 0;
+    if (indent > width / 2)
+        indent = width / 2;
+    int nrows = 0, i = 0;
+    while (i < src->len && nrows < max) {
+        struct fmt_line *l = &rows[nrows++];
+        fmt_line_clear(l);
+        if (nrows > 1)
+            fmt_fill(l, UI_NORMAL, ' ', indent);
+        int room = width - l->len, next;
+        int fit = wrap_end(src, i, room, &next);
+        if (nrows == max && next < src->len) { /* the last row allowed: "..." */
+            while (fit > i &&
+                   (cols_of(src->text + i, fit - i) + 3 > room || is_cont(src->text[fit])))
+                fit--;
+            put_span(l, src, i, fit);
+            fmt_put(l, UI_DIM, "...");
+            return nrows;
+        }
+        put_span(l, src, i, fit);
+        i = next;
     }
-    fmt_fill(l, UI_STATUS, ' ', width - l->len);
+    return nrows;
+}
+
+int fmt_wrap(struct fmt_line *rows, int max, int width, enum ui_role role, const char *prefix,
+             const char *text)
+{
+    struct fmt_line src;
+    fmt_line_clear(&src);
+    if (prefix != NULL)
+        fmt_put(&src, UI_DIM, "%s", prefix);
+    int n0 = src.len;
+    fmt_put(&src, role, "%s", text); /* escaped once, as every row */
+    if (src.len == n0)
+        return 0;
+    return fmt_wrap_line(rows, max, width, n0, &src);
 }

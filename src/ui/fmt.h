@@ -167,11 +167,23 @@ uint64_t fmt_entry_va(const struct fmt_mode *m, enum walk_level lvl, uint64_t ba
  * PDE without CR4.PSE, bit 63 of a 32-bit entry). */
 void fmt_entry_flags(const struct fmt_mode *m, enum walk_level lvl, uint64_t e, char out[11]);
 
-/* One table row: "idx raw -> pa flags va-range", in role UI_PRESENT or
+/* One table row: "idx raw flags kind pa va-range", in role UI_PRESENT or
  * UI_NOTPRESENT (UI_CHANGED when changed). base is the linear address where
- * the table's range starts. */
+ * the table's range starts. compact: the range as "va +size" (71 columns
+ * for a 64-bit entry, where the range takes 81). */
 void fmt_entry_row(struct fmt_line *l, const struct fmt_mode *m, enum walk_level lvl,
-                   unsigned index, uint64_t e, uint64_t base, unsigned maxphyaddr, bool changed);
+                   unsigned index, uint64_t e, uint64_t base, unsigned maxphyaddr, bool changed,
+                   bool compact);
+
+/* The flags of the entries' column, in its order, and PAT ('p'). */
+#define FMT_ENTRY_FLAGS 11
+extern const enum paging_flag_id fmt_entry_flag_ids[FMT_ENTRY_FLAGS];
+
+/* Appends the legend of flags ids[0..n), from sim/paging.h's flag table
+ * (the one place the letters are written): "P:present W:RW U:US ..." - the
+ * letter, then the SDM's short name, or for a one-letter name the first
+ * word of its meaning. */
+void fmt_flag_legend(struct fmt_line *l, const enum paging_flag_id *ids, size_t n);
 
 /* --- linear addresses ----------------------------------------------------- */
 
@@ -208,19 +220,44 @@ struct fmt_status {
     size_t op, nops;   /* operations done, of nops */
     size_t ev, nev;    /* stepping into an op: events revealed of nev (nev 0: not) */
     const char *mode;  /* "32", "pse", "pae", "long" */
-    uint64_t cr0, cr3, cr4;
+    uint64_t cr0, cr2, cr3, cr4;
     bool playing;
     bool quiz;                       /* quiz mode on: "QUIZ R/A" after PLAYING / PAUSED */
     unsigned quiz_right, quiz_asked; /* the quiz's score: right of asked */
     unsigned speed;                  /* operations per second */
+    const char *where;               /* the current trace line ("L7 malloc a 100"), may be NULL */
+    const char *step;                /* the step the current event belongs to, may be NULL */
     const char *note;                /* breakpoint or message, may be NULL */
 };
 
-/* The status line (CONTRACT 4), exactly width characters (at most
- * FMT_LINE_MAX): trace name, operation k/N, paging mode, CR0, CR3, CR4 and
- * PLAYING or PAUSED (followed by QUIZ in quiz mode) with the speed. When
- * width is short, the trace name is shortened first (from the left, marked
- * '<'), then the rest is clipped. */
-void fmt_status_line(struct fmt_line *l, const struct fmt_status *s, int width);
+/* The two status rows (CONTRACT 4), each exactly width characters (at most
+ * FMT_LINE_MAX). Row 0: trace name, operation k/N (ev j/M), paging mode,
+ * CR0, CR2, CR3, CR4 and PLAYING or PAUSED (QUIZ in quiz mode) with the
+ * speed, in full words ("| 32 | CR0=0x80000011 ... | PAUSED 1 op/s") when
+ * they fit, else compact ("32 CR0=80000011 ... PAUSED 1/s"). A value is
+ * never cut: when row 0 has no room, the name goes to row 1 (its last path
+ * component, or its tail marked '<', when short of room), the fields in full
+ * words again if they fit, else compact, and then fields that do not fit
+ * flow whole to row 1. Row 1: those, the current trace
+ * line (cut to what is left, marked '~'), the step name and the note. */
+void fmt_status_rows(struct fmt_line *row0, struct fmt_line *row1, const struct fmt_status *s,
+                     int width);
+
+/* --- wrapping ------------------------------------------------------------- */
+
+/* Wraps src into rows[0..max) of at most width columns, roles kept,
+ * breaking at spaces (a word longer than a row is broken where the row
+ * ends); rows after the first are indented by indent columns (at most half
+ * the width). When src needs more than max rows, the last one ends in
+ * "...". Returns the number of rows written: 0 for an empty src, or max < 1,
+ * or width < 8. UTF-8 continuation bytes take no column. */
+int fmt_wrap_line(struct fmt_line *rows, int max, int width, int indent,
+                  const struct fmt_line *src);
+
+/* fmt_wrap_line of prefix (may be NULL; in UI_DIM) followed by text in
+ * role (escaped as fmt_put escapes it), the other rows indented as wide as
+ * the prefix. 0 when text is empty. */
+int fmt_wrap(struct fmt_line *rows, int max, int width, enum ui_role role, const char *prefix,
+             const char *text);
 
 #endif

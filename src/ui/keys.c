@@ -48,8 +48,8 @@ static const struct key_binding table[] = {
     {'l', "l", ACT_RIGHT},
     {KEY_PPAGE, "PgUp", ACT_PAGE_UP},
     {KEY_NPAGE, "PgDn", ACT_PAGE_DOWN},
-    {KEY_HOME, "Home", ACT_PAGE_UP},
-    {KEY_END, "End", ACT_PAGE_DOWN},
+    {KEY_HOME, "Home", ACT_TOP},
+    {KEY_END, "End", ACT_BOTTOM},
     {'\n', "Enter", ACT_ENTER},
     {'\r', "Enter", ACT_ENTER},
     {KEY_ENTER, "Enter", ACT_ENTER},
@@ -88,14 +88,16 @@ static const char *const help[ACT_COUNT] = {
     [ACT_VIEW4] = "TLB view: sets by ways, LRU order, hits and misses",
     [ACT_VIEW5] = "Heap view: the allocator's chunks as its metadata in RAM says",
     [ACT_VIEW6] = "Log view: micro-events, captions",
-    [ACT_START] = "go to the start (operation 0)",
-    [ACT_END] = "go to the end of the trace",
+    [ACT_START] = "go to the start of the trace (operation 0)",
+    [ACT_END] = "go to the end of the trace (Home and End move in the view)",
     [ACT_UP] = "cursor up (frame, entry, block, log line)",
     [ACT_DOWN] = "cursor down",
     [ACT_LEFT] = "cursor left (frames)",
     [ACT_RIGHT] = "cursor right (frames)",
     [ACT_PAGE_UP] = "page up",
     [ACT_PAGE_DOWN] = "page down",
+    [ACT_TOP] = "first row of the view (frame, entry, TLB way, block, oldest log line)",
+    [ACT_BOTTOM] = "last row of the view (newest log line)",
     [ACT_ENTER] = "open the table the entry points to (tables view)",
     [ACT_POP] = "back to the parent table (tables view)",
     [ACT_ZOOM_IN] = "zoom in: fewer frames per cell (frames view)",
@@ -114,8 +116,7 @@ static const char *const notes[] = {
     "show the machine after it, and s reveals its micro-events one at a time,",
     "highlighting what each one touches. n or right finishes the operation.",
     "Cell glyphs: . free  # reserved  K kernel  L PML4  P PDPT  D page directory",
-    "  T page table  H heap  V device  U used. Flags: P W U T(PWT) C(PCD) A D",
-    "  S(PS; p = PAT in a PTE) G X(XD).",
+    "  T page table  H heap  V device  U used.",
     "Quiz (Q): answer with a physical address in hex (0x optional), or pf / gp for a",
     "  fault; right or wrong comes with the walk and why. Esc leaves the question open,",
     "  t answers it, Q gives up and shows it. n, s, space and the arrows step on",
@@ -182,6 +183,26 @@ bool keys_help_line(struct fmt_line *l, size_t i)
     }
     if (i < sizeof notes / sizeof notes[0]) {
         fmt_put(l, UI_DIM, "%s", notes[i]);
+        return true;
+    }
+    i -= sizeof notes / sizeof notes[0];
+    /* The flag letters, from sim/paging.h's table (the one place they are
+     * written): the Tables and Translation views' column, the TLB's. */
+    if (i == 0) {
+        fmt_put(l, UI_DIM,
+                "Flag letters of an entry (Tables, Translation; the TLB shows W U X D G),");
+        return true;
+    }
+    if (i == 1) {
+        fmt_put(l, UI_DIM, "'-' when clear:");
+        return true;
+    }
+    i -= 2;
+    if (i < FMT_ENTRY_FLAGS + 1) {
+        const struct paging_flag *f =
+            paging_flag(i < FMT_ENTRY_FLAGS ? fmt_entry_flag_ids[i] : PFLAG_RSVD);
+        fmt_put(l, UI_TITLE, "  %c", f->letter);
+        fmt_put(l, UI_NORMAL, "  %-8s %s", f->name, f->meaning);
         return true;
     }
     return false;

@@ -42,6 +42,8 @@ enum ui_action {
     ACT_RIGHT,
     ACT_PAGE_UP,
     ACT_PAGE_DOWN,
+    ACT_TOP,    /* the first row of the focused view (Home) */
+    ACT_BOTTOM, /* its last row (End) */
     ACT_ENTER,
     ACT_POP,
     ACT_ZOOM_IN,

@@ -7,6 +7,7 @@
  */
 #include "ui.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -26,7 +27,10 @@ bool ui_state_init(struct ui *ui, struct timeline *tl, const char *name)
     const struct machine_config *cfg = machine_config(m);
     ui->mode = fmt_mode_of(cfg->paging);
     ui->maxphyaddr = machine_cpu(m)->maxphyaddr;
-    ui->play.speed = 10;
+    /* A live lesson's pace: one operation a second, and playback pauses
+     * at each caption (C turns that off; + and - change the speed). */
+    ui->play.speed = UI_FIRST_SPEED;
+    ui->breaks = TIMELINE_BREAK_CAPTION;
     ui->focus = VIEW_FRAMES;
     /* Everything a redraw needs is allocated now, so that drawing never
      * allocates (nor fails): each view's state (the heap view's list of
@@ -263,6 +267,7 @@ struct paint_out {
     uint8_t role[4 * FMT_LINE_MAX + 1];
     uint8_t cells[4 * FMT_LINE_MAX + 1]; /* of the character starting at a byte, else 0 */
     int len;                             /* bytes */
+    int used;                            /* bytes of the line painted */
     int cols;                            /* cells */
 };
 
@@ -284,7 +289,7 @@ static void out_add(struct paint_out *o, const char *b, int n, uint8_t role, int
  * cell a character), or each character's ASCII stand-in. */
 static void paint_text(const struct fmt_line *l, int w, struct paint_out *o)
 {
-    o->len = o->cols = 0;
+    o->len = o->cols = o->used = 0;
     const unsigned char *s = (const unsigned char *)l->text;
     for (int i = 0; i < l->len && o->cols < w;) {
         uint32_t cp;
@@ -305,8 +310,34 @@ static void paint_text(const struct fmt_line *l, int w, struct paint_out *o)
             out_add(o, a, k, l->role[i], -1);
         }
         i += n;
+        o->used = i;
     }
     o->text[o->len] = '\0';
+}
+
+/* Test hook (docs/architecture.md, "Test hooks"): with PAGESIM_TEST_CUTLOG
+ * naming a file, every row painted cut (text past the rectangle's width,
+ * trailing blanks aside) is appended to it, whole, so that a terminal test
+ * can tell that nothing was cut. */
+static void log_cut(const struct ui_rect *r, int y, const struct fmt_line *l, int painted)
+{
+    static FILE *f;
+    static bool tried;
+    int end = l->len;
+    while (end > painted && l->text[end - 1] == ' ')
+        end--;
+    if (end <= painted)
+        return;
+    if (!tried) {
+        tried = true;
+        const char *path = getenv("PAGESIM_TEST_CUTLOG");
+        if (path != NULL && path[0] != '\0')
+            f = fopen(path, "a");
+    }
+    if (f != NULL) {
+        fprintf(f, "cut at %dx%d+%d+%d: %.*s\n", r->w, r->h, r->x, r->y + y, end, l->text);
+        fflush(f);
+    }
 }
 
 void ui_paint_line(const struct ui_rect *r, int y, const struct fmt_line *l)
@@ -315,6 +346,8 @@ void ui_paint_line(const struct ui_rect *r, int y, const struct fmt_line *l)
         return;
     static struct paint_out o; /* drawing never allocates; one painter at a time */
     paint_text(l, r->w, &o);
+    if (o.used < l->len)
+        log_cut(r, y, l, o.used);
     int x = 0, col = 0;
     while (x < o.len) {
         int run = x, cells = 0;

@@ -404,6 +404,8 @@ bool quiz_ui_leaves_answer(enum ui_action a)
     case ACT_RIGHT:
     case ACT_PAGE_UP:
     case ACT_PAGE_DOWN:
+    case ACT_TOP:
+    case ACT_BOTTOM:
     case ACT_ENTER:
     case ACT_POP:
     case ACT_ZOOM_IN:

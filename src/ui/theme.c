@@ -2,7 +2,10 @@
  * theme.c - the colour theme: every role of fmt.h gets a foreground and a
  * background for colour terminals (eight basic colours, so that any
  * terminal and any projector show them) and an attribute set for monochrome
- * ones. Frame glyphs differ by role as well (fmt_frame_cell), so a grid stays
+ * ones. Readable on a projector, on a dark or a light background: no blue
+ * text on the terminal's background (dark blue on black is lost on a
+ * projector), blue only as a background under white; free frames and plain
+ * used frames in the terminal's own colour, secondary text in cyan. Frame glyphs differ by role as well (fmt_frame_cell), so a grid stays
  * readable without colour; the monochrome scheme marks what matters most:
  * the cursor (reverse, bold), what the current step changed (bold,
  * underline) and faults (reverse, underline).
@@ -21,7 +24,7 @@ struct role_style {
 
 static const struct role_style styles[UI_ROLE_COUNT] = {
     [UI_NORMAL] = {-1, -1, A_NORMAL, A_NORMAL},
-    [UI_DIM] = {COLOR_BLUE, -1, A_BOLD, A_DIM},
+    [UI_DIM] = {COLOR_CYAN, -1, A_NORMAL, A_DIM},
     [UI_TITLE] = {COLOR_WHITE, COLOR_BLUE, A_BOLD, A_BOLD | A_UNDERLINE},
     [UI_STATUS] = {COLOR_BLACK, COLOR_CYAN, A_NORMAL, A_REVERSE},
     [UI_KEYBAR] = {COLOR_BLACK, COLOR_WHITE, A_NORMAL, A_REVERSE},
@@ -30,12 +33,12 @@ static const struct role_style styles[UI_ROLE_COUNT] = {
     [UI_FAULT] = {COLOR_WHITE, COLOR_RED, A_BOLD, A_REVERSE | A_UNDERLINE},
     [UI_CAPTION] = {COLOR_YELLOW, -1, A_BOLD, A_BOLD},
     [UI_PRESENT] = {COLOR_GREEN, -1, A_NORMAL, A_NORMAL},
-    [UI_NOTPRESENT] = {COLOR_BLUE, -1, A_BOLD, A_DIM},
+    [UI_NOTPRESENT] = {COLOR_CYAN, -1, A_NORMAL, A_DIM},
     [UI_HIT] = {COLOR_GREEN, -1, A_BOLD, A_BOLD},
     [UI_MISS] = {COLOR_YELLOW, -1, A_BOLD, A_BOLD | A_UNDERLINE},
-    [UI_FRAME_FREE] = {COLOR_BLUE, -1, A_NORMAL, A_DIM},
+    [UI_FRAME_FREE] = {-1, -1, A_NORMAL, A_DIM},
     [UI_FRAME_RESERVED] = {COLOR_MAGENTA, -1, A_NORMAL, A_NORMAL},
-    [UI_FRAME_USED] = {COLOR_WHITE, -1, A_BOLD, A_BOLD},
+    [UI_FRAME_USED] = {-1, -1, A_BOLD, A_BOLD},
     [UI_FRAME_KERNEL] = {COLOR_WHITE, COLOR_BLUE, A_NORMAL, A_BOLD},
     [UI_FRAME_PML4] = {COLOR_WHITE, COLOR_RED, A_BOLD, A_BOLD},
     [UI_FRAME_PDPT] = {COLOR_RED, -1, A_BOLD, A_BOLD},

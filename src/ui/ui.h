@@ -62,6 +62,12 @@ struct ui_touch {
     uint64_t evict_va, evict_pa;
 };
 
+/* Playback's first speed, in operations per second. */
+#define UI_FIRST_SPEED 1
+
+/* At most two panes across and two down (screen.c). */
+#define UI_PANES_MAX 4
+
 struct ui {
     struct timeline *tl;
     const struct trace *trace;
@@ -76,8 +82,8 @@ struct ui {
     int help_top;
     enum ui_view focus;
     int npanes;
-    enum ui_view pane_view[3];
-    struct ui_rect pane[3];
+    enum ui_view pane_view[UI_PANES_MAX];
+    struct ui_rect pane[UI_PANES_MAX];
 
     /* Time (pace.h): the clock, playback and a long forward move (> or g)
      * under way, which the main loop runs in chunks, reading keys between
@@ -170,6 +176,7 @@ struct view_rows {
     int n;   /* rows written: the painter blanks the rest */
     void (*sink)(void *ctx, int y, const struct fmt_line *l);
     void *ctx;
+    int width; /* the pane's width: a row wider is cut (wrap or shorten it) */
 };
 
 /* Puts l as the pane's row y (1-based, under the title): rows skipped since

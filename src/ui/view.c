@@ -38,7 +38,7 @@ void view_put(struct view_rows *out, int y, const struct fmt_line *l)
 int ui_format_view(struct ui *ui, enum ui_view v, const struct ui_rect *r, bool focused,
                    struct fmt_line *lines, int max)
 {
-    struct view_rows out = {lines, r->h - 1 < max ? r->h - 1 : max, 0, NULL, NULL};
+    struct view_rows out = {lines, r->h - 1 < max ? r->h - 1 : max, 0, NULL, NULL, r->w};
     if ((unsigned)v >= VIEW_COUNT || out.max <= 0)
         return 0;
     if (quiz_ui_hides_view(ui, (int)v))
@@ -70,7 +70,7 @@ void ui_draw_view(struct ui *ui, enum ui_view v, const struct ui_rect *r, bool f
     if ((unsigned)v >= VIEW_COUNT)
         return;
     struct paint_ctx p = {r, 1};
-    struct view_rows out = {NULL, r->h - 1, 0, paint_row, &p};
+    struct view_rows out = {NULL, r->h - 1, 0, paint_row, &p, r->w};
     if (out.max > 0 && quiz_ui_hides_view(ui, (int)v))
         quiz_ui_hidden_rows(&out); /* it could give the open question's answer away */
     else if (out.max > 0)

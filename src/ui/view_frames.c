@@ -13,6 +13,8 @@
 #include "ui.h"
 
 #include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "pagemap.h"
 #include "view_frames.h"
@@ -70,7 +72,7 @@ static struct grid layout(const struct ui *ui, struct frames_state *fs, const st
 }
 
 static void format_info(const struct ui *ui, struct frames_state *fs, struct view_rows *out, int y0,
-                        const struct grid *g)
+                        const struct grid *g, const struct ui_rect *r)
 {
     const struct machine *m = ui_machine(ui);
     const struct pfa *a = machine_pfa(m);
@@ -106,16 +108,22 @@ static void format_info(const struct ui *ui, struct frames_state *fs, struct vie
         fmt_put(&l, UI_DIM, "not reached from CR3 (no virtual page maps it)");
     } else {
         fmt_put(&l, UI_NORMAL, "mapped by:");
-        for (size_t i = 0; i < fs->rev_n; i++) {
-            if (fs->rev_kind[i] == 0) {
-                fmt_put(&l, UI_PRESENT, " va 0x%" PRIx64, fs->rev_va[i]);
-            } else {
-                static const char *const what[] = {"PML4", "PDPT", "PD", "PT"};
-                fmt_put(&l, UI_FRAME_PT, " %s for 0x%" PRIx64, what[(fs->rev_kind[i] - 1) & 3],
-                        fs->rev_va[i]);
+        bool more = fs->rev_more;
+        for (size_t i = 0; i < fs->rev_n && !more; i++) {
+            static const char *const what[] = {"PML4", "PDPT", "PD", "PT"};
+            char one[48];
+            if (fs->rev_kind[i] == 0)
+                snprintf(one, sizeof one, " va 0x%" PRIx64, fs->rev_va[i]);
+            else
+                snprintf(one, sizeof one, " %s for 0x%" PRIx64, what[(fs->rev_kind[i] - 1) & 3],
+                         fs->rev_va[i]);
+            if (l.len + (int)strlen(one) + 4 > r->w && i + 1 < fs->rev_n) {
+                more = true; /* the rest: " ..." */
+                break;
             }
+            fmt_put(&l, fs->rev_kind[i] == 0 ? UI_PRESENT : UI_FRAME_PT, "%s", one);
         }
-        if (fs->rev_more)
+        if (more)
             fmt_put(&l, UI_DIM, " ...");
     }
     view_put(out, y0 + 1, &l);
@@ -136,7 +144,9 @@ static void format_info(const struct ui *ui, struct frames_state *fs, struct vie
         fmt_put(&l, (enum ui_role)lc.role, "%c", lc.glyph);
         fmt_put(&l, UI_DIM, "%s ", legend[i].name);
     }
-    fmt_put(&l, UI_DIM, " 1 cell = %s", fmt_size(X86_PAGE_SIZE << g->zoom, sz, sizeof sz));
+    fmt_size(X86_PAGE_SIZE << g->zoom, sz, sizeof sz);
+    if (l.len + 12 + (int)strlen(sz) <= r->w)
+        fmt_put(&l, UI_DIM, " 1 cell = %s", sz);
     view_put(out, y0 + 2, &l);
 }
 
@@ -156,12 +166,22 @@ static void frames_format(const struct ui *ui, void *st, const struct ui_rect *r
     struct fmt_line l;
     char sz[24], rs[24];
 
+    /* The counts always; the cell's size and the zoom hint where they fit. */
+    char cnt[160], csz[48];
+    snprintf(cnt, sizeof cnt, "  RAM %s: %" PRIu64 " used %" PRIu64 " free %" PRIu64 " rsvd",
+             fmt_size(ps.total << X86_PAGE_SHIFT, rs, sizeof rs), ps.used, ps.free, ps.reserved);
+    snprintf(csz, sizeof csz, " (%s)", fmt_size(X86_PAGE_SIZE << g.zoom, sz, sizeof sz));
+    const char *hint = fs->fit ? "  [fit; z zooms]" : "  [z/Z zoom]";
     fmt_line_clear(&l);
-    fmt_put(&l, UI_NORMAL, "%" PRIu64 " frame%s per cell (%s)", per, per == 1 ? "" : "s",
-            fmt_size(X86_PAGE_SIZE << g.zoom, sz, sizeof sz));
-    fmt_put(&l, UI_DIM, "  RAM %s: %" PRIu64 " used %" PRIu64 " free %" PRIu64 " rsvd",
-            fmt_size(ps.total << X86_PAGE_SHIFT, rs, sizeof rs), ps.used, ps.free, ps.reserved);
-    fmt_put(&l, UI_DIM, "%s", fs->fit ? "  [fit; z zooms]" : "  [z/Z zoom]");
+    fmt_put(&l, UI_NORMAL, "%" PRIu64 " frame%s per cell", per, per == 1 ? "" : "s");
+    int room = r->w - l.len - (int)strlen(cnt);
+    if ((int)strlen(csz) <= room) {
+        fmt_put(&l, UI_NORMAL, "%s", csz);
+        room -= (int)strlen(csz);
+    }
+    fmt_put(&l, UI_DIM, "%s", cnt);
+    if ((int)strlen(hint) <= room)
+        fmt_put(&l, UI_DIM, "%s", hint);
     view_put(out, 1, &l);
 
     uint64_t cur_cell = fs->cursor >> g.zoom;
@@ -196,7 +216,7 @@ static void frames_format(const struct ui *ui, void *st, const struct ui_rect *r
     }
     int y0 = r->h - INFO_ROWS;
     if (y0 >= 2)
-        format_info(ui, fs, out, y0, &g); /* rows between stay blank */
+        format_info(ui, fs, out, y0, &g, r); /* rows between stay blank */
 }
 
 static bool frames_key(struct ui *ui, void *st, enum ui_action a)
@@ -224,6 +244,12 @@ static bool frames_key(struct ui *ui, void *st, enum ui_action a)
         break;
     case ACT_PAGE_DOWN:
         c = c + row * 16 < n ? c + row * 16 : (n ? n - 1 : 0);
+        break;
+    case ACT_TOP:
+        c = 0;
+        break;
+    case ACT_BOTTOM:
+        c = n ? n - 1 : 0;
         break;
     case ACT_ZOOM_IN:
         fs->fit = false;

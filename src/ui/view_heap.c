@@ -240,6 +240,12 @@ static bool heap_key(struct ui *ui, void *st, enum ui_action a)
     case ACT_PAGE_DOWN:
         hs->cursor = hs->cursor + 16 < n ? hs->cursor + 16 : (n ? n - 1 : 0);
         return true;
+    case ACT_TOP:
+        hs->cursor = 0;
+        return true;
+    case ACT_BOTTOM:
+        hs->cursor = n ? n - 1 : 0;
+        return true;
     default:
         return false;
     }

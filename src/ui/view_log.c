@@ -13,8 +13,11 @@
 #include "replay/eventfmt.h"
 
 struct log_state {
-    int back; /* lines scrolled back from the newest */
+    int back; /* events scrolled back from the newest */
 };
+
+#define LOG_INDENT   9 /* "7 L16    ": the column the words start at */
+#define LOG_WRAP_MAX 4 /* rows one event may take */
 
 static enum ui_role role_of(const struct event *e)
 {
@@ -77,59 +80,81 @@ static size_t shown_count(const struct ui *ui)
     return n - hide;
 }
 
+/* One logged event as its row: "7 L16    " then its words. */
+static void event_row(const struct ui *ui, const struct log_state *ls, size_t i, size_t end,
+                      struct fmt_line *l)
+{
+    const struct timeline_logged *lg = timeline_history_at(ui->tl, i);
+    fmt_line_clear(l);
+    if (lg == NULL)
+        return;
+    const struct op *o = timeline_op(ui->tl, lg->op);
+    bool cur = lg->op == timeline_pos(ui->tl);
+    if (lg->op == 0)
+        fmt_put(l, UI_DIM, "boot     ");
+    else
+        fmt_put(l, cur ? UI_TITLE : UI_DIM, "%" PRIu64 " L%" PRIu32 " ", lg->op, o ? o->line : 0);
+    if (l->len < LOG_INDENT)
+        fmt_fill(l, UI_DIM, ' ', LOG_INDENT - l->len);
+    char buf[FMT_LINE_MAX];
+    eventfmt_format(ui->tl, &lg->ev, buf, sizeof buf);
+    enum ui_role role = role_of(&lg->ev);
+    if (ui->micro && cur && i + 1 == end && ls->back == 0)
+        role = UI_CHANGED;
+    fmt_put(l, role, "%s", buf);
+}
+
+/* The caption on top (at most two rows), then the events, newest at the
+ * bottom; an event wider than the pane wraps under its words. */
 static void log_format(const struct ui *ui, void *st, const struct ui_rect *r, bool focused,
                        struct view_rows *out)
 {
     (void)focused;
     struct log_state *ls = st;
-    struct fmt_line l;
-    fmt_line_clear(&l);
+    struct fmt_line l, wrap[LOG_WRAP_MAX];
+    int y = 1;
     const char *cap = timeline_caption(ui->tl);
-    if (cap != NULL)
-        fmt_put(&l, UI_CAPTION, ">> %s", cap);
-    else
+    int nc = cap != NULL ? fmt_wrap(wrap, r->h > 8 ? 2 : 1, r->w, UI_CAPTION, ">> ", cap) : 0;
+    for (int k = 0; k < nc; k++)
+        view_put(out, y++, &wrap[k]);
+    if (nc == 0) {
+        fmt_line_clear(&l);
         fmt_put(&l, UI_DIM, "(no caption yet)");
-    view_put(out, 1, &l);
+        view_put(out, y++, &l);
+    }
 
     size_t n = shown_count(ui);
-    int rows = r->h - 2;
-    if (ls->back > (int)n - rows)
+    int rows = r->h - y;
+    if (rows <= 0)
+        return;
+    if (ls->back > (int)n - rows) /* the oldest event stays on the top row */
         ls->back = (int)n - rows;
     if (ls->back < 0)
         ls->back = 0;
     size_t end = n - (size_t)ls->back;
-    size_t start = end > (size_t)rows ? end - (size_t)rows : 0;
-    uint64_t pos = timeline_pos(ui->tl);
-    int y = 2;
-    char buf[FMT_LINE_MAX];
-    for (size_t i = start; i < end && y < r->h; i++, y++) {
-        const struct timeline_logged *lg = timeline_history_at(ui->tl, i);
-        fmt_line_clear(&l);
-        if (lg == NULL) {
-            view_put(out, y, &l);
-            continue;
-        }
-        const struct op *o = timeline_op(ui->tl, lg->op);
-        bool cur = lg->op == pos;
-        if (lg->op == 0)
-            fmt_put(&l, UI_DIM, "boot     ");
-        else
-            fmt_put(&l, cur ? UI_TITLE : UI_DIM, "%" PRIu64 " L%" PRIu32 " ", lg->op,
-                    o ? o->line : 0);
-        if (l.len < 9)
-            fmt_fill(&l, UI_DIM, ' ', 9 - l.len);
-        eventfmt_format(ui->tl, &lg->ev, buf, sizeof buf);
-        enum ui_role role = role_of(&lg->ev);
-        if (ui->micro && cur && i + 1 == end && ls->back == 0)
-            role = UI_CHANGED;
-        fmt_put(&l, role, "%s", buf);
-        view_put(out, y, &l);
+    /* From the newest up: how many events fill the rows. */
+    size_t start = end;
+    int used = 0;
+    while (start > 0) {
+        event_row(ui, ls, start - 1, end, &l);
+        int k = fmt_wrap_line(wrap, LOG_WRAP_MAX, r->w, LOG_INDENT, &l);
+        if (used + (k > 0 ? k : 1) > rows)
+            break;
+        used += k > 0 ? k : 1;
+        start--;
+    }
+    for (size_t i = start; i < end && y < r->h; i++) {
+        event_row(ui, ls, i, end, &l);
+        int k = fmt_wrap_line(wrap, LOG_WRAP_MAX, r->w, LOG_INDENT, &l);
+        if (k == 0)
+            view_put(out, y++, &l);
+        for (int j = 0; j < k && y < r->h; j++)
+            view_put(out, y++, &wrap[j]);
     }
 }
 
 static bool log_key(struct ui *ui, void *st, enum ui_action a)
 {
-    (void)ui;
     struct log_state *ls = st;
     switch ((int)a) {
     case ACT_UP:
@@ -143,6 +168,12 @@ static bool log_key(struct ui *ui, void *st, enum ui_action a)
         return true;
     case ACT_PAGE_DOWN:
         ls->back -= 16;
+        return true;
+    case ACT_TOP:
+        ls->back = (int)timeline_history_count(ui->tl); /* the oldest: format clamps it */
+        return true;
+    case ACT_BOTTOM:
+        ls->back = 0;
         return true;
     default:
         return false;

@@ -11,9 +11,15 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sim/phys.h"
 #include "sim/x86.h"
+
+/* The width of a full row: index, raw value, flags, kind, address, and
+ * the range as first-last (16 hex digits each in 64-bit modes). */
+#define TABLES_ROW_W(m)                                                                            \
+    (4 + 1 + 2 * (int)(m)->entry_bytes + 1 + 10 + 1 + 4 + 1 + 9 + 1 + ((m)->g->canonical ? 33 : 17))
 
 /* The stack of tables opened with Enter. */
 struct tables_state {
@@ -50,6 +56,15 @@ static unsigned shown(const struct ui *ui, const struct tables_state *ts, unsign
     return n;
 }
 
+/* The row under the last entry row: the flag legend's (formatted into l)
+ * where it fits and rows are left, else the pane's end. */
+static int entries_end(const struct ui_rect *r, struct fmt_line *l)
+{
+    fmt_line_clear(l);
+    fmt_flag_legend(l, fmt_entry_flag_ids, FMT_ENTRY_FLAGS);
+    return r->h >= 12 && l->len <= r->w ? r->h - 1 : r->h;
+}
+
 static void tables_format(const struct ui *ui, void *st, const struct ui_rect *r, bool focused,
                           struct view_rows *out)
 {
@@ -66,16 +81,26 @@ static void tables_format(const struct ui *ui, void *st, const struct ui_rect *r
     for (unsigned i = 0; i < d; i++)
         fmt_put(&l, UI_NORMAL, " > [%u]", ts->cursor[i]);
     fmt_put(&l, UI_TITLE, " %s at 0x%09" PRIx64, lname[lvl], ts->table[d]);
-    fmt_put(&l, UI_DIM, " (%s)", ts->all ? "all entries, a: present only" : "present, a: all");
+    const char *hint = ts->all ? " (all entries, a: present only)" : " (present, a: all)";
+    if (l.len + (int)strlen(hint) <= r->w)
+        fmt_put(&l, UI_DIM, "%s", hint);
     view_put(out, 1, &l);
+    /* The row's full form where it fits, else the range as "va +size". */
+    bool compact = TABLES_ROW_W(m) > r->w;
     fmt_line_clear(&l);
-    fmt_put(&l, UI_DIM, " idx %-*s %-10s kind %-9s covers", m->entry_bytes == 4 ? 8 : 16, "raw",
-            "PWUTCADSGX", "address");
+    fmt_put(&l, UI_DIM, " idx %-*s ", m->entry_bytes == 4 ? 8 : 16, "raw");
+    for (unsigned c = 0; c < PAGING_FLAG_COLUMNS; c++)
+        fmt_put(&l, UI_DIM, "%c", paging_flag(fmt_entry_flag_ids[c])->letter);
+    fmt_put(&l, UI_DIM, " kind %-9s %s", "address", compact ? "covers from +size" : "covers");
     view_put(out, 2, &l);
+
+    int last = entries_end(r, &l);
+    if (last < r->h)
+        view_put(out, last, &l); /* the flag legend */
 
     unsigned idx[1024];
     unsigned n = shown(ui, ts, idx, 1024);
-    int rows = r->h - 3;
+    int rows = last - 3;
     if (n == 0) {
         fmt_line_clear(&l);
         fmt_put(&l, UI_DIM, "no present entry (a shows all)");
@@ -92,11 +117,12 @@ static void tables_format(const struct ui *ui, void *st, const struct ui_rect *r
     if (n <= (unsigned)rows)
         top = 0;
     int y = 3;
-    for (unsigned k = top; k < n && y < r->h; k++, y++) {
+    for (unsigned k = top; k < n && y < last; k++, y++) {
         uint64_t ea = entry_addr(ui, ts, d, idx[k]);
         uint64_t e = load_entry(ui, ea);
         fmt_line_clear(&l);
-        fmt_entry_row(&l, m, lvl, idx[k], e, ts->va[d], ui->maxphyaddr, ui_touched_entry(ui, ea));
+        fmt_entry_row(&l, m, lvl, idx[k], e, ts->va[d], ui->maxphyaddr, ui_touched_entry(ui, ea),
+                      compact);
         if (k == pos && focused)
             fmt_recolor(&l, 0, UI_CURSOR);
         else if (k == pos)
@@ -127,6 +153,12 @@ static bool tables_key(struct ui *ui, void *st, enum ui_action a)
         break;
     case ACT_PAGE_DOWN:
         pos = pos + 16 < n ? pos + 16 : (n ? n - 1 : 0);
+        break;
+    case ACT_TOP:
+        pos = 0;
+        break;
+    case ACT_BOTTOM:
+        pos = n ? n - 1 : 0;
         break;
     case ACT_SHOW_ALL:
         ts->all = !ts->all;
@@ -172,7 +204,8 @@ static void tables_click(const struct ui *ui, void *st, const struct ui_rect *r,
     unsigned pos = 0;
     while (pos + 1 < n && idx[pos] < ts->cursor[d])
         pos++;
-    int rows = r->h - 3;
+    struct fmt_line l;
+    int rows = entries_end(r, &l) - 3;
     unsigned top = pos >= (unsigned)rows / 2 ? pos - (unsigned)rows / 2 : 0;
     if (n > (unsigned)rows && top > n - (unsigned)rows)
         top = n - (unsigned)rows;

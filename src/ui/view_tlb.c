@@ -10,8 +10,20 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sim/tlb.h"
+
+/* The rights a TLB entry caches, in the column's order, each shown by the
+ * letter of its entry bit (sim/paging.h's flag table). */
+#define TLB_FLAGS 5
+static const struct {
+    unsigned bit;
+    enum paging_flag_id id;
+} tlb_flag[TLB_FLAGS] = {
+    {TLB_F_RW, PFLAG_RW}, {TLB_F_US, PFLAG_US}, {TLB_F_XD, PFLAG_XD},
+    {TLB_F_D, PFLAG_D},   {TLB_F_G, PFLAG_G},
+};
 
 struct tlb_state {
     int top; /* first row shown (set * ways + way) */
@@ -62,23 +74,43 @@ static void tlb_format(const struct ui *ui, void *st, const struct ui_rect *r, b
     fmt_put(&l, UI_DIM,
             "fills %" PRIu64 " evictions %" PRIu64 " flushes %" PRIu64 " invlpg %" PRIu64,
             cnt.fills, cnt.evictions, cnt.flushes, cnt.invlpg);
-    if (ui->touch.evicted)
-        fmt_put(&l, UI_CHANGED, "  evicted %" PRIx64 "->%" PRIx64, ui->touch.evict_va,
-                ui->touch.evict_pa);
-    view_put(out, 2, &l);
+    if (ui->touch.evicted) {
+        char ev[64];
+        snprintf(ev, sizeof ev, "  evicted %" PRIx64 "->%" PRIx64, ui->touch.evict_va,
+                 ui->touch.evict_pa);
+        if (l.len + (int)strlen(ev) > r->w) { /* its own row: the counters stay whole */
+            view_put(out, 2, &l);
+            fmt_line_clear(&l);
+        }
+        fmt_put(&l, UI_CHANGED, "%s", ev);
+    }
+    view_put(out, out->n + 1, &l);
+    int y = out->n + 1;
     fmt_line_clear(&l);
     fmt_put(&l, UI_DIM, "set way %-16s    %-12s size flags lru", "page", "frame");
-    view_put(out, 3, &l);
+    view_put(out, y++, &l);
 
-    int rows = r->h - 4;
+    /* The flag legend on the last row, where it fits and rows are left. */
+    int end = r->h;
+    fmt_line_clear(&l);
+    fmt_put(&l, UI_DIM, "flags:");
+    for (unsigned i = 0; i < TLB_FLAGS; i++) {
+        fmt_put(&l, UI_DIM, " ");
+        fmt_flag_legend(&l, &tlb_flag[i].id, 1);
+    }
+    if (r->h >= 12 && l.len <= r->w) {
+        end = r->h - 1;
+        view_put(out, end, &l);
+    }
+
+    int rows = end - y;
     int total = tlb_rows(t);
     if (ts->top > total - rows)
         ts->top = total - rows;
     if (ts->top < 0)
         ts->top = 0;
-    int y = 4;
     unsigned ways = tlb_nways(t);
-    for (int k = ts->top; k < total && y < r->h; k++, y++) {
+    for (int k = ts->top; k < total && y < end; k++, y++) {
         unsigned s = (unsigned)k / ways, w = (unsigned)k % ways;
         const struct tlb_entry *e = tlb_entry_at(t, s, w);
         fmt_line_clear(&l);
@@ -93,11 +125,12 @@ static void tlb_format(const struct ui *ui, void *st, const struct ui_rect *r, b
             enum ui_role role = hot ? UI_CHANGED : UI_PRESENT;
             char size[8];
             page_size_short(e->shift, size);
-            fmt_put(&l, role, "%3u %16" PRIx64 " -> %-12" PRIx64 " %-4s %c%c%c%c%c %u", w, e->va,
-                    e->pa, size, (e->flags & TLB_F_RW) ? 'W' : '-',
-                    (e->flags & TLB_F_US) ? 'U' : '-', (e->flags & TLB_F_XD) ? 'X' : '-',
-                    (e->flags & TLB_F_D) ? 'D' : '-', (e->flags & TLB_F_G) ? 'G' : '-',
-                    lru_rank(t, s, w));
+            char fl[TLB_FLAGS + 1];
+            for (unsigned i = 0; i < TLB_FLAGS; i++)
+                fl[i] = (e->flags & tlb_flag[i].bit) ? paging_flag(tlb_flag[i].id)->letter : '-';
+            fl[TLB_FLAGS] = '\0';
+            fmt_put(&l, role, "%3u %16" PRIx64 " -> %-12" PRIx64 " %-4s %s %u", w, e->va, e->pa,
+                    size, fl, lru_rank(t, s, w));
         }
         view_put(out, y, &l);
     }
@@ -105,7 +138,6 @@ static void tlb_format(const struct ui *ui, void *st, const struct ui_rect *r, b
 
 static bool tlb_key(struct ui *ui, void *st, enum ui_action a)
 {
-    (void)ui;
     struct tlb_state *ts = st;
     switch ((int)a) {
     case ACT_UP:
@@ -119,6 +151,12 @@ static bool tlb_key(struct ui *ui, void *st, enum ui_action a)
         return true;
     case ACT_PAGE_DOWN:
         ts->top += 16;
+        return true;
+    case ACT_TOP:
+        ts->top = 0;
+        return true;
+    case ACT_BOTTOM:
+        ts->top = tlb_rows(machine_tlb(ui_machine(ui))); /* format clamps it */
         return true;
     default:
         return false;

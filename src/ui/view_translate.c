@@ -251,8 +251,12 @@ static void format_split(const struct fmt_mode *m, const struct translate_shown 
     for (unsigned i = 0; i < nf; i++) {
         enum ui_role role =
             i + 1 == nf ? UI_FIELD_OFF : (enum ui_role)(UI_FIELD0 + (i < 3 ? i : 3));
-        fmt_put(&l, role, "%s%s %u:%u = %" PRIu64 " (0x%" PRIx64 ")", i ? " | " : "", f[i].name,
-                f[i].hi, f[i].lo, f[i].value, f[i].value);
+        char one[80];
+        int n = snprintf(one, sizeof one, "%s %u:%u = %" PRIu64 " (0x%" PRIx64 ")", f[i].name,
+                         f[i].hi, f[i].lo, f[i].value, f[i].value);
+        if (i > 0 && l.len + 3 + n > out->width) /* the pane is narrow: a field a row */
+            line_and_next(out, y, &l);
+        fmt_put(&l, role, "%s%s", i && l.len ? " | " : "", one);
     }
     line_and_next(out, y, &l);
 }

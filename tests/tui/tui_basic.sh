@@ -27,8 +27,9 @@ ok $? "no terminal: a message and exit 2"
 # The test's clock: playback moves only when the test ticks (F12).
 start_shell 100 30 PAGESIM_TEST_CLOCK=tick
 run_pagesim "$trace"
-wait_for "01-first-allocation.trace +op 0/$nops \| 32 \| CR0=0x[0-9a-f]+ CR3=0x[0-9a-f]+ CR4=0x[0-9a-f]+ \| PAUSED"
-ok $? "status line: trace, op 0/$nops, mode, CR0, CR3, CR4, paused"
+wait_for "op 0/$nops \| 32 \| CR0=0x[0-9a-f]+ CR2=0x[0-9a-f]+ CR3=0x[0-9a-f]+ CR4=0x[0-9a-f]+ \| PAUSED" &&
+    wait_for "01-first-allocation.trace +boot"
+ok $? "status rows: trace, op 0/$nops, mode, CR0, CR2, CR3, CR4, paused, the trace line"
 
 keys n
 wait_for "op 1/$nops "
@@ -81,9 +82,11 @@ keys '>'
 wait_for "op $nops/$nops "
 ok $? "> goes to the end"
 
-# Playback, one second of the clock at a time.
+# Playback, one second of the clock at a time (no pause at captions: C).
 keys '<'
 wait_for "op 0/$nops "
+keys C
+wait_for "brk:---"
 keys - - - -
 wait_for "op 0/$nops .*PAUSED 1 op/s"
 ok $? "- slows down to 1 op/s"
@@ -161,14 +164,14 @@ ok $? "stopped: the shell's screen, keypad and mouse modes off, the cursor shown
 check_modes
 ok $? "stopped: the shell's terminal modes (echo, icanon)"
 keys "clear; fg" Enter
-wait_for "op 0/$nops .*PAUSED" && wait_for "brk:---"
+wait_for "op 0/$nops .*PAUSED" && wait_for "brk:-C-"
 ok $? "fg: the visualizer is back, redrawn"
 poll pane_is '#{alternate_on} #{keypad_cursor_flag} #{mouse_any_flag}' "1 1 1"
 ok $? "fg: alternate screen, keypad and mouse modes on again"
 keys Right
 wait_for "op 1/$nops "
 ok $? "after fg, right steps one operation"
-shows "brk:---"
+shows "brk:-C-"
 ok $? "after fg, right toggles no breakpoint"
 keys q
 poll pane_is '#{alternate_on}' 0

@@ -22,12 +22,12 @@ run_in() {
     run_pagesim "$trace"
     wait_for "op 0/"
     keys n
-    wait_for "op 1/" && wait_line 2 "$ascii1"
+    wait_for "op 1/" && wait_line 3 "$ascii1"
     ok $? "$name: the caption in ASCII"
     all_ascii && ! screen | grep -qE 'M-|~[@A-Z\\^]'
     ok $? "$name: nothing but ASCII on screen, no escapes"
     keys n n n 6
-    wait_for "op 4/" && wait_line 2 "say: $ascii2" && wait_for "^>> $ascii2"
+    wait_for "op 4/" && wait_line 3 "say: $ascii2" && wait_for "^>> $ascii2"
     ok $? "$name: the next caption, and the Log view, in ASCII"
     all_ascii
     ok $? "$name: still nothing but ASCII"
@@ -54,7 +54,7 @@ start_shell 120 40 LC_ALL=C.UTF-8
 run_pagesim "$trace"
 wait_for "op 0/"
 keys n
-wait_for "op 1/" && wait_line 2 'say: malloc → VMM → frame — done ✓ “café” …'
+wait_for "op 1/" && wait_line 3 'say: malloc → VMM → frame — done ✓ “café” …'
 ok $? "C.UTF-8: the caption as written"
 keys q
 wait_for "EXIT=0"
