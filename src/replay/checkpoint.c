@@ -321,6 +321,18 @@ bool checkpoints_tick(struct checkpoints *cp, uint64_t pos, const void *extra)
     return true;
 }
 
+bool checkpoints_save(struct checkpoints *cp, uint64_t pos, const void *extra)
+{
+    if (cp->oom)
+        return false;
+    if (cp->ep[cp->nep - 1].pos == pos)
+        return true;
+    if (!epoch_open(cp, pos, extra))
+        return false;
+    thin(cp, pos);
+    return true;
+}
+
 uint64_t checkpoints_bytes(const struct checkpoints *cp)
 {
     return cp->ckpt_bytes;

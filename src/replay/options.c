@@ -94,6 +94,38 @@ static bool parse_tlb(const char *v, struct replay_options *o, char *msg, size_t
     return true;
 }
 
+/* --at N or N.E (CONTRACT 1): N an operation number, E a micro-event of it,
+ * both as trace numbers (decimal or 0x hex). */
+static bool parse_at(const char *v, struct replay_options *o, char *msg, size_t msglen)
+{
+    char op[64], ev[64];
+    const char *dot = strchr(v, '.');
+    size_t oplen = dot != NULL ? (size_t)(dot - v) : strlen(v);
+    uint64_t n = 0, e = 0;
+    bool ok = oplen < sizeof op;
+    if (ok) {
+        memcpy(op, v, oplen);
+        op[oplen] = '\0';
+        ok = trace_number_parse(op, false, &n);
+    }
+    if (ok && dot != NULL) {
+        ok = strlen(dot + 1) < sizeof ev;
+        if (ok) {
+            strcpy(ev, dot + 1);
+            ok = trace_number_parse(ev, false, &e);
+        }
+    }
+    if (!ok) {
+        snprintf(msg, msglen, "--at %s: bad position (want N or N.E: operation N, event E)", v);
+        return false;
+    }
+    o->has_at = true;
+    o->at = n;
+    o->has_at_event = dot != NULL;
+    o->at_event = e;
+    return true;
+}
+
 enum options_result replay_options_take(struct replay_options *o, int argc, char **argv, int *i,
                                         char *msg, size_t msglen)
 {
@@ -135,12 +167,6 @@ enum options_result replay_options_take(struct replay_options *o, int argc, char
     case 2:
         return parse_tlb(v, o, msg, msglen) ? OPTIONS_TAKEN : OPTIONS_BAD;
     default:
-        if (!trace_number_parse(v, false, &n)) {
-            snprintf(msg, msglen, "bad operation number '%s' for --at", v);
-            return OPTIONS_BAD;
-        }
-        o->has_at = true;
-        o->at = n;
-        return OPTIONS_TAKEN;
+        return parse_at(v, o, msg, msglen) ? OPTIONS_TAKEN : OPTIONS_BAD;
     }
 }
