@@ -372,7 +372,8 @@ void fmt_status_line(struct fmt_line *l, const struct fmt_status *s, int width)
     char right[200];
     char ev[48] = "";
     if (s->nev > 0)
-        snprintf(ev, sizeof ev, " ev %zu/%zu", s->ev, s->nev);
+        snprintf(ev, sizeof ev, " ev %zu/%zu%s%s", s->ev, s->nev, s->step ? " " : "",
+                 s->step ? s->step : "");
     const char *name = s->trace ? s->trace : "";
     int nlen = (int)strlen(name);
     /* The full form, else a compact one (no 0x), else compact without the

@@ -198,7 +198,8 @@ bool fmt_pf_bit(struct fmt_line *l, uint32_t code, unsigned i);
 struct fmt_status {
     const char *trace; /* the trace's name */
     size_t op, nops;   /* operations done, of nops */
-    size_t ev, nev;    /* stepping into an op: events revealed of nev (nev 0: not) */
+    size_t ev, nev;    /* stepping into an op: the cursor's event of nev (nev 0: not) */
+    const char *step;  /* the step that event belongs to (replay/steps.h), or NULL */
     const char *mode;  /* "32", "pse", "pae", "long" */
     uint64_t cr0, cr3, cr4;
     bool playing;

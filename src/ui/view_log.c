@@ -13,7 +13,8 @@
 #include "replay/eventfmt.h"
 
 struct log_state {
-    int back; /* lines scrolled back from the newest */
+    int back;       /* lines scrolled back from the newest */
+    bool hide_hits; /* H: TLB hits are not listed */
 };
 
 static enum ui_role role_of(const struct event *e)
@@ -58,6 +59,11 @@ static enum ui_role role_of(const struct event *e)
     return UI_NORMAL;
 }
 
+static bool is_hit(const struct timeline_logged *lg)
+{
+    return lg != NULL && !timeline_is_caption(&lg->ev) && lg->ev.kind == EV_TLB_HIT;
+}
+
 /* Number of history entries shown: the ring minus the events of the current
  * operation not yet revealed. */
 static size_t shown_count(const struct ui *ui)
@@ -93,17 +99,34 @@ static void log_format(const struct ui *ui, void *st, const struct ui_rect *r, b
 
     size_t n = shown_count(ui);
     int rows = r->h - 2;
-    if (ls->back > (int)n - rows)
-        ls->back = (int)n - rows;
+    /* The history entries listed: all, or all but the TLB hits (H). */
+    size_t listed = n;
+    if (ls->hide_hits) {
+        listed = 0;
+        for (size_t i = 0; i < n; i++)
+            listed += !is_hit(timeline_history_at(ui->tl, i));
+    }
+    if (ls->back > (int)listed - rows)
+        ls->back = (int)listed - rows;
     if (ls->back < 0)
         ls->back = 0;
-    size_t end = n - (size_t)ls->back;
+    size_t end = listed - (size_t)ls->back;
     size_t start = end > (size_t)rows ? end - (size_t)rows : 0;
     uint64_t pos = timeline_pos(ui->tl);
     int y = 2;
     char buf[FMT_LINE_MAX];
-    for (size_t i = start; i < end && y < r->h; i++, y++) {
-        const struct timeline_logged *lg = timeline_history_at(ui->tl, i);
+    /* Walk the ring to the start-th listed entry. */
+    size_t hi = 0;
+    for (size_t seen = 0; hi < n; hi++) {
+        if (ls->hide_hits && is_hit(timeline_history_at(ui->tl, hi)))
+            continue;
+        if (seen++ == start)
+            break;
+    }
+    for (size_t i = start; i < end && y < r->h; i++, y++, hi++) {
+        while (ls->hide_hits && hi < n && is_hit(timeline_history_at(ui->tl, hi)))
+            hi++;
+        const struct timeline_logged *lg = timeline_history_at(ui->tl, hi);
         fmt_line_clear(&l);
         if (lg == NULL) {
             view_put(out, y, &l);
@@ -129,9 +152,13 @@ static void log_format(const struct ui *ui, void *st, const struct ui_rect *r, b
 
 static bool log_key(struct ui *ui, void *st, enum ui_action a)
 {
-    (void)ui;
     struct log_state *ls = st;
     switch ((int)a) {
+    case ACT_LOG_HITS:
+        ls->hide_hits = !ls->hide_hits;
+        snprintf(ui->note, sizeof ui->note, "Log view: TLB hits %s",
+                 ls->hide_hits ? "hidden" : "shown");
+        return true;
     case ACT_UP:
         ls->back++;
         return true;
