@@ -348,11 +348,78 @@ static void every_event_shows_its_change(void **state)
     }
 }
 
+/* Lesson 1's first malloc follows the seed's steps in order: the heap asks
+ * the VMM, the frame allocator gives frames, the VMM maps, the block is
+ * carved; each step names itself. */
+static void first_malloc_follows_the_seed_steps(void **state)
+{
+    (void)state;
+    find_traces();
+    char path[600];
+    snprintf(path, sizeof path, "%s/01-first-allocation.trace",
+             getenv("PAGESIM_TRACES") ? getenv("PAGESIM_TRACES") : "traces");
+    struct trace_error err;
+    struct trace *t = trace_load(path, &err);
+    assert_non_null(t);
+    struct timeline *tl = timeline_create(t, NULL, NULL, &err);
+    assert_non_null(tl);
+    timeline_goto(tl, 2);
+    size_t n;
+    const struct event *ev = timeline_events(tl, &n);
+    assert_true(n > 10);
+    enum step_kind *k = calloc(n, sizeof *k);
+    steps_classify(timeline_op(tl, 2), ev, n, k);
+    unsigned last = 0;
+    unsigned seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(k[i], steps_of(timeline_op(tl, 2), ev, i));
+        unsigned s = steps_seed_index(k[i]);
+        assert_true(s != 0);
+        assert_true(s >= last); /* never back to an earlier step */
+        last = s;
+        seen |= 1u << s;
+        if (ev[i].kind == EV_HEAP_GROW)
+            assert_int_equal(k[i], STEP_VMM);
+        if (ev[i].kind == EV_FRAME_ALLOC)
+            assert_int_equal(k[i], STEP_PFA);
+        if (ev[i].kind == EV_ENTRY_WRITE)
+            assert_int_equal(k[i], STEP_MAP);
+        if (ev[i].kind == EV_BLOCK_ALLOC)
+            assert_int_equal(k[i], STEP_CARVE);
+    }
+    assert_int_equal(seen, (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5));
+    assert_string_equal(steps_name(STEP_PFA), "frame allocator");
+    /* The free at op 10 is the free path, then the unmap and INVLPG. */
+    timeline_goto(tl, timeline_len(tl));
+    ev = timeline_events(tl, &n);
+    bool unmap = false, inv = false;
+    for (size_t i = 0; i < n; i++) {
+        enum step_kind s = steps_of(timeline_op(tl, timeline_pos(tl)), ev, i);
+        if (ev[i].kind == EV_BLOCK_FREE)
+            assert_int_equal(s, STEP_FREE);
+        unmap |= s == STEP_UNMAP;
+        inv |= s == STEP_INVLPG;
+    }
+    assert_true(unmap); /* free b empties the heap page: it is unmapped */
+    assert_true(inv);
+    /* A TLB hit changes nothing but a counter; a PDE write does. */
+    struct event e;
+    memset(&e, 0, sizeof e);
+    e.kind = EV_TLB_HIT;
+    assert_false(steps_is_change(&e));
+    e.kind = EV_ENTRY_WRITE;
+    assert_true(steps_is_change(&e));
+    free(k);
+    timeline_destroy(tl);
+    trace_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_event_every_trace_every_mode),
         cmocka_unit_test(every_event_shows_its_change),
+        cmocka_unit_test(first_malloc_follows_the_seed_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
