@@ -47,7 +47,8 @@ bool checkpoints_tick(struct checkpoints *c, uint64_t pos, const void *extra);
 
 /* Saves a checkpoint at pos now, whatever every says (none when the newest
  * is at pos already): event-level stepping restores the state before an
- * operation it stops inside (timeline.h). Thins as checkpoints_tick does.
+ * operation it stops inside (timeline.h). It does not thin: the next
+ * checkpoints_tick does.
  * Returns false when memory ran out, as checkpoints_tick. */
 bool checkpoints_save(struct checkpoints *c, uint64_t pos, const void *extra);
 
