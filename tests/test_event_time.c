@@ -160,6 +160,11 @@ static void check_at(const struct timeline *tl, const struct refs *r)
     while (mine < hn && timeline_history_at(tl, hn - 1 - mine)->op == k)
         mine++;
     assert_int_equal(mine, e);
+    /* ... and what came before is there: op k-1's events end the rest. */
+    if (k >= 2 && r->nev[k - 1] > 0) {
+        assert_true(hn > mine);
+        assert_int_equal(timeline_history_at(tl, hn - 1 - mine)->op, k - 1);
+    }
 }
 
 static void check_trace_mode(const struct trace *t, enum paging_mode m, const char *path)

@@ -20,7 +20,6 @@
 
 #define DEFAULT_EVERY  1024
 #define DEFAULT_BUDGET (UINT64_C(128) << 20)
-#define RECORD_TAIL    64 /* a long move records events only for its last ops */
 
 /* ---- events ---- */
 

@@ -90,9 +90,14 @@ static bool reach_before(struct timeline *tl, uint64_t k, uint64_t *known)
         uint64_t m = tl->evtotal;
         tl->ev_frozen = true;
         undo_to(tl, NULL, k - 1);
+        /* No checkpoint right before op k (it was reached by n, or thinned):
+         * run up to it, refilling the history ring with the last ops' events
+         * as a step back does (the event array stays op k's). */
+        while (tl->pos < k - 1 && timeline_have_op(tl)) {
+            timeline_set_capture(tl, k - 1 - tl->pos <= RECORD_TAIL, false);
+            timeline_exec_op(tl);
+        }
         timeline_set_capture(tl, false, false);
-        while (tl->pos < k - 1 && timeline_have_op(tl))
-            timeline_exec_op(tl); /* the checkpoint before op k was thinned */
         tl->ev_frozen = false;
         if (tl->pos == k - 1) {
             *known = m;

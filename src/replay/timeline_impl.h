@@ -16,6 +16,8 @@
 #include "replay/options.h"
 #include "replay/timeline.h"
 
+#define RECORD_TAIL 64 /* a long move records events only for its last ops */
+
 struct replay_scalars {
     uint64_t counts[OP_KIND_COUNT];
     uint32_t caption; /* text handle of the latest caption, or TRACE_NO_TEXT */

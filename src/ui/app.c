@@ -624,11 +624,9 @@ static bool handle_key(struct ui *ui, int ch)
     case ACT_POP:
     case ACT_ZOOM_IN:
     case ACT_ZOOM_OUT:
-    case ACT_LOG_HITS:
-        ui_view_key(ui, VIEW_LOG, a); /* whichever view has the focus */
-        break;
     case ACT_SHOW_ALL:
-        if (!ui_view_key(ui, ui->focus, a))
+    case ACT_LOG_HITS: /* the Log view's, whichever view has the focus */
+        if (!ui_view_key(ui, a == ACT_LOG_HITS ? VIEW_LOG : ui->focus, a))
             snprintf(ui->note, sizeof ui->note, "key not used in this view");
         break;
     case ACT_NONE:

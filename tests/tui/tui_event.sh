@@ -34,6 +34,7 @@ headless() {
 
 check_size() {
     local w=$1 h=$2
+    SOCK="pagesim-test-$$-${w}x$h" # a server of its own per size
     start_shell "$w" "$h"
     run_pagesim "$trace"
     wait_for "op 0/10 " >/dev/null
@@ -79,6 +80,15 @@ check_size() {
     keys e
     wait_for "op 2/10 ev 1/35 VMM" >/dev/null
     ok $? "${w}x$h: e jumps to the next change, and the status line names its step"
+    keys n 6
+    wait_for "op 2/10 " >/dev/null && wait_for "TLB hit 0xd0000" >/dev/null
+    ok $? "${w}x$h: n finishes op 2; the Log view lists its TLB hits"
+    keys H
+    wait_gone "TLB hit 0xd0000" >/dev/null && shows "block a: 100 bytes"
+    ok $? "${w}x$h: H hides the TLB hits, the other events stay"
+    keys H
+    wait_for "TLB hit 0xd0000" >/dev/null
+    ok $? "${w}x$h: H again shows them"
     keys q
     wait_for "EXIT=0" >/dev/null
     ok $? "${w}x$h: q quits"
