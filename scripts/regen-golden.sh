@@ -5,6 +5,11 @@
 # files change: run it after a deliberate change of behaviour, then review
 # `git diff tests/golden`.
 #
+# The logs are of each trace in its own mode, where every `expect` line
+# holds: a lesson whose facts fail there (exit 3) stops this script. The
+# digests of the other modes record the exit status, 3 included (a lesson's
+# facts are its own mode's; tests/cli/outputs.sh).
+#
 # usage: scripts/regen-golden.sh [PAGESIM]   (default: build/src/pagesim)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)

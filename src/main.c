@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/help.h"
 #include "cli/quiz.h"
 #include "cli/record.h"
 #include "config.h"
@@ -26,6 +27,8 @@ int main(int argc, char **argv)
         printf("pagesim %s\n", PAGESIM_VERSION);
         return fflush(stdout) == 0 ? 0 : 1;
     }
+    if (strcmp(cmd, "help") == 0)
+        return cli_help_main(argc - 1, argv + 1);
     if (strcmp(cmd, "replay") == 0)
         return cli_replay(argc - 1, argv + 1);
     if (strcmp(cmd, "translate") == 0)

@@ -787,7 +787,13 @@ static void status_line_says_quiz(void **state)
         .trace = "t", .op = 1, .nops = 2, .mode = "32", .quiz = true, .speed = 10};
     struct fmt_line l;
     fmt_status_line(&l, &s, 100);
-    assert_non_null(strstr(l.text, "PAUSED QUIZ 10 op/s"));
+    assert_non_null(strstr(l.text, "PAUSED QUIZ 0/0 10 op/s"));
+    s.quiz_right = 2;
+    s.quiz_asked = 5;
+    s.playing = true;
+    fmt_status_line(&l, &s, 100);
+    assert_non_null(strstr(l.text, "PLAYING QUIZ 2/5 10 op/s")); /* the score: right/asked */
+    s.playing = false;
     s.quiz = false;
     fmt_status_line(&l, &s, 100);
     assert_null(strstr(l.text, "QUIZ"));
@@ -868,6 +874,21 @@ static void readme_key_table_matches_the_help_screen(void **state)
     assert_true(row[0] != '|');
 }
 
+/* The caption's mark: a check or a cross, ASCII outside UTF-8, none
+ * before any fact is checked. */
+static void expect_mark_forms(void **state)
+{
+    (void)state;
+    enum ui_role role;
+    assert_string_equal(fmt_expect_mark(TIMELINE_MARK_HOLD, true, &role), "\xe2\x9c\x93");
+    assert_int_equal(role, UI_HIT);
+    assert_string_equal(fmt_expect_mark(TIMELINE_MARK_FAIL, true, &role), "\xe2\x9c\x97");
+    assert_int_equal(role, UI_FAULT);
+    assert_string_equal(fmt_expect_mark(TIMELINE_MARK_HOLD, false, &role), "[ok]");
+    assert_string_equal(fmt_expect_mark(TIMELINE_MARK_FAIL, false, &role), "[X]");
+    assert_string_equal(fmt_expect_mark(TIMELINE_MARK_NONE, true, &role), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -905,6 +926,7 @@ int main(void)
         cmocka_unit_test(quiz_notes_a_stale_tlb_entry),
         cmocka_unit_test(status_line_says_quiz),
         cmocka_unit_test(put_escapes_control_bytes),
+        cmocka_unit_test(expect_mark_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

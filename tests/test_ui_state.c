@@ -104,7 +104,7 @@ static void state_init_makes_room_for_every_block(void **state)
     assert_true(ui_state_init(&ui, tl, "state.trace"));
     const struct heap_state *hs = ui.view_state[VIEW_HEAP];
     assert_non_null(hs);
-    assert_non_null(hs->blocks);
+    assert_non_null(hs->chunks);
     assert_true(hs->cap >= t->nids);
     ui_state_free(&ui);
     timeline_destroy(tl);

@@ -107,8 +107,14 @@ static void each_view_formats_its_rows_without_a_terminal(void **state)
     assert_int_equal(f->lines[0].role[strstr(row(f, 0), "hits") - row(f, 0)], UI_HIT);
 
     n = format(f, VIEW_HEAP, &r);
-    assert_non_null(strstr(row(f, 0), "live blocks 1, 100 bytes"));
-    assert_int_equal(n, 4); /* counts, header, a (live), b (freed) */
+    assert_non_null(strstr(row(f, 0), "1 used, 1 free, 0 large; live 100 B"));
+    /* counts, header, a's chunk, the free rest of the page (b's chunk
+     * merged into it), then the selected chunk under the list */
+    assert_non_null(strstr(row(f, 2), " 128 used   a "));
+    assert_non_null(strstr(row(f, 3), " free "));
+    assert_null(strstr(row(f, 4), "free"));
+    assert_non_null(strstr(row(f, n - 2), "block a: 100 B asked at "));
+    assert_non_null(strstr(row(f, n - 1), "line 3: malloc a 100"));
 
     n = format(f, VIEW_LOG, &r);
     assert_string_equal(row(f, 0), "(no caption yet)");
@@ -317,6 +323,10 @@ static void an_open_question_hides_the_walk(void **state)
     assert_int_equal(find_row(lines, n, "TLB holds"), -1);
     assert_int_equal(find_row(lines, n, "PDE["), -1);
     assert_true(find_row(lines, n, "QUIZ: the walk") > 0);
+    s.quiz_right = 2;
+    s.quiz_asked = 3;
+    n = format_shown(&s, 120, lines, 20);
+    assert_true(find_row(lines, n, "quiz score 2/3 (right/asked)") > 0);
 }
 
 static void a_verdict_is_wrapped_to_the_pane(void **state)
@@ -331,7 +341,12 @@ static void a_verdict_is_wrapped_to_the_pane(void **state)
     assert_non_null(strstr(lines[1].text, "right:"));
     int split = find_row(lines, n, "0000000001|");
     assert_true(split > 3);
+    assert_true(find_row(lines, n, "quiz score 0/0 (right/asked)") > 1);
     for (int i = 1; i < split; i++) {
+        if (strncmp(lines[i].text, "quiz score ", 11) == 0) {
+            assert_int_equal(i + 1, split); /* the score, after the verdict */
+            continue;
+        }
         assert_true(lines[i].len <= 24);
         if (i > 1 && strncmp(lines[i].text, "  ", 2) != 0)
             assert_true(strncmp(lines[i].text, "the walk", 8) == 0 ||
@@ -371,6 +386,41 @@ static void gather_refreshes_a_typed_probe(void **state)
     ts->typed = false;
 }
 
+/* Ids are never cut: where the columns do not fit, the id leads the row and
+ * the painter's clip takes the address. */
+static void heap_ids_stay_whole_in_a_narrow_pane(void **state)
+{
+    (void)state;
+    static const char narrow[] = "paging long\n"
+                                 "malloc a_rather_long_name_for_a_buffer_1 100\n"
+                                 "malloc a_rather_long_name_for_a_buffer_2 100\n";
+    struct trace_error err;
+    memset(&err, 0, sizeof err);
+    struct trace *t = trace_parse(narrow, strlen(narrow), "narrow.trace", &err);
+    assert_non_null(t);
+    struct timeline *tl = timeline_create(t, NULL, NULL, &err);
+    assert_non_null(tl);
+    assert_true(timeline_goto(tl, timeline_len(tl)));
+    struct ui ui;
+    assert_true(ui_state_init(&ui, tl, "narrow.trace"));
+    static struct fmt_line lines[MAX_ROWS];
+    const int widths[] = {40, 50, 80};
+    for (int i = 0; i < 3; i++) {
+        struct ui_rect r = {0, 0, 20, widths[i]};
+        ui_format_view(&ui, VIEW_HEAP, &r, true, lines, MAX_ROWS);
+        for (int k = 1; k <= 2; k++) {
+            char want[64];
+            snprintf(want, sizeof want, "a_rather_long_name_for_a_buffer_%d", k);
+            const char *at = strstr(lines[1 + k].text, want);
+            assert_non_null(at);
+            assert_true(at - lines[1 + k].text + (long)strlen(want) <= widths[i]);
+        }
+    }
+    ui_state_free(&ui);
+    timeline_destroy(tl);
+    trace_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +437,7 @@ int main(void)
         cmocka_unit_test(an_open_question_hides_the_walk),
         cmocka_unit_test(a_verdict_is_wrapped_to_the_pane),
         cmocka_unit_test(nothing_to_show_is_one_row),
+        cmocka_unit_test(heap_ids_stay_whole_in_a_narrow_pane),
         cmocka_unit_test_setup_teardown(gather_refreshes_a_typed_probe, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,8 @@
 struct timeline;
 struct timeline_params;
 struct trace;
+struct trace_expect;
+struct trace;
 struct trace_reader;
 
 enum cli_cmd {
@@ -36,6 +38,32 @@ struct cli_args {
  * allocated either way: the caller frees it. */
 int cli_parse_args(enum cli_cmd cmd, int argc, char **argv, int first, struct cli_args *a);
 
+/* The `expect` lines' results of a headless command (CONTRACT 1, exit 3):
+ * with log, a line on stdout per check as it happens ("op K line L: expect
+ * FACT: holds"); each failure kept for stderr, printed by cli_expect_flush
+ * once the run is known to be good (a syntax error later in a trace being
+ * read must leave only its own message). */
+struct cli_expect {
+    const char *path; /* the trace as given, for FILE:LINE:COL */
+    bool log;
+    char *err; /* the pending stderr lines */
+    size_t len, cap;
+    bool hold_log; /* keep the log lines (the boot's, while its events wait) */
+    char *held;
+    size_t hlen, hcap;
+};
+
+/* A timeline_expect_fn; ctx is a struct cli_expect. */
+void cli_expect_report(void *ctx, const struct trace *t, const struct trace_expect *e, bool ok,
+                       const char *found);
+
+/* Prints the log lines held (hold_log) on stdout, and holds no more. */
+void cli_expect_release(struct cli_expect *x);
+
+/* Prints the pending failures on stderr and forgets them (print false: only
+ * forgets). Can't fail. */
+void cli_expect_flush(struct cli_expect *x, bool print);
+
 /* Loads the trace and builds the timeline; on failure prints the error and
  * returns NULL (exit cli_load_status()). When *tp already holds the loaded
  * trace (a second run of the same trace: standard input can be read only
@@ -50,8 +78,9 @@ struct timeline *cli_open_timeline(const struct cli_args *a, const struct timeli
  * end), then reads the rest, so that a syntax error anywhere still fails the
  * command before anything is printed. Returns the timeline with *rp its
  * reader (the caller destroys both), or NULL after printing the error (exit
- * cli_load_status()). */
-struct timeline *cli_run_streamed(const struct cli_args *a, struct trace_reader **rp);
+ * cli_load_status()). x (may be NULL) hears the `expect` lines' results. */
+struct timeline *cli_run_streamed(const struct cli_args *a, struct cli_expect *x,
+                                  struct trace_reader **rp);
 
 /* --at N[.E] (CONTRACT 1): the number of whole operations to run first
  * (N, or N-1 for N.E), then cli_at_event moves inside operation N. */

@@ -7,7 +7,8 @@
  *
  * Errors follow CONTRACT 1: a trace that cannot be read gives
  * "FILE:LINE:COL: error: WHAT" on stderr, nothing on stdout, exit 1; a bad
- * command line gives a short usage line on stderr, exit 2.
+ * command line gives a short usage line on stderr, exit 2; a trace that ran
+ * but whose `expect` lines did not all hold gives exit 3 (cli_expect_*).
  */
 #include "cli/cli.h"
 
@@ -18,7 +19,9 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "cli/help.h"
 #include "config.h"
+#include "replay/expect.h"
 #include "replay/options.h"
 #include "replay/timeline.h"
 #include "trace/trace.h"
@@ -26,41 +29,6 @@
 static const char usage_line[] =
     "usage: pagesim [OPTIONS] TRACE | pagesim replay [OPTIONS] TRACE |"
     " pagesim translate [OPTIONS] TRACE VADDR... (see pagesim --help)\n";
-
-void cli_help(FILE *f)
-{
-    fputs("usage: pagesim [OPTIONS] TRACE                     interactive visualizer\n"
-          "       pagesim replay [OPTIONS] TRACE              replay headless, print a summary\n"
-          "       pagesim translate [OPTIONS] TRACE VADDR...  replay, then show page walks\n"
-          "       pagesim quiz [--seed N] [--count K] [--answers] [--json]  paging exercises\n"
-          "       pagesim record -o FILE -- COMMAND [ARGS...]  record a program's mtrace log\n"
-          "       pagesim --help | -h                         this help\n"
-          "       pagesim --version                           the version\n"
-          "\n"
-          "TRACE is a file in the native format or a glibc mtrace log, or - for stdin\n"
-          "(replay and translate only).\n"
-          "\n"
-          "Options of all commands (they override the trace's configuration lines):\n"
-          "  --ram SIZE             simulated physical RAM, a multiple of 4K (e.g. 16M, 4G)\n"
-          "  --paging MODE          32, pse, pae or long\n"
-          "  --tlb ENTRIES[:WAYS]   TLB geometry (default 64:4)\n"
-          "  --at N[.E]             stop after trace operation N (0: before the first);\n"
-          "                         N.E: inside operation N, right after its E-th event\n"
-          "\n"
-          "replay options:\n"
-          "  --json                 the summary as one JSON object\n"
-          "  --log                  every micro-event, one line each, before the summary\n"
-          "  --save-ram FILE        write the simulated physical memory to FILE (raw bytes)\n"
-          "  --strict               exit 1 at the first diagnostic\n"
-          "\n"
-          "translate options:\n"
-          "  --json                 an array, one object per address\n"
-          "  --write, --user, --exec  the access to check (default: supervisor read)\n"
-          "VADDR is hex with 0x or decimal; a single - reads addresses from stdin, one per line.\n"
-          "\n"
-          "Exit status: 0 done, 1 the trace could not be read (or --strict), 2 bad command line.\n",
-          f);
-}
 
 int cli_usage_error(const char *what)
 {
@@ -133,8 +101,9 @@ int cli_parse_args(enum cli_cmd cmd, int argc, char **argv, int first, struct cl
                 continue;
             }
             if (is_opt(w, "--help") || is_opt(w, "-h")) {
-                cli_help(stdout);
-                return 0;
+                static const char *const names[] = {"replay", "translate", "visualizer"};
+                cli_help_command(stdout, names[cmd]);
+                return fflush(stdout) == 0 ? 0 : 1;
             }
             if (is_opt(w, "--version")) {
                 printf("pagesim %s\n", PAGESIM_VERSION);
@@ -279,7 +248,76 @@ struct timeline *cli_open_timeline(const struct cli_args *a, const struct timeli
     return tl;
 }
 
-struct timeline *cli_run_streamed(const struct cli_args *a, struct trace_reader **rp)
+/* Appends text to a growable buffer; false when memory runs out. */
+static bool append(char **buf, size_t *len, size_t *cap, const char *text)
+{
+    size_t n = strlen(text);
+    if (*len + n + 1 > *cap) {
+        size_t c = *cap ? *cap * 2 : 4096;
+        while (c < *len + n + 1)
+            c *= 2;
+        char *p = realloc(*buf, c);
+        if (p == NULL)
+            return false;
+        *buf = p;
+        *cap = c;
+    }
+    memcpy(*buf + *len, text, n + 1);
+    *len += n;
+    return true;
+}
+
+void cli_expect_report(void *ctx, const struct trace *t, const struct trace_expect *e, bool ok,
+                       const char *found)
+{
+    struct cli_expect *x = ctx;
+    char what[512], fnd[512], line[2048];
+    const char *fact = expect_fact_text(t, e);
+    trace_escape(what, sizeof what, fact, strlen(fact));
+    trace_escape(fnd, sizeof fnd, found, strlen(found));
+    if (x->log) {
+        char op[32] = "boot: ";
+        if (e->op != 0)
+            snprintf(op, sizeof op, "op %llu ", (unsigned long long)e->op);
+        snprintf(line, sizeof line, "%sline %u: expect %s: %s (found: %s)\n", op, (unsigned)e->line,
+                 what, ok ? "holds" : "FAILED", fnd);
+        if (!x->hold_log || !append(&x->held, &x->hlen, &x->hcap, line))
+            fputs(line, stdout);
+    }
+    if (ok)
+        return;
+    char name[768];
+    trace_escape(name, sizeof name, x->path, strlen(x->path));
+    snprintf(line, sizeof line, "%s:%u:%u: expectation failed: %s (found: %s)\n", name,
+             (unsigned)e->line, (unsigned)e->col, what, fnd);
+    if (!append(&x->err, &x->len, &x->cap, line))
+        fputs(line, stderr); /* no room to wait: now rather than never */
+}
+
+void cli_expect_release(struct cli_expect *x)
+{
+    x->hold_log = false;
+    if (x->hlen > 0)
+        fputs(x->held, stdout);
+    free(x->held);
+    x->held = NULL;
+    x->hlen = x->hcap = 0;
+}
+
+void cli_expect_flush(struct cli_expect *x, bool print)
+{
+    if (print && x->len > 0)
+        fputs(x->err, stderr);
+    free(x->err);
+    x->err = NULL;
+    x->len = x->cap = 0;
+    free(x->held);
+    x->held = NULL;
+    x->hlen = x->hcap = 0;
+}
+
+struct timeline *cli_run_streamed(const struct cli_args *a, struct cli_expect *x,
+                                  struct trace_reader **rp)
 {
     struct trace_error err;
     memset(&err, 0, sizeof err);
@@ -293,6 +331,10 @@ struct timeline *cli_run_streamed(const struct cli_args *a, struct trace_reader 
     struct timeline_params p;
     memset(&p, 0, sizeof p);
     p.flags = TIMELINE_NO_CHECKPOINTS | TIMELINE_NO_EVENTS;
+    if (x != NULL) {
+        p.expect = cli_expect_report;
+        p.expect_ctx = x;
+    }
     memset(&err, 0, sizeof err);
     struct timeline *tl = timeline_create_reader(r, &o, &p, &err);
     if (tl == NULL) {

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/help.h"
 #include "limits/limits.h"
 #include "replay/options.h"
 #include "replay/quiz.h"
@@ -30,10 +31,6 @@
 #include "sim/paging.h"
 #include "sim/x86.h"
 #include "trace/trace.h"
-
-#define QUIZ_USAGE                                                                                 \
-    "usage: pagesim quiz [--seed N] [--paging 32|pse|pae|long] [--ram SIZE] [--count K]"           \
-    " [--answers] [--json]\n"
 
 struct quiz_args {
     struct quiz_config cfg;
@@ -47,25 +44,8 @@ static int usage_error(const char *fmt, const char *what)
     fputs("pagesim: quiz: ", stderr);
     fprintf(stderr, fmt, what);
     fputc('\n', stderr);
-    fputs(QUIZ_USAGE, stderr);
+    fputs(cli_help_synopsis("quiz"), stderr);
     return 2;
-}
-
-static void help(FILE *f)
-{
-    fputs(QUIZ_USAGE "\n"
-                     "Prints a machine state (paging mode, CR0, CR3, CR4, EFER and the present\n"
-                     "entries of the tables involved) and K addresses with accesses to translate\n"
-                     "by hand, answers hidden.\n"
-                     "\n"
-                     "  --seed N        the seed of the workload and the questions (default 1)\n"
-                     "  --paging MODE   32, pse, pae or long (default 32)\n"
-                     "  --ram SIZE      simulated RAM, e.g. 16M (default 16M)\n"
-                     "  --count K       number of questions, 1 to 100 (default 5)\n"
-                     "  --answers       print each answer and its walk, step by step\n"
-                     "  --json          an array of {question, text, vaddr, access, user, answer}\n"
-                     "  -h, --help      this text\n",
-          f);
 }
 
 /* "--name value" or "--name=value": the value, or NULL when missing. */
@@ -129,16 +109,19 @@ static int parse(int argc, char **argv, struct quiz_args *a)
                 return usage_error("%s needs a value", "--ram");
             char msg[128];
             if (!trace_number_parse(v, true, &n))
-                return usage_error("bad RAM size '%s'", v);
-            if (!replay_check_ram(n, msg, sizeof msg))
-                return usage_error("%s", msg);
+                return usage_error("--ram %s: not a RAM size (want e.g. 16M)", v);
+            if (!replay_check_ram(n, msg, sizeof msg)) {
+                char why[256];
+                snprintf(why, sizeof why, "--ram %.60s: %s", v, msg);
+                return usage_error("%s", why);
+            }
             a->cfg.ram_bytes = n;
         } else {
             return usage_error(w[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", w);
         }
     }
     if (a->help) {
-        help(stdout);
+        cli_help_command(stdout, "quiz");
         return fflush(stdout) == 0 ? 0 : 1;
     }
     /* 32-bit entries hold 32-bit frame addresses (limits.h's rule). */

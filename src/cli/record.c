@@ -21,6 +21,7 @@
 #include "cli/record.h"
 
 #include "cli/cli.h"
+#include "cli/help.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,8 +41,6 @@
 static const char tracer_name[] = "libc_malloc_debug.so.0";
 static const char helper_name[] = "libpagesim-mtrace.so";
 
-static const char record_usage[] = "usage: pagesim record -o FILE -- COMMAND [ARGS...]\n";
-
 /* Where the dynamic loader finds system libraries on the usual
  * distributions (Debian multiarch first, then Fedora/SUSE, then the rest). */
 static const char *const tracer_dirs[] = {
@@ -56,26 +55,13 @@ static const char *const tracer_dirs[] = {
 static int usage_error(const char *what)
 {
     cli_errorf("%s", what);
-    fputs(record_usage, stderr);
+    fputs(cli_help_synopsis("record"), stderr);
     return 2;
 }
 
 static void print_help(void)
 {
-    fputs(record_usage, stdout);
-    fputs("\n"
-          "Runs COMMAND under glibc's malloc tracer (libc_malloc_debug.so.0, glibc 2.34 or\n"
-          "later) and writes its mtrace log to FILE; `pagesim FILE` then shows it.\n"
-          "Only the process COMMAND starts is traced (through any exec), not its children;\n"
-          "static and set-user-ID programs cannot be traced.\n"
-          "\n"
-          "  -o, --output FILE   the log to write (created or truncated)\n"
-          "\n"
-          "Environment: PAGESIM_MALLOC_DEBUG names the tracer library, PAGESIM_MTRACE_HELPER\n"
-          "pagesim's helper library, instead of searching for them.\n"
-          "Exit status: COMMAND's, 128+N if signal N killed it, 127 if it could not be run,\n"
-          "1 if recording is impossible or the log could not be written, 2 bad command line.\n",
-          stdout);
+    cli_help_command(stdout, "record");
 }
 
 /* True when path names a regular file we may read: what the loader needs. */

@@ -195,7 +195,14 @@ static void print_json_summary(const struct cli_args *a, const struct timeline *
     json_hex(f, s.cpu->cr4);
     fputs(", \"efer\": ", f);
     json_hex(f, s.cpu->efer);
-    fprintf(f, ", \"maxphyaddr\": %u}}\n", s.cpu->maxphyaddr);
+    fprintf(f, ", \"maxphyaddr\": %u}", s.cpu->maxphyaddr);
+    if (timeline_has_expects(tl)) {
+        uint64_t passed, failed;
+        timeline_expect_counts(tl, &passed, &failed);
+        fprintf(f, ",\n \"expect\": {\"passed\": %llu, \"failed\": %llu}",
+                (unsigned long long)passed, (unsigned long long)failed);
+    }
+    fputs("}\n", f);
 }
 
 static void print_text_summary(const struct cli_args *a, const struct timeline *tl)
@@ -259,13 +266,21 @@ static void print_text_summary(const struct cli_args *a, const struct timeline *
             (unsigned long long)s.cpu->cr3, (unsigned long long)s.cpu->cr4,
             (unsigned long long)s.cpu->efer, cpu_mode_name(cpu_paging_mode(s.cpu)),
             s.cpu->maxphyaddr);
+    if (timeline_has_expects(tl)) {
+        uint64_t passed, failed;
+        timeline_expect_counts(tl, &passed, &failed);
+        fprintf(f, "expect       %llu held, %llu failed\n", (unsigned long long)passed,
+                (unsigned long long)failed);
+    }
 }
 
-/* The end of a replay that reached its target: --save-ram, then the summary
- * (JSON or text), flushed. Returns the exit status. */
-static int finish_replay(const struct cli_args *a, const struct timeline *tl)
+/* The end of a replay that reached its target: the failed expectations on
+ * stderr, --save-ram, then the summary (JSON or text), flushed. Returns the
+ * exit status: 3 when an `expect` line failed (CONTRACT 1). */
+static int finish_replay(const struct cli_args *a, const struct timeline *tl, struct cli_expect *x)
 {
     int rc = 0;
+    cli_expect_flush(x, true);
     if (a->save_ram != NULL && !cli_save_ram(a->save_ram, timeline_machine(tl)))
         rc = 1;
     if (rc == 0) {
@@ -276,6 +291,10 @@ static int finish_replay(const struct cli_args *a, const struct timeline *tl)
     }
     if (fflush(stdout) != 0)
         rc = 1;
+    uint64_t passed, failed;
+    timeline_expect_counts(tl, &passed, &failed);
+    if (rc == 0 && failed > 0)
+        rc = 3;
     return rc;
 }
 
@@ -294,6 +313,9 @@ int cli_replay(int argc, char **argv)
     struct timeline_params p;
     memset(&p, 0, sizeof p);
     p.flags = TIMELINE_NO_CHECKPOINTS | TIMELINE_NO_EVENTS;
+    struct cli_expect x;
+    memset(&x, 0, sizeof x);
+    x.path = a.trace;
 
     st = cli_save_ram_check(a.trace, a.save_ram);
     if (st >= 0)
@@ -306,6 +328,10 @@ int cli_replay(int argc, char **argv)
     if (a.strict) {
         struct timeline_params sp = p;
         sp.flags = TIMELINE_NO_CHECKPOINTS; /* events on: the message needs them */
+        if (!a.log) {                       /* else the --log run reports them */
+            sp.expect = cli_expect_report;
+            sp.expect_ctx = &x;
+        }
         struct timeline *tl = cli_open_timeline(&a, &sp, &t);
         if (tl == NULL)
             return cli_load_status();
@@ -313,13 +339,14 @@ int cli_replay(int argc, char **argv)
         if (bad == 0)
             cli_at_event(&a.opts, tl);
         if (bad != 0) {
+            cli_expect_flush(&x, true);
             print_strict_error(&a, tl, bad);
             timeline_destroy(tl);
             trace_free(t);
             return 1;
         }
         if (!a.log) {
-            int rc = finish_replay(&a, tl);
+            int rc = finish_replay(&a, tl, &x);
             timeline_destroy(tl);
             trace_free(t);
             return rc;
@@ -329,10 +356,12 @@ int cli_replay(int argc, char **argv)
 
     if (!a.log) {
         struct trace_reader *r = NULL;
-        struct timeline *tl = cli_run_streamed(&a, &r);
-        if (tl == NULL)
+        struct timeline *tl = cli_run_streamed(&a, &x, &r);
+        if (tl == NULL) {
+            cli_expect_flush(&x, false);
             return cli_load_status();
-        int rc = finish_replay(&a, tl);
+        }
+        int rc = finish_replay(&a, tl, &x);
         timeline_destroy(tl);
         trace_reader_close(r);
         return rc;
@@ -344,17 +373,23 @@ int cli_replay(int argc, char **argv)
     lc.tl = NULL;
     p.log = log_event;
     p.log_ctx = &lc;
+    x.log = true;
+    x.hold_log = true; /* the boot's lines come after its events (log_boot) */
+    p.expect = cli_expect_report;
+    p.expect_ctx = &x;
     p.flags = TIMELINE_NO_CHECKPOINTS; /* keep the boot's events for log_boot */
     struct timeline *tl = cli_open_timeline(&a, &p, &t);
     if (tl == NULL) {
+        cli_expect_flush(&x, false);
         trace_free(t); /* the strict run's trace, if any */
         return cli_load_status();
     }
     lc.tl = tl;
     log_boot(&lc, tl);
+    cli_expect_release(&x);
     run_to(tl, target_of(&a, tl), false);
     cli_at_event(&a.opts, tl);
-    int rc = finish_replay(&a, tl);
+    int rc = finish_replay(&a, tl, &x);
     timeline_destroy(tl);
     trace_free(t);
     return rc;

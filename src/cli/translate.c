@@ -230,18 +230,27 @@ int cli_translate(int argc, char **argv)
     free(a.addrs);
 
     struct trace_reader *r = NULL;
-    struct timeline *tl = cli_run_streamed(&a, &r);
+    struct cli_expect x;
+    memset(&x, 0, sizeof x);
+    x.path = a.trace;
+    struct timeline *tl = cli_run_streamed(&a, &x, &r);
     if (tl == NULL) {
+        cli_expect_flush(&x, false);
         free(addrs.v);
         return cli_load_status();
     }
     if (from_stdin && !read_stdin_addrs(&addrs)) {
+        cli_expect_flush(&x, false);
         timeline_destroy(tl);
         trace_reader_close(r);
         free(addrs.v);
         return 1;
     }
 
+    /* Failed expectations as replay reports them, and exit 3 (CONTRACT 1). */
+    cli_expect_flush(&x, true);
+    uint64_t passed, failed;
+    timeline_expect_counts(tl, &passed, &failed);
     enum mmu_access acc = a.write ? MMU_WRITE : a.exec ? MMU_EXEC : MMU_READ;
     FILE *f = stdout;
     if (a.json)
@@ -261,5 +270,7 @@ int cli_translate(int argc, char **argv)
     timeline_destroy(tl);
     trace_reader_close(r);
     free(addrs.v);
-    return fflush(stdout) == 0 ? 0 : 1;
+    if (fflush(stdout) != 0)
+        return 1;
+    return failed > 0 ? 3 : 0;
 }

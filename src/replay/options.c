@@ -71,7 +71,7 @@ static bool parse_tlb(const char *v, struct replay_options *o, char *msg, size_t
     char buf[64];
     size_t n = strlen(v);
     if (n == 0 || n >= sizeof buf) {
-        snprintf(msg, msglen, "bad TLB geometry '%s' (want ENTRIES[:WAYS])", v);
+        snprintf(msg, msglen, "not a TLB geometry (want ENTRIES[:WAYS])");
         return false;
     }
     memcpy(buf, v, n + 1);
@@ -81,7 +81,7 @@ static bool parse_tlb(const char *v, struct replay_options *o, char *msg, size_t
         *colon = '\0';
     if (!trace_number_parse(buf, false, &entries) ||
         (colon != NULL && !trace_number_parse(colon + 1, false, &ways))) {
-        snprintf(msg, msglen, "bad TLB geometry '%s' (want ENTRIES[:WAYS])", v);
+        snprintf(msg, msglen, "not a TLB geometry (want ENTRIES[:WAYS])");
         return false;
     }
     if (colon == NULL)
@@ -95,7 +95,7 @@ static bool parse_tlb(const char *v, struct replay_options *o, char *msg, size_t
 }
 
 /* --at N or N.E (CONTRACT 1): N an operation number, E a micro-event of it,
- * both as trace numbers (decimal or 0x hex). */
+ * both as trace numbers (decimal or 0x hex). On failure writes why to msg. */
 static bool parse_at(const char *v, struct replay_options *o, char *msg, size_t msglen)
 {
     char op[64], ev[64];
@@ -116,7 +116,7 @@ static bool parse_at(const char *v, struct replay_options *o, char *msg, size_t 
         }
     }
     if (!ok) {
-        snprintf(msg, msglen, "--at %s: bad position (want N or N.E: operation N, event E)", v);
+        snprintf(msg, msglen, "not a position (want N or N.E: operation N, event E)");
         return false;
     }
     o->has_at = true;
@@ -124,6 +124,36 @@ static bool parse_at(const char *v, struct replay_options *o, char *msg, size_t 
     o->has_at_event = dot != NULL;
     o->at_event = e;
     return true;
+}
+
+/* Sets option which (0 --ram, 1 --paging, 2 --tlb, 3 --at) from v; on
+ * failure writes why (without the option's name) to msg. */
+static bool take_value(struct replay_options *o, int which, const char *v, char *msg, size_t msglen)
+{
+    uint64_t n;
+    switch (which) {
+    case 0:
+        if (!trace_number_parse(v, true, &n)) {
+            snprintf(msg, msglen, "not a RAM size (want e.g. 16M, 4G, 0x100000)");
+            return false;
+        }
+        if (!replay_check_ram(n, msg, msglen))
+            return false;
+        o->has_ram = true;
+        o->ram = n;
+        return true;
+    case 1:
+        if (!trace_paging_parse(v, &o->paging)) {
+            snprintf(msg, msglen, "not a paging mode (want 32, pse, pae or long)");
+            return false;
+        }
+        o->has_paging = true;
+        return true;
+    case 2:
+        return parse_tlb(v, o, msg, msglen);
+    default:
+        return parse_at(v, o, msg, msglen);
+    }
 }
 
 enum options_result replay_options_take(struct replay_options *o, int argc, char **argv, int *i,
@@ -145,28 +175,10 @@ enum options_result replay_options_take(struct replay_options *o, int argc, char
         snprintf(msg, msglen, "option %s needs a value", names[which]);
         return OPTIONS_BAD;
     }
-    uint64_t n;
-    switch (which) {
-    case 0:
-        if (!trace_number_parse(v, true, &n)) {
-            snprintf(msg, msglen, "bad RAM size '%s' (want e.g. 16M, 4G, 0x100000)", v);
-            return OPTIONS_BAD;
-        }
-        if (!replay_check_ram(n, msg, msglen))
-            return OPTIONS_BAD;
-        o->has_ram = true;
-        o->ram = n;
+    char why[160];
+    if (take_value(o, (int)which, v, why, sizeof why))
         return OPTIONS_TAKEN;
-    case 1:
-        if (!trace_paging_parse(v, &o->paging)) {
-            snprintf(msg, msglen, "bad paging mode '%s' (want 32, pse, pae or long)", v);
-            return OPTIONS_BAD;
-        }
-        o->has_paging = true;
-        return OPTIONS_TAKEN;
-    case 2:
-        return parse_tlb(v, o, msg, msglen) ? OPTIONS_TAKEN : OPTIONS_BAD;
-    default:
-        return parse_at(v, o, msg, msglen) ? OPTIONS_TAKEN : OPTIONS_BAD;
-    }
+    /* CONTRACT 1: the message names the option and its value. */
+    snprintf(msg, msglen, "%s %.60s: %s", names[which], v, why);
+    return OPTIONS_BAD;
 }

@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "replay/access.h"
 #include "replay/boot.h"
 #include "replay/checkpoint.h"
+#include "replay/expect.h"
 #include "replay/options.h"
 #include "replay/timeline_impl.h"
 #include "sim/tlb.h"
@@ -54,6 +56,9 @@ static void push_event(struct timeline *tl, const struct event *ev)
 static void on_event(void *ctx, const struct event *ev)
 {
     struct timeline *tl = ctx;
+    tl->cur_ev++;
+    if (tl->track)
+        access_feed(&tl->rs.access, (enum paging_mode)tl->mode, tl->cur_op, tl->cur_ev, ev);
     tl->evcount++;
     if (tl->record) {
         if (!tl->ev_frozen)
@@ -63,7 +68,16 @@ static void on_event(void *ctx, const struct event *ev)
     if (tl->logging)
         tl->log(tl->log_ctx, tl->cur_op, tl->cur_line, ev);
     if (tl->stop_at != 0 && tl->evcount == tl->stop_at)
-        longjmp(tl->stop, 1); /* out of the operation: see stop_inside */
+        longjmp(tl->stop, 1); /* out of the operation: see timeline_event.c */
+}
+
+/* Attaches the sink when anybody listens, detaches it when nobody does. */
+static void update_sink(struct timeline *tl)
+{
+    bool now = tl->record || tl->logging || tl->track || tl->counting;
+    if (now != tl->attached)
+        machine_set_sink(tl->m, now ? &tl->sink : NULL);
+    tl->attached = now;
 }
 
 /* Sets what the sink does; detaches it from the machine when nobody listens,
@@ -72,10 +86,43 @@ void timeline_set_capture(struct timeline *tl, bool record, bool logging)
 {
     tl->record = record && !(tl->flags & TIMELINE_NO_EVENTS);
     tl->logging = logging && tl->log != NULL;
-    bool now = tl->record || tl->logging || tl->counting;
-    if (tl->attached != now)
-        machine_set_sink(tl->m, now ? &tl->sink : NULL);
-    tl->attached = now;
+    tl->reporting = logging;
+    update_sink(tl);
+}
+
+/* Checks the `expect` lines of operations up to the cursor not yet checked. */
+static void check_expects(struct timeline *tl)
+{
+    const struct trace *t = tl->t;
+    while (tl->exp_next < t->nexpects && t->expects[tl->exp_next].op <= tl->pos) {
+        const struct trace_expect *e = &t->expects[tl->exp_next];
+        char found[192];
+        bool ok = expect_fact_check(e, tl->m, &tl->rs.access, found, sizeof found);
+        if (ok)
+            tl->exp_passed++;
+        else
+            tl->exp_failed++;
+        if (tl->exp_status != NULL)
+            tl->exp_status[tl->exp_next] = ok ? 1 : 2;
+        if (tl->reporting && tl->expect != NULL)
+            tl->expect(tl->expect_ctx, t, e, ok, found);
+        tl->exp_next++;
+    }
+}
+
+/* Going back to pos: forgets the results of the later operations' lines. */
+void timeline_uncheck_expects(struct timeline *tl)
+{
+    const struct trace *t = tl->t;
+    while (tl->exp_next > 0 && t->expects[tl->exp_next - 1].op > tl->pos)
+        tl->exp_next--;
+    tl->exp_passed = tl->exp_failed = 0;
+    for (size_t i = 0; i < tl->exp_next && tl->exp_status != NULL; i++) {
+        if (tl->exp_status[i] == 1)
+            tl->exp_passed++;
+        else
+            tl->exp_failed++;
+    }
 }
 
 /* Drops history entries of operations after op. */
@@ -107,6 +154,8 @@ static struct timeline *create(const struct trace *t, struct trace_reader *r,
         tl->flags = p->flags;
         tl->log = p->log;
         tl->log_ctx = p->log_ctx;
+        tl->expect = p->expect;
+        tl->expect_ctx = p->expect_ctx;
         tl->every = p->checkpoint_every;
         tl->budget = p->budget_bytes;
     }
@@ -128,13 +177,28 @@ static struct timeline *create(const struct trace *t, struct trace_reader *r,
     }
     tl->record = !(tl->flags & TIMELINE_NO_EVENTS);
     tl->logging = tl->log != NULL;
-    bool listening = tl->record || tl->logging;
-    tl->m = replay_boot(t, &tl->opts, listening ? &tl->sink : NULL, err);
-    tl->attached = listening;
+    tl->reporting = true;
+    tl->exp_any = t->nexpects > 0;
+    if (r == NULL && t->nexpects > 0) {
+        tl->exp_status = calloc(t->nexpects, 1);
+        if (tl->exp_status == NULL) {
+            replay_set_error(err, 0, 0, "", "out of memory");
+            timeline_destroy(tl);
+            return NULL;
+        }
+    }
+    /* `expect` reads the record of accesses (the sink stays attached). */
+    tl->track =
+        !(tl->flags & TIMELINE_NO_EVENTS) || (tl->flags & TIMELINE_ACCESSES) || t->nexpects > 0;
+    tl->mode = (uint8_t)PAGING_OFF; /* until the machine is booted */
+    tl->attached = tl->record || tl->logging || tl->track;
+    tl->m = replay_boot(t, &tl->opts, tl->attached ? &tl->sink : NULL, err);
     if (tl->m == NULL) {
         timeline_destroy(tl);
         return NULL;
     }
+    tl->mode = (uint8_t)machine_config(tl->m)->paging;
+    check_expects(tl);
     /* Keep the boot's events: they are "op 0"'s. */
     if (tl->nev > 0) {
         tl->boot = malloc(tl->nev * sizeof *tl->boot);
@@ -188,6 +252,14 @@ static size_t next_batch(struct timeline *tl)
     tl->base = trace_reader_first(tl->reader);
     if (n == 0)
         tl->read_end = true;
+    /* The batch's expect lines may check operations already run: the last
+     * one before the batch (and `say`s after it, which change nothing). */
+    tl->exp_next = 0;
+    if (tl->t->nexpects > 0 && !tl->exp_any) {
+        tl->track = tl->exp_any = true;
+        update_sink(tl);
+    }
+    check_expects(tl);
     return n;
 }
 
@@ -196,6 +268,7 @@ bool timeline_read_all(struct timeline *tl, struct trace_error *err)
     if (tl->reader == NULL)
         return true;
     /* Skip what is left of the batch, then read on without running. */
+    tl->reporting = true;
     while (!tl->read_end)
         next_batch(tl);
     if (tl->read_failed) {
@@ -215,6 +288,7 @@ void timeline_destroy(struct timeline *tl)
     free(tl->ev);
     free(tl->boot);
     free(tl->hist);
+    free(tl->exp_status);
     free(tl);
 }
 
@@ -335,6 +409,7 @@ run_on_machine(struct machine *m, const struct op *op)
 static void say(struct timeline *tl, uint32_t text)
 {
     tl->rs.caption = text;
+    tl->rs.caption_op = tl->cur_op;
     if (tl->record || tl->logging || tl->counting) {
         struct event ev;
         memset(&ev, 0, sizeof ev);
@@ -357,6 +432,7 @@ void timeline_exec_op(struct timeline *tl)
 #endif
     tl->cur_op = tl->pos + 1;
     tl->cur_line = op->line;
+    tl->cur_ev = 0;
     if (!tl->ev_frozen)
         tl->nev = 0;
     tl->evcount = 0;
@@ -364,14 +440,17 @@ void timeline_exec_op(struct timeline *tl)
      * has started, and counts. */
     if (op->kind < OP_KIND_COUNT)
         tl->rs.counts[op->kind]++;
-    if (op->kind == OP_SAY)
+    if (op->kind == OP_SAY) {
         say(tl, op->text);
-    else
+    } else {
         run_on_machine(tl->m, op);
+    }
     tl->pos++;
     tl->evtotal = tl->evpos = tl->evcount;
-    tl->evknown = tl->attached;
+    tl->evknown = tl->record || tl->logging || tl->counting;
     tl->evop = tl->pos;
+    if (tl->exp_next < tl->t->nexpects)
+        check_expects(tl);
     if (tl->ckpt != NULL && !checkpoints_tick(tl->ckpt, tl->pos, &tl->rs)) {
         checkpoints_destroy(tl->ckpt);
         tl->ckpt = NULL;
@@ -419,12 +498,15 @@ static bool reboot(struct timeline *tl)
     timeline_set_capture(tl, false, false);
     machine_destroy(tl->m);
     tl->m = NULL;
-    tl->m = replay_boot(tl->t, &tl->opts, NULL, NULL);
-    tl->attached = false;
+    memset(&tl->rs, 0, sizeof tl->rs);
+    tl->cur_op = 0;
+    tl->cur_ev = 0;
+    /* Tracking accesses keeps the sink attached: the boot's count too. */
+    tl->m = replay_boot(tl->t, &tl->opts, tl->track ? &tl->sink : NULL, NULL);
+    tl->attached = tl->track;
     if (tl->m == NULL)
         return false;
     tl->pos = 0;
-    memset(&tl->rs, 0, sizeof tl->rs);
     tl->rs.caption = TRACE_NO_TEXT;
     return true;
 }
@@ -446,6 +528,7 @@ bool timeline_go_back(struct timeline *tl, uint64_t k)
     tl->nev = 0;
     if (tl->hist != NULL)
         timeline_history_truncate(tl, tl->pos);
+    timeline_uncheck_expects(tl);
     run_until(tl, k, false);
     /* At k == 0, nev is 0 and timeline_events() serves the boot's events. */
     return true;
@@ -619,6 +702,32 @@ const char *timeline_caption(const struct timeline *tl)
     return trace_text(tl->t, tl->rs.caption);
 }
 
+void timeline_expect_counts(const struct timeline *tl, uint64_t *passed, uint64_t *failed)
+{
+    *passed = tl->exp_passed;
+    *failed = tl->exp_failed;
+}
+
+bool timeline_has_expects(const struct timeline *tl)
+{
+    return tl->exp_any;
+}
+
+enum timeline_mark timeline_caption_mark(const struct timeline *tl)
+{
+    if (tl->exp_status == NULL || tl->rs.caption_op == 0)
+        return TIMELINE_MARK_NONE;
+    enum timeline_mark mark = TIMELINE_MARK_NONE;
+    for (size_t i = 0; i < tl->exp_next; i++) {
+        if (tl->t->expects[i].say != tl->rs.caption_op)
+            continue;
+        if (tl->exp_status[i] == 2)
+            return TIMELINE_MARK_FAIL;
+        mark = TIMELINE_MARK_HOLD;
+    }
+    return mark;
+}
+
 uint64_t timeline_hash(const struct timeline *tl)
 {
     uint64_t h = machine_hash(tl->m);
@@ -643,6 +752,17 @@ void timeline_translate(const struct timeline *tl, uint64_t va, enum mmu_access 
         uint64_t mask = (UINT64_C(1) << e->shift) - 1;
         out->tlb_pa = e->pa | (va & mask);
     }
+}
+
+const struct access_record *timeline_last_access(const struct timeline *tl)
+{
+    return tl->rs.access.valid ? &tl->rs.access : NULL;
+}
+
+const struct access_record *timeline_op_access(const struct timeline *tl)
+{
+    const struct access_record *r = timeline_last_access(tl);
+    return r != NULL && r->op == tl->pos ? r : NULL;
 }
 
 uint64_t timeline_checkpoint_bytes(const struct timeline *tl)

@@ -59,6 +59,13 @@ static inline bool timeline_is_caption(const struct event *ev)
  * for the boot). Not called for the silent re-runs inside a step back. */
 typedef void (*timeline_log_fn)(void *ctx, uint64_t op, uint32_t line, const struct event *ev);
 
+/* Called once per `expect` line (trace.h struct trace_expect) as the cursor
+ * moves forward past its operation (op 0's during timeline_create): ok says
+ * whether the fact held, found what was found (replay/expect.h). Not called
+ * for the silent re-runs inside a step back. */
+typedef void (*timeline_expect_fn)(void *ctx, const struct trace *t, const struct trace_expect *e,
+                                   bool ok, const char *found);
+
 /* Flags of struct timeline_params. */
 #define TIMELINE_NO_CHECKPOINTS                                                                    \
     (1u << 0) /* no journal: fastest forward replay; going back
@@ -67,11 +74,17 @@ typedef void (*timeline_log_fn)(void *ctx, uint64_t op, uint32_t line, const str
     (1u << 1) /* no last-op events, no history ring (headless);
                                              the log callback still works */
 
+#define TIMELINE_ACCESSES                                                                          \
+    (1u << 2) /* with TIMELINE_NO_EVENTS: still keep the last access
+                                             (timeline_last_access; costs the events) */
+
 /* Optional creation parameters; NULL means all zero (defaults). */
 struct timeline_params {
     unsigned flags;      /* TIMELINE_* */
     timeline_log_fn log; /* may be NULL */
     void *log_ctx;
+    timeline_expect_fn expect; /* may be NULL */
+    void *expect_ctx;
     uint64_t checkpoint_every; /* ops between checkpoints; 0: the default (1024) */
     uint64_t budget_bytes;     /* memory for saved chunks before thinning; 0: 128 MiB */
 };
@@ -268,6 +281,25 @@ const char *timeline_caption_text(const struct timeline *tl, const struct event 
 /* The most recent caption at or before the cursor, or NULL when none. */
 const char *timeline_caption(const struct timeline *tl);
 
+/* The `expect` lines checked so far (those of operations 0..cursor; going
+ * back forgets the later ones, and running forward again checks them again,
+ * counted once): how many held and how many did not. */
+void timeline_expect_counts(const struct timeline *tl, uint64_t *passed, uint64_t *failed);
+
+/* Whether the trace has `expect` lines (a trace being read: whether one has
+ * been read so far). */
+bool timeline_has_expects(const struct timeline *tl);
+
+/* The facts of the current caption (timeline_caption): the `expect` lines
+ * written after its `say` and before the next one, among those checked so
+ * far. Not for a timeline that reads its trace (always NONE). */
+enum timeline_mark {
+    TIMELINE_MARK_NONE, /* no caption, or none of its facts checked yet */
+    TIMELINE_MARK_HOLD, /* every fact checked so far held */
+    TIMELINE_MARK_FAIL, /* at least one did not */
+};
+enum timeline_mark timeline_caption_mark(const struct timeline *tl);
+
 /* A hash of the whole replay state (machine_hash plus the op counts): equal
  * states give equal hashes, however they were reached. */
 uint64_t timeline_hash(const struct timeline *tl);
@@ -277,6 +309,19 @@ uint64_t timeline_hash(const struct timeline *tl);
  * and looks up what the TLB holds for va. Fills *out. Can't fail. */
 void timeline_translate(const struct timeline *tl, uint64_t va, enum mmu_access acc, bool user,
                         struct timeline_probe *out);
+
+/* The last memory access made at or before the cursor, as it happened
+ * (replay/access.h): the MMU's answer then, the walk as read, A/D as set.
+ * NULL when no access has been made yet, or when the timeline does not
+ * track accesses (TIMELINE_NO_EVENTS without TIMELINE_ACCESSES). Kept right
+ * across step back and jumps (the checkpoints save it). r->op tells which
+ * operation made it. The pointer is valid until the cursor moves. */
+struct access_record;
+const struct access_record *timeline_last_access(const struct timeline *tl);
+
+/* timeline_last_access() when the operation at the cursor (op
+ * timeline_pos()) made it; NULL when that operation made no access. */
+const struct access_record *timeline_op_access(const struct timeline *tl);
 
 /* Bytes held by saved checkpoints (chunks and scalars), and the number of
  * checkpoints: for the benchmarks and the status line. */

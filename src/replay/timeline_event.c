@@ -54,6 +54,7 @@ static void undo_to(struct timeline *tl, struct checkpoints *own, uint64_t k)
     tl->pos = checkpoints_restore(own != NULL ? own : tl->ckpt, k, &tl->rs);
     if (tl->hist != NULL)
         timeline_history_truncate(tl, tl->pos);
+    timeline_uncheck_expects(tl);
 }
 
 /* Runs op pos+1, stopping right after its stop-th event (0: to its end).

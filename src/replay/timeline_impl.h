@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "replay/access.h"
 #include "replay/checkpoint.h"
 #include "replay/options.h"
 #include "replay/timeline.h"
@@ -20,7 +21,9 @@
 
 struct replay_scalars {
     uint64_t counts[OP_KIND_COUNT];
-    uint32_t caption; /* text handle of the latest caption, or TRACE_NO_TEXT */
+    uint32_t caption;            /* text handle of the latest caption, or TRACE_NO_TEXT */
+    uint64_t caption_op;         /* the op number of its `say` (0: none) */
+    struct access_record access; /* the last memory access so far (access.h) */
 };
 
 struct timeline {
@@ -47,8 +50,11 @@ struct timeline {
     struct replay_scalars rs;
 
     /* Event capture. */
-    bool record;  /* last-op events and history */
-    bool logging; /* forward to the log callback */
+    bool record;     /* last-op events and history */
+    bool logging;    /* forward to the log callback */
+    bool track;      /* feed rs.access: the sink stays attached (timeline_last_access) */
+    uint8_t mode;    /* the machine's paging mode, for access_feed */
+    uint64_t cur_ev; /* events of op cur_op so far */
     uint64_t cur_op;
     uint32_t cur_line;
     struct event *ev;
@@ -57,6 +63,19 @@ struct timeline {
     size_t nboot;
     struct timeline_logged *hist;
     size_t hstart, hcount;
+
+    /* The `expect` lines (replay/expect.h): t->expects[0..exp_next) are
+     * checked. exp_status (a whole trace only) holds each one's result,
+     * 0 not checked, 1 held, 2 failed; the counts are those of [0..exp_next)
+     * (of every batch, when streaming). */
+    timeline_expect_fn expect;
+    void *expect_ctx;
+    bool reporting; /* the current move calls expect (not a silent re-run) */
+    bool attached;  /* the sink is the machine's */
+    bool exp_any;
+    size_t exp_next;
+    uint8_t *exp_status;
+    uint64_t exp_passed, exp_failed;
 
     /* Checkpoints (NULL: none, going back re-boots); each saves rs too. */
     struct checkpoints *ckpt;
@@ -71,7 +90,6 @@ struct timeline {
     uint64_t evop; /* the operation evtotal counts (valid when it is pos) */
     bool evknown, partial;
     bool counting;  /* the sink stays attached to count events */
-    bool attached;  /* the sink is the machine's */
     bool ev_frozen; /* the event array holds op pos's events already */
     jmp_buf stop;
 };
@@ -79,6 +97,10 @@ struct timeline {
 /* Sets what the sink does (last-op events and history, the log callback);
  * detaches it when nobody listens and nothing counts. */
 void timeline_set_capture(struct timeline *tl, bool record, bool logging);
+
+/* Going back to pos: forgets the results of the later operations' expect
+ * lines. */
+void timeline_uncheck_expects(struct timeline *tl);
 
 /* Drops history entries of operations after op. */
 void timeline_history_truncate(struct timeline *tl, uint64_t op);

@@ -16,29 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap_impl.h"
 #include "mmu.h"
 #include "phys.h"
 #include "vmm.h"
 #include "x86.h"
 
 #define DEFAULT_THRESHOLD (UINT64_C(128) << 10)
-
-/* Every scalar of the heap (all uint64_t: no padding). */
-struct heap_scalars {
-    uint64_t brk;            /* end of the mapped small heap; == base when empty */
-    uint64_t end_prev_alloc; /* the chunk ending at brk is allocated (or there is none) */
-    uint64_t nfree;
-    uint64_t large_blocks;
-    uint64_t grows, shrinks, splits, coalesces, moves, corruptions, meta_faults;
-};
-
-struct heap {
-    struct heap_parts p;
-    uint64_t threshold;
-    uint64_t base, end; /* the small-block region */
-    struct heap_scalars s;
-    struct mmu_memo memo; /* the metadata's recent translations */
-};
 
 /* Called as every operation begins (see mmu_memo_begin). */
 static void memo_begin(struct heap *h)
@@ -627,8 +611,8 @@ static bool realloc_large_in_place(struct heap *h, uint32_t id, uint64_t va, uin
     return true;
 }
 
-bool heap_realloc(struct heap *h, uint32_t id, uint64_t va, uint64_t old_size, bool old_large,
-                  uint64_t new_size, uint64_t *new_va, bool *new_large)
+bool heap_realloc(struct heap *h, uint32_t id, uint32_t new_id, uint64_t va, uint64_t old_size,
+                  bool old_large, uint64_t new_size, uint64_t *new_va, bool *new_large)
 {
     memo_begin(h);
     bool want_large = new_size >= h->threshold;
@@ -643,6 +627,8 @@ bool heap_realloc(struct heap *h, uint32_t id, uint64_t va, uint64_t old_size, b
             done = need != 0 && realloc_small_in_place(h, id, va - HEAP_HEADER, need);
         }
         if (done) {
+            if (new_id != id)
+                st(h, va - HEAP_HEADER + 8, new_id); /* the header names the block anew */
             *new_va = va;
             *new_large = old_large;
             emit(h, EV_BLOCK_ALLOC, id, va, new_size, 0, 0);
@@ -651,7 +637,7 @@ bool heap_realloc(struct heap *h, uint32_t id, uint64_t va, uint64_t old_size, b
     }
     uint64_t nva;
     bool nl;
-    if (!heap_malloc(h, id, new_size, &nva, &nl))
+    if (!heap_malloc(h, new_id, new_size, &nva, &nl))
         return false;
     copy(h, nva, va, old_size < new_size ? old_size : new_size);
     heap_free(h, id, va, old_size, old_large);
@@ -663,37 +649,6 @@ bool heap_realloc(struct heap *h, uint32_t id, uint64_t va, uint64_t old_size, b
 }
 
 /* --- views and step-back ------------------------------------------------------------------ */
-
-static bool probe_ld(const struct heap *h, uint64_t va, uint64_t *v)
-{
-    struct mmu_request rq = {va, MMU_READ, false, true};
-    struct mmu_result res;
-    if (!mmu_translate(h->p.mmu, &rq, &res))
-        return false;
-    *v = phys_load64(h->p.phys, res.pa);
-    return true;
-}
-
-bool heap_chunk_next(const struct heap *h, uint64_t addr, struct heap_chunk *out)
-{
-    uint64_t c;
-    if (addr == 0) {
-        c = h->base + HEAP_CONTROL;
-    } else {
-        uint64_t hd;
-        if (!valid_chunk(h, addr) || !probe_ld(h, addr, &hd) ||
-            !valid_size(h, addr, hd & HEAP_SIZE_MASK))
-            return false;
-        c = addr + (hd & HEAP_SIZE_MASK);
-    }
-    uint64_t hd;
-    if (!valid_chunk(h, c) || !probe_ld(h, c, &hd) || !valid_size(h, c, hd & HEAP_SIZE_MASK))
-        return false;
-    out->addr = c;
-    out->size = hd & HEAP_SIZE_MASK;
-    out->alloc = (hd & HEAP_F_ALLOC) != 0;
-    return true;
-}
 
 struct heap_stats heap_stats(const struct heap *h)
 {

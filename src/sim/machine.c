@@ -450,7 +450,7 @@ bool machine_realloc(struct machine *m, uint32_t id, uint32_t new_id, uint64_t s
     uint64_t before = corruptions(m);
     uint64_t nva;
     bool nl;
-    if (!heap_realloc(m->heap, id, r.va, r.size, r.large != 0, size, &nva, &nl)) {
+    if (!heap_realloc(m->heap, id, new_id, r.va, r.size, r.large != 0, size, &nva, &nl)) {
         check_corruption(m, before, id, r.va);
         alloc_failed(m, id, size);
         return false;

@@ -674,6 +674,39 @@ void vmm_large_release(struct vmm *v, uint64_t va, uint64_t npages)
         v->s.large_hint = i;
 }
 
+bool vmm_large_next(const struct vmm *v, uint64_t va, uint64_t *start, uint64_t *npages)
+{
+    uint64_t base, end;
+    vmm_large_region(v, &base, &end);
+    if (va >= end)
+        return false;
+    uint64_t i = va < base ? 0 : (va - base) >> X86_PAGE_SHIFT;
+    const struct tmem *m = v->large;
+    uint64_t bits_per_chunk = TMEM_CHUNK_SIZE * 8;
+    while (i < v->large_npages) {
+        uint64_t c = (i >> 3) >> TMEM_CHUNK_SHIFT;
+        if (!((m->written[c >> 6] >> (c & 63)) & 1)) {
+            i = (c + 1) * bits_per_chunk; /* never written: all zero */
+            continue;
+        }
+        if ((i & 7) == 0 && m->data[i >> 3] == 0) {
+            i += 8;
+            continue;
+        }
+        if (!bit_get(v, i)) {
+            i++;
+            continue;
+        }
+        uint64_t n = 0;
+        while (i + n < v->large_npages && bit_get(v, i + n))
+            n++;
+        *start = base + (i << X86_PAGE_SHIFT);
+        *npages = n;
+        return true;
+    }
+    return false;
+}
+
 bool vmm_large_extend(struct vmm *v, uint64_t va, uint64_t oldn, uint64_t newn)
 {
     uint64_t base, end;

@@ -161,6 +161,13 @@ void vmm_large_release(struct vmm *v, uint64_t va, uint64_t npages);
  * after it are free; true and marked on success, false changing nothing. */
 bool vmm_large_extend(struct vmm *v, uint64_t va, uint64_t oldn, uint64_t newn);
 
+/* The first run of reserved pages of the large region at or after va (a
+ * large-region address): true with its first address in *start and its
+ * length in *npages, or false when no page at or after va is reserved.
+ * Reads the bitmap only (chunks never written are skipped whole); changes
+ * nothing. For the heap's walker (heap_walk). */
+bool vmm_large_next(const struct vmm *v, uint64_t va, uint64_t *start, uint64_t *npages);
+
 /* The regions of this mode: [*base, *end). */
 void vmm_heap_region(const struct vmm *v, uint64_t *base, uint64_t *end);
 void vmm_large_region(const struct vmm *v, uint64_t *base, uint64_t *end);

@@ -30,6 +30,7 @@ enum directive {
     D_CR0,
     D_CR4,
     D_EXEC,
+    D_EXPECT,
 };
 
 static const struct {
@@ -40,7 +41,7 @@ static const struct {
     {"identity", D_IDENTITY}, {"malloc", D_MALLOC}, {"calloc", D_CALLOC}, {"realloc", D_REALLOC},
     {"free", D_FREE},         {"read", D_READ},     {"write", D_WRITE},   {"say", D_SAY},
     {"protect", D_PROTECT},   {"invlpg", D_INVLPG}, {"cr3", D_CR3},       {"cr0", D_CR0},
-    {"cr4", D_CR4},           {"exec", D_EXEC},
+    {"cr4", D_CR4},           {"exec", D_EXEC},     {"expect", D_EXPECT},
 };
 
 /* Takes the next token or fails naming what was expected. */
@@ -268,6 +269,7 @@ static bool native_config(struct parser *p, enum directive d, struct line *ln, c
     case D_CR0:
     case D_CR4:
     case D_EXEC:
+    case D_EXPECT:
         break;
     }
     return false;
@@ -453,6 +455,7 @@ static bool native_say(struct parser *p, const struct line *ln, const struct tok
     if (!parse_arena_add(p, ln->s + b, ln->n - b, &op->text))
         return false;
     p->ops_begun = true;
+    p->last_say = ++p->native_ops;
     return parse_push_op(p, op);
 }
 
@@ -470,8 +473,8 @@ bool native_line(struct parser *p, const char *s, size_t n)
     if (k == nd)
         return parse_fail(p, w.col, w.s, w.n,
                           "unknown directive '%.*s', expected ram, paging, tlb, reserve, identity, "
-                          "malloc, calloc, realloc, free, read, write, exec, say, protect, invlpg, "
-                          "cr3, cr0 or cr4",
+                          "malloc, calloc, realloc, free, read, write, exec, say, expect, protect, "
+                          "invlpg, cr3, cr0 or cr4",
                           qlen(w.n), w.s);
     enum directive d = directives[k].d;
     struct op op = {0};
@@ -540,9 +543,12 @@ bool native_line(struct parser *p, const char *s, size_t n)
         break;
     case D_SAY:
         return native_say(p, &ln, &w, &op);
+    case D_EXPECT:
+        return expect_line(p, &ln, &w);
     }
     if (!want_end(p, &ln))
         return false;
     p->ops_begun = true;
+    p->last_act = ++p->native_ops;
     return parse_push_op(p, &op);
 }

@@ -336,6 +336,7 @@ void trace_free(struct trace *t)
         return;
     free(t->name);
     free(t->ops);
+    free(t->expects);
     free(t->cfg.reserve);
     free(t->cfg.identity);
     free(t->arena);

@@ -125,7 +125,11 @@ struct parser {
     char *lbuf; /* the pending part of a line that straddles blocks */
     size_t llen, lcap;
     size_t ops_cap;
-    bool ops_begun;          /* native: an operation was seen, no more configuration */
+    bool ops_begun;      /* native: an operation was seen, no more configuration */
+    uint64_t native_ops; /* native: operations pushed so far (the whole trace's) */
+    uint64_t last_act;   /* native: op number of the last operation that is no `say` */
+    uint64_t last_say;   /* native: op number of the last `say` */
+    size_t expects_cap;
     struct str_table ids;    /* native ids by name */
     struct str_table texts;  /* callers by text */
     struct addr_table addrs; /* mtrace ids by address */
@@ -326,6 +330,10 @@ static inline bool intern_addr(struct parser *p, uint64_t a, uint32_t *id)
 
 /* Parses one line (no line end) of each format; false once the parse failed. */
 bool native_line(struct parser *p, const char *s, size_t n);
+
+/* The FACT of an `expect` line (expect.c): the tokens after the word, from
+ * ln->pos; appends a struct trace_expect. w is the word `expect`. */
+bool expect_line(struct parser *p, struct line *ln, const struct tok *w);
 bool mtrace_line(struct parser *p, const char *s, size_t n);
 
 #endif

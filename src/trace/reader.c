@@ -68,6 +68,7 @@ bool trace_reader_next(struct trace_reader *r, size_t *n, struct trace_error *er
     struct trace *t = p->t;
     r->first += t->nops;
     t->nops = 0;
+    t->nexpects = 0;
     while (t->nops == 0 && !r->eof && !p->failed) {
         if (!parse_read_block(p, r->f, r->buf, &r->eof))
             break;

@@ -85,6 +85,52 @@ struct op {
     uint64_t b;
 };
 
+/*
+ * An `expect FACT` line (docs/trace-format.md, "Checked lessons"): a
+ * statement about the machine right after operation `op`, the last
+ * operation before the line that is not a `say` (0: right after the boot).
+ * It is not an operation: it has no op number and the replay checks it as
+ * it passes op. The trace layer only reads it; replay/expect.c checks it.
+ */
+enum expect_kind {
+    EXPECT_TLB_HIT,     /* tlb hit: the last access of op hit the TLB */
+    EXPECT_TLB_MISS,    /* tlb miss */
+    EXPECT_FAULT_PF,    /* fault 0xERR: op raised #PF with error code a */
+    EXPECT_FAULT_GP,    /* fault #GP */
+    EXPECT_NOFAULT,     /* nofault: op raised no fault */
+    EXPECT_STALE,       /* stale: op's last access used a TLB entry the tables disagree with */
+    EXPECT_PA,          /* pa 0xVADDR 0xPADDR: a = vaddr, b = paddr */
+    EXPECT_PA_FAULT,    /* pa 0xVADDR fault: a = vaddr */
+    EXPECT_FRAMES_USED, /* frames used N: a = N */
+    EXPECT_FRAMES_FREE, /* frames free N: a = N */
+    EXPECT_REG,         /* cr0|cr2|cr3|cr4|efer 0xVALUE: reg = enum expect_reg, a = value */
+    EXPECT_TLB_HOLDS,   /* tlb holds 0xVADDR: a = vaddr */
+    EXPECT_TLB_LACKS,   /* tlb lacks 0xVADDR: a = vaddr */
+    EXPECT_HEAP_LIVE,   /* heap live N: a = live blocks */
+    EXPECT_FAULTS,      /* faults N: a = #PF + #GP raised since the boot */
+    EXPECT_KIND_COUNT
+};
+
+enum expect_reg {
+    EXPECT_CR0,
+    EXPECT_CR2,
+    EXPECT_CR3,
+    EXPECT_CR4,
+    EXPECT_EFER,
+};
+
+struct trace_expect {
+    uint8_t kind;  /* enum expect_kind */
+    uint8_t reg;   /* enum expect_reg, for EXPECT_REG */
+    uint32_t line; /* line in the trace (1-based) */
+    uint32_t col;  /* column of the fact's first token (1-based) */
+    uint32_t text; /* the fact as written (after `expect `), a text handle */
+    uint64_t op;   /* checked right after this operation (1-based; 0: the boot) */
+    uint64_t say;  /* the last `say` before the line (its op number; 0: none) */
+    uint64_t a;
+    uint64_t b;
+};
+
 /* A physical range; start + len never overflows and len is never 0.
  * Native `reserve START END` gives len = END - START. */
 struct trace_range {
@@ -116,6 +162,12 @@ struct trace {
     size_t nops;
     struct trace_config cfg;
     uint32_t nids; /* ids are 0..nids-1 */
+    /* The `expect` lines, in line order (so op never decreases). A trace
+     * being read (trace_reader) holds those of the current batch only: the
+     * lines read since the previous batch, which may check operations of
+     * earlier batches. */
+    struct trace_expect *expects;
+    size_t nexpects;
     /* Private: interning tables and the text arena. Use the accessors. */
     char *arena;
     size_t arena_len, arena_cap;

@@ -29,6 +29,7 @@
  */
 #include "app.h"
 
+#include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,8 +45,10 @@
 #include "replay/options.h"
 #include "replay/timeline.h"
 #include "sim/cpu.h"
+#include "termcheck.h"
 #include "theme.h"
 #include "ui.h"
+#include "view_heap.h"
 #include "view_translate.h"
 
 #define FRAME_NS    33000000.0 /* a screen frame while playing: ~30 per second */
@@ -167,6 +170,10 @@ static void go_result(struct ui *ui, enum pace_move_result r)
     ui->note[0] = '\0';
     if (r == PACE_MOVE_OOM)
         snprintf(ui->note, sizeof ui->note, "out of memory for checkpoints");
+    else if (ui->goto_clamped > 0) /* g past the end: say so */
+        snprintf(ui->note, sizeof ui->note, "op %llu is past the end: clamped to the last, op %llu",
+                 (unsigned long long)ui->goto_clamped, (unsigned long long)timeline_pos(ui->tl));
+    ui->goto_clamped = 0;
     moved(ui);
 }
 
@@ -180,6 +187,7 @@ static void go_chunk(struct ui *ui)
 static void go_cancel(struct ui *ui)
 {
     pace_move_cancel(&ui->move, ui->tl);
+    ui->goto_clamped = 0;
     snprintf(ui->note, sizeof ui->note, "stopped at op %llu (go to op %llu cancelled)",
              (unsigned long long)timeline_pos(ui->tl), (unsigned long long)ui->move.target);
     moved(ui);
@@ -254,8 +262,12 @@ static int read_key(struct ui *ui)
 
 /* --- prompts ----------------------------------------------------------------- */
 
-/* Reads a line on the bottom row. Returns false on Esc or ^G. */
-static bool prompt(struct ui *ui, const char *label, char *buf, size_t len)
+/* Reads a line on the bottom row. Returns false on Esc or ^G. In an
+ * answer (the quiz), a key that moves in time or leaves the question (n, s,
+ * space, the arrows, g... that cannot be part of an answer, Q, Tab) is not
+ * typed: it leaves the prompt and acts (ui->pending_key), q as Esc does, so
+ * that stepping on past a question never types into its answer. */
+static bool prompt(struct ui *ui, const char *label, char *buf, size_t len, bool answer)
 {
     size_t n = 0;
     buf[0] = '\0';
@@ -278,6 +290,10 @@ static bool prompt(struct ui *ui, const char *label, char *buf, size_t len)
         if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
             if (n > 0)
                 buf[--n] = '\0';
+        } else if (answer && !quiz_ui_answer_char(ch) && quiz_ui_leaves_answer(keys_action(ch))) {
+            if (keys_action(ch) != ACT_QUIT)
+                ui->pending_key = ch; /* handled once the prompt is gone */
+            break;
         } else if (ch >= 32 && ch < 127 && n + 1 < len) {
             buf[n++] = (char)ch;
             buf[n] = '\0';
@@ -294,15 +310,17 @@ static void ask_goto(struct ui *ui)
     char buf[32], label[64];
     snprintf(label, sizeof label,
              "go to operation (0..%llu): ", (unsigned long long)timeline_len(ui->tl));
-    if (!prompt(ui, label, buf, sizeof buf) || buf[0] == '\0')
+    if (!prompt(ui, label, buf, sizeof buf, false) || buf[0] == '\0')
         return;
     uint64_t k;
     if (!trace_number_parse(buf, false, &k)) {
         snprintf(ui->note, sizeof ui->note, "not an operation number: %.40s", buf);
         return;
     }
-    if (k > timeline_len(ui->tl))
+    if (k > timeline_len(ui->tl)) {
+        ui->goto_clamped = k; /* go_result says so when the move ends */
         k = timeline_len(ui->tl);
+    }
     do_goto(ui, k);
 }
 
@@ -314,7 +332,7 @@ static void quiz_answer(struct ui *ui)
     char buf[sizeof ts->quiz_answer];
     ui->focus = VIEW_TRANSLATE;
     for (;;) {
-        if (!prompt(ui, QUIZ_UI_PROMPT, buf, sizeof buf)) {
+        if (!prompt(ui, QUIZ_UI_PROMPT, buf, sizeof buf, true)) {
             snprintf(ui->note, sizeof ui->note, "quiz: question open; t answers it, Q gives up");
             return;
         }
@@ -328,8 +346,12 @@ static void quiz_answer(struct ui *ui)
         }
         memcpy(ts->quiz_answer, buf, sizeof ts->quiz_answer);
         ts->quiz_state = UI_QUIZ_REVEALED;
-        snprintf(ui->note, sizeof ui->note, "quiz: %s",
-                 verdict == QUIZ_UI_RIGHT ? "right" : "wrong");
+        ui->quiz_asked++;
+        ui->quiz_right += verdict == QUIZ_UI_RIGHT;
+        char sc[32];
+        snprintf(ui->note, sizeof ui->note, "quiz: %s, %s",
+                 verdict == QUIZ_UI_RIGHT ? "right" : "wrong",
+                 quiz_ui_score(ui->quiz_right, ui->quiz_asked, sc, sizeof sc));
         return;
     }
 }
@@ -373,7 +395,7 @@ static void ask_translate(struct ui *ui)
     char buf[96];
     const char *label = ui->quiz ? "quiz: translate ADDR [r|w|x] [u] (empty: latest access): "
                                  : "translate ADDR [r|w|x] [u] (empty: latest access): ";
-    if (!prompt(ui, label, buf, sizeof buf))
+    if (!prompt(ui, label, buf, sizeof buf, false))
         return;
     ui->focus = VIEW_TRANSLATE;
     char *save = NULL;
@@ -411,6 +433,20 @@ static void ask_translate(struct ui *ui)
         quiz_ask(ui, &ts->probe, true, false);
     else
         ts->quiz_state = UI_QUIZ_IDLE;
+}
+
+/* `/` in the heap view: a search of block ids and addresses; an empty
+ * answer repeats the last one (n is taken: it steps). */
+static void ask_search(struct ui *ui)
+{
+    if (ui->focus != VIEW_HEAP) {
+        snprintf(ui->note, sizeof ui->note, "/ searches the heap view (5)");
+        return;
+    }
+    char buf[64];
+    if (!prompt(ui, "search heap: id or address (empty: next match): ", buf, sizeof buf, false))
+        return;
+    view_heap_search(ui, buf, ui->note, sizeof ui->note);
 }
 
 /* --- keys --------------------------------------------------------------------- */
@@ -478,16 +514,23 @@ static void help_key(struct ui *ui, enum ui_action a)
 static void toggle_quiz(struct ui *ui)
 {
     struct translate_state *ts = translate_of(ui);
+    char sc[32];
     ui->quiz = !ui->quiz;
+    if (ui->quiz)
+        ui->quiz_right = ui->quiz_asked = 0; /* a new round */
     if (!ui->quiz && ts->quiz_state == UI_QUIZ_ASKING) {
         ts->quiz_state = UI_QUIZ_IDLE;
         ts->probe = ts->quiz_pr;
         ts->typed = !ts->quiz_from_step;
-        snprintf(ui->note, sizeof ui->note, "quiz off: the answer is shown");
-    } else {
+        ui->quiz_asked++; /* given up: asked, not right */
+        snprintf(ui->note, sizeof ui->note, "quiz off: the answer is shown; %s",
+                 quiz_ui_score(ui->quiz_right, ui->quiz_asked, sc, sizeof sc));
+    } else if (ui->quiz) {
         snprintf(ui->note, sizeof ui->note, "%s",
-                 ui->quiz ? "quiz on: t or a step asks; the walk stays hidden until you answer"
-                          : "quiz off");
+                 "quiz on: t or a step asks; the walk stays hidden until you answer");
+    } else {
+        snprintf(ui->note, sizeof ui->note, "quiz off; %s",
+                 quiz_ui_score(ui->quiz_right, ui->quiz_asked, sc, sizeof sc));
     }
 }
 
@@ -578,6 +621,10 @@ static bool handle_key(struct ui *ui, int ch)
         break;
     case ACT_QUIZ:
         toggle_quiz(ui);
+        break;
+    case ACT_SEARCH:
+        ui->play.playing = false;
+        ask_search(ui);
         break;
     case ACT_NEXT_VIEW:
         ui->focus = (enum ui_view)((ui->focus + 1) % VIEW_COUNT);
@@ -720,6 +767,12 @@ static void run(struct ui *ui)
         }
         if (!handle_key(ui, ch))
             return;
+        while (ui->pending_key != 0) { /* a key that left the answer prompt */
+            int k = ui->pending_key;
+            ui->pending_key = 0;
+            if (!handle_key(ui, k))
+                return;
+        }
         full = dirty = true;
     }
 }
@@ -731,13 +784,11 @@ int ui_main(const char *path, const struct replay_options *opts)
                         "(use 'pagesim replay -' for a pipe)\n");
         return 2;
     }
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+    char why[512];
+    if (!termcheck_usable(why, sizeof why)) {
         char name[1024];
         trace_escape(name, sizeof name, path, strlen(path));
-        fprintf(stderr,
-                "pagesim: the visualizer needs a terminal on stdin and stdout "
-                "(use 'pagesim replay %s' without one)\n",
-                name);
+        fprintf(stderr, "pagesim: %s ('pagesim replay %s' needs none)\n", why, name);
         return 2;
     }
     struct trace_error err;
@@ -764,6 +815,8 @@ int ui_main(const char *path, const struct replay_options *opts)
     }
 
     setlocale(LC_ALL, "");
+    /* Under a locale that is not UTF-8, every text degrades to ASCII. */
+    ui_paint_charset(strcmp(nl_langinfo(CODESET), "UTF-8") == 0);
     SCREEN *scr = newterm(NULL, stdout, stdin);
     if (scr == NULL) {
         const char *term = getenv("TERM");

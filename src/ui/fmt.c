@@ -56,6 +56,22 @@ int fmt_put(struct fmt_line *l, enum ui_role role, const char *fmt, ...)
     return n;
 }
 
+const char *fmt_expect_mark(enum timeline_mark m, bool utf8, enum ui_role *role)
+{
+    switch (m) {
+    case TIMELINE_MARK_HOLD:
+        *role = UI_HIT;
+        return utf8 ? "\xe2\x9c\x93" : "[ok]"; /* U+2713 CHECK MARK */
+    case TIMELINE_MARK_FAIL:
+        *role = UI_FAULT;
+        return utf8 ? "\xe2\x9c\x97" : "[X]"; /* U+2717 BALLOT X */
+    case TIMELINE_MARK_NONE:
+    default:
+        *role = UI_NORMAL;
+        return "";
+    }
+}
+
 void fmt_fill(struct fmt_line *l, enum ui_role role, char c, int n)
 {
     int room = FMT_LINE_MAX - l->len;
@@ -380,8 +396,12 @@ void fmt_status_line(struct fmt_line *l, const struct fmt_status *s, int width)
      * speed: the first that leaves the name 12 columns (or all it needs).
      * Every field of CONTRACT 4 is in all three. */
     const char *mode = s->mode ? s->mode : "?";
-    const char *run =
-        s->playing ? (s->quiz ? "PLAYING QUIZ" : "PLAYING") : (s->quiz ? "PAUSED QUIZ" : "PAUSED");
+    char run[48];
+    if (s->quiz)
+        snprintf(run, sizeof run, "%s QUIZ %u/%u", s->playing ? "PLAYING" : "PAUSED", s->quiz_right,
+                 s->quiz_asked);
+    else
+        snprintf(run, sizeof run, "%s", s->playing ? "PLAYING" : "PAUSED");
     int want = nlen < 12 ? nlen : 12;
     for (int form = 0; form < 3; form++) {
         if (form == 0)

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "replay/timeline.h"
 #include "sim/machine.h"
 #include "sim/mmu.h"
 #include "sim/pfa.h"
@@ -73,6 +74,13 @@ void fmt_line_clear(struct fmt_line *l);
  * FMT_LINE_MAX is dropped. Returns the number of characters appended. */
 int fmt_put(struct fmt_line *l, enum ui_role role, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The mark shown next to a caption whose `expect` facts were checked
+ * (timeline_caption_mark): a check mark when they held, a cross when one
+ * failed, in UTF-8 ("\u2713", "\u2717") or, when the terminal is not UTF-8,
+ * in ASCII ("[ok]", "[X]"); "" for TIMELINE_MARK_NONE. *role receives its
+ * role (UI_HIT, UI_FAULT). Can't fail. */
+const char *fmt_expect_mark(enum timeline_mark m, bool utf8, enum ui_role *role);
 
 /* Appends n copies of c in role (clipped as fmt_put). */
 void fmt_fill(struct fmt_line *l, enum ui_role role, char c, int n);
@@ -203,9 +211,10 @@ struct fmt_status {
     const char *mode;  /* "32", "pse", "pae", "long" */
     uint64_t cr0, cr3, cr4;
     bool playing;
-    bool quiz;        /* quiz mode on: "QUIZ" after PLAYING / PAUSED */
-    unsigned speed;   /* operations per second */
-    const char *note; /* breakpoint or message, may be NULL */
+    bool quiz;                       /* quiz mode on: "QUIZ R/A" after PLAYING / PAUSED */
+    unsigned quiz_right, quiz_asked; /* the quiz's score: right of asked */
+    unsigned speed;                  /* operations per second */
+    const char *note;                /* breakpoint or message, may be NULL */
 };
 
 /* The status line (CONTRACT 4), exactly width characters (at most

@@ -29,6 +29,7 @@ enum ui_action {
     ACT_GOTO,
     ACT_TRANSLATE,
     ACT_QUIZ,
+    ACT_SEARCH,
     ACT_NEXT_VIEW,
     ACT_PREV_VIEW,
     ACT_VIEW1,

@@ -9,10 +9,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "replay/steps.h"
 #include "sim/cpu.h"
 #include "sim/x86.h"
+#include "quiz_ui.h"
 #include "theme.h"
 
 bool ui_state_init(struct ui *ui, struct timeline *tl, const char *name)
@@ -173,19 +175,21 @@ static bool in_set(const uint64_t *set, size_t n, uint64_t v)
     return false;
 }
 
+/* While a quiz question is open nothing is highlighted: the entries and
+ * frames the step touched are the walk the student is asked to do. */
 bool ui_touched_frame(const struct ui *ui, uint64_t pfn)
 {
-    return in_set(ui->touch.frames, ui->touch.nframes, pfn);
+    return !quiz_ui_asking(ui) && in_set(ui->touch.frames, ui->touch.nframes, pfn);
 }
 
 bool ui_touched_entry(const struct ui *ui, uint64_t pa)
 {
-    return in_set(ui->touch.entries, ui->touch.nentries, pa);
+    return !quiz_ui_asking(ui) && in_set(ui->touch.entries, ui->touch.nentries, pa);
 }
 
 bool ui_touched_va(const struct ui *ui, uint64_t va)
 {
-    return in_set(ui->touch.va, ui->touch.nva, va >> X86_PAGE_SHIFT);
+    return !quiz_ui_asking(ui) && in_set(ui->touch.va, ui->touch.nva, va >> X86_PAGE_SHIFT);
 }
 
 uint64_t ui_root_table(const struct ui *ui)
@@ -196,23 +200,147 @@ uint64_t ui_root_table(const struct ui *ui)
 
 /* --- painting ---------------------------------------------------------------- */
 
+/* What the terminal's locale can show: UTF-8, or ASCII only (LANG=C, a
+ * Latin-1 locale): then every text degrades to ASCII (ui_paint_charset). */
+static bool paint_utf8 = true;
+
+void ui_paint_charset(bool utf8)
+{
+    paint_utf8 = utf8;
+}
+
+/* The ASCII stand-ins of the characters lessons and programs write; any
+ * other character becomes '?'. */
+static const struct {
+    uint32_t cp;
+    const char *ascii;
+} stand_ins[] = {
+    {0x00a0, " "},   {0x00ab, "\""}, {0x00b5, "u"},   {0x00b7, "."},  {0x00bb, "\""},
+    {0x00d7, "x"},   {0x00f7, "/"},  {0x2010, "-"},   {0x2011, "-"},  {0x2012, "-"},
+    {0x2013, "-"},   {0x2014, "--"}, {0x2018, "'"},   {0x2019, "'"},  {0x201c, "\""},
+    {0x201d, "\""},  {0x2022, "*"},  {0x2026, "..."}, {0x2190, "<-"}, {0x2192, "->"},
+    {0x2194, "<->"}, {0x21d0, "<="}, {0x21d2, "=>"},  {0x2212, "-"},  {0x2248, "~"},
+    {0x2260, "!="},  {0x2264, "<="}, {0x2265, ">="},  {0x2713, "ok"}, {0x2714, "ok"},
+    {0x2717, "x"},   {0x2718, "x"},
+};
+
+/* U+00C0..U+00FF as their base letters: "e" for e-acute. */
+static const char latin1_letters[] =
+    "AAAAAAACEEEEIIIIDNOOOOOxOUUUUYTsaaaaaaaceeeeiiiidnooooo/ouuuuyty";
+_Static_assert(sizeof latin1_letters == 0x40 + 1, "one letter per code point U+00C0..U+00FF");
+
+static const char *ascii_of(uint32_t cp, char *one)
+{
+    for (size_t i = 0; i < sizeof stand_ins / sizeof stand_ins[0]; i++) {
+        if (stand_ins[i].cp == cp)
+            return stand_ins[i].ascii;
+    }
+    one[0] = cp >= 0xc0 && cp <= 0xff ? latin1_letters[cp - 0xc0] : '?';
+    one[1] = '\0';
+    return one;
+}
+
+/* Decodes the UTF-8 character at s[0..n): its code point and length in
+ * bytes; a byte that starts no valid character is one character of its
+ * own, U+FFFD. */
+static int utf8_next(const unsigned char *s, int n, uint32_t *cp)
+{
+    int len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 1;
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if (len == 1 || s[0] > 0xf4 || len > n)
+        goto bad;
+    uint32_t v = s[0] & (0x7f >> len);
+    for (int i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            goto bad;
+        v = v << 6 | (s[i] & 0x3f);
+    }
+    if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10ffff)) ||
+        (v >= 0xd800 && v <= 0xdfff))
+        goto bad;
+    *cp = v;
+    return len;
+bad:
+    *cp = 0xfffd;
+    return 1;
+}
+
+/* One cell run to paint: bytes of text in one role. */
+struct paint_out {
+    char text[4 * FMT_LINE_MAX + 1];
+    uint8_t role[4 * FMT_LINE_MAX + 1];
+    uint8_t cells[4 * FMT_LINE_MAX + 1]; /* of the character starting at a byte, else 0 */
+    int len;                             /* bytes */
+    int cols;                            /* cells */
+};
+
+/* Appends n bytes that make one character of cells cells (an ASCII
+ * stand-in: n characters of one cell each, cells < 0). */
+static void out_add(struct paint_out *o, const char *b, int n, uint8_t role, int cells)
+{
+    if (o->len + n > (int)sizeof o->text - 1)
+        return;
+    for (int i = 0; i < n; i++) {
+        o->text[o->len] = b[i];
+        o->cells[o->len] = (uint8_t)(cells < 0 ? 1 : i == 0 ? cells : 0);
+        o->role[o->len++] = role;
+    }
+    o->cols += cells < 0 ? n : cells;
+}
+
+/* l as the terminal can show it, at most w cells: UTF-8 kept whole (one
+ * cell a character), or each character's ASCII stand-in. */
+static void paint_text(const struct fmt_line *l, int w, struct paint_out *o)
+{
+    o->len = o->cols = 0;
+    const unsigned char *s = (const unsigned char *)l->text;
+    for (int i = 0; i < l->len && o->cols < w;) {
+        uint32_t cp;
+        int n = utf8_next(s + i, l->len - i, &cp);
+        char one[2];
+        int cw = cp < 0x80 ? 1 : wcwidth((wchar_t)cp);
+        if (cp < 0x80) {
+            out_add(o, (const char *)s + i, 1, l->role[i], 1);
+        } else if (paint_utf8 && cp != 0xfffd && cw >= 0 && o->cols + cw <= w) {
+            out_add(o, (const char *)s + i, n, l->role[i], cw);
+        } else if (paint_utf8 && cp != 0xfffd && cw >= 0) {
+            break; /* a wide character that does not fit */
+        } else {
+            const char *a = paint_utf8 ? "?" : ascii_of(cp, one);
+            int k = (int)strlen(a);
+            if (k > w - o->cols)
+                k = w - o->cols;
+            out_add(o, a, k, l->role[i], -1);
+        }
+        i += n;
+    }
+    o->text[o->len] = '\0';
+}
+
 void ui_paint_line(const struct ui_rect *r, int y, const struct fmt_line *l)
 {
     if (y < 0 || y >= r->h || r->w <= 0)
         return;
-    int n = l->len < r->w ? l->len : r->w;
-    int x = 0;
-    while (x < n) {
-        int run = x;
-        while (run < n && l->role[run] == l->role[x])
+    static struct paint_out o; /* drawing never allocates; one painter at a time */
+    paint_text(l, r->w, &o);
+    int x = 0, col = 0;
+    while (x < o.len) {
+        int run = x, cells = 0;
+        while (run < o.len && o.role[run] == o.role[x]) {
+            cells += o.cells[run];
             run++;
-        attrset(theme_attr((enum ui_role)l->role[x]));
-        mvaddnstr(r->y + y, r->x + x, l->text + x, run - x);
+        }
+        attrset(theme_attr((enum ui_role)o.role[x]));
+        mvaddnstr(r->y + y, r->x + col, o.text + x, run - x);
         x = run;
+        col += cells;
     }
     attrset(A_NORMAL);
-    if (n < r->w)
-        mvhline(r->y + y, r->x + n, ' ', r->w - n);
+    if (o.cols < r->w)
+        mvhline(r->y + y, r->x + o.cols, ' ', r->w - o.cols);
 }
 
 void ui_paint_title(const struct ui_rect *r, const char *title, bool focused)

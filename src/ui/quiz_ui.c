@@ -23,6 +23,8 @@
 #include "replay/explain.h"
 #include "replay/strbuf.h"
 #include "sim/x86.h"
+#include "ui.h"
+#include "view_translate.h"
 
 bool quiz_ui_parse(const char *text, struct quiz_ui_answer *out)
 {
@@ -332,4 +334,120 @@ enum quiz_ui_verdict quiz_ui_judge(const struct fmt_mode *m, unsigned maxphyaddr
     }
     *nlines = n;
     return right ? QUIZ_UI_RIGHT : QUIZ_UI_WRONG;
+}
+
+/* --- the question open on screen --------------------------------------------- */
+
+bool quiz_ui_asking(const struct ui *ui)
+{
+    const struct translate_state *ts = ui->view_state[VIEW_TRANSLATE];
+    return ts != NULL && ts->quiz_state == UI_QUIZ_ASKING;
+}
+
+bool quiz_ui_hides_view(const struct ui *ui, int v)
+{
+    return v != VIEW_TRANSLATE && v != VIEW_TABLES && quiz_ui_asking(ui);
+}
+
+void quiz_ui_hidden_rows(struct view_rows *out)
+{
+    static const char *const rows[] = {
+        "hidden while the quiz question is open:",      "this view could give the answer away.", "",
+        "Walk the tables by hand (2), then t answers;", "Q gives up and shows the answer.",
+    };
+    struct fmt_line l;
+    for (int i = 0; i < (int)(sizeof rows / sizeof rows[0]); i++) {
+        fmt_line_clear(&l);
+        fmt_put(&l, i == 0 ? UI_TITLE : UI_DIM, "%s", rows[i]);
+        view_put(out, i + 1, &l);
+    }
+}
+
+bool quiz_ui_answer_char(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return true;
+    switch (ch) {
+    case 'a':
+    case 'b':
+    case 'c':
+    case 'd':
+    case 'e':
+    case 'f':
+    case 'A':
+    case 'B':
+    case 'C':
+    case 'D':
+    case 'E':
+    case 'F':
+    case 'x':
+    case 'X':
+    case 'p':
+    case 'P':
+    case 'g':
+    case 'G':
+    case '#':
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool quiz_ui_leaves_answer(enum ui_action a)
+{
+    switch (a) {
+    case ACT_NONE:
+    case ACT_MOUSE:
+    case ACT_UP:
+    case ACT_DOWN:
+    case ACT_LEFT:
+    case ACT_RIGHT:
+    case ACT_PAGE_UP:
+    case ACT_PAGE_DOWN:
+    case ACT_ENTER:
+    case ACT_POP:
+    case ACT_ZOOM_IN:
+    case ACT_ZOOM_OUT:
+    case ACT_SHOW_ALL:
+    case ACT_LOG_HITS:
+    case ACT_SEARCH:
+    case ACT_FASTER:
+    case ACT_SLOWER:
+    case ACT_TRANSLATE:
+    case ACT_REDRAW:
+    case ACT_BREAK_FAULT:
+    case ACT_BREAK_CAPTION:
+    case ACT_BREAK_DIAG:
+    case ACT_VIEW1:
+    case ACT_VIEW2:
+    case ACT_VIEW3:
+    case ACT_VIEW4:
+    case ACT_VIEW5:
+    case ACT_VIEW6:
+    case ACT_COUNT:
+        return false;
+    case ACT_QUIT:
+    case ACT_HELP:
+    case ACT_PLAY:
+    case ACT_STEP:
+    case ACT_BACK:
+    case ACT_MICRO:
+    case ACT_MICRO_BACK:
+    case ACT_NEXT_CHANGE:
+    case ACT_PREV_CHANGE:
+    case ACT_GOTO:
+    case ACT_QUIZ:
+    case ACT_NEXT_VIEW:
+    case ACT_PREV_VIEW:
+    case ACT_START:
+    case ACT_END:
+        return true; /* time moves, or the question is left */
+    }
+    return true;
+}
+
+const char *quiz_ui_score(unsigned right, unsigned asked, char *buf, size_t len)
+{
+    snprintf(buf, len, "score %u/%u", right, asked);
+    return buf;
 }

@@ -12,9 +12,11 @@
 #define PAGESIM_UI_QUIZ_UI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fmt.h"
+#include "keys.h"
 #include "replay/timeline.h"
 
 /* The prompt the student answers on the bottom row. */
@@ -64,5 +66,39 @@ enum quiz_ui_verdict {
 enum quiz_ui_verdict quiz_ui_judge(const struct fmt_mode *m, unsigned maxphyaddr,
                                    const struct timeline_probe *pr, const char *typed,
                                    struct fmt_line out[QUIZ_UI_LINES], unsigned *nlines);
+
+/* --- the question open on screen (ui.h, view_translate.h) ----------------- */
+
+struct ui;
+struct view_rows;
+
+/* True while a question is open and unanswered (UI_QUIZ_ASKING). */
+bool quiz_ui_asking(const struct ui *ui);
+
+/* True when view v must not be shown while the question is open: every
+ * view but the Translation view (the question) and the Tables view (the
+ * student walks the tables there by hand), since each of the others can
+ * show the answer (the TLB entry of the page, the frame a heap page maps
+ * to, the reverse map of a frame, the log of the walk). */
+bool quiz_ui_hides_view(const struct ui *ui, int v);
+
+/* The rows of a hidden view: why it is hidden and how to get it back. */
+void quiz_ui_hidden_rows(struct view_rows *out);
+
+/* May ch be part of an answer (quiz_ui_parse's alphabet: hex digits, x,
+ * p, f, g, #)? Such a key is always typed into the answer prompt. */
+bool quiz_ui_answer_char(int ch);
+
+/* Does a key bound to action a, when it cannot be part of an answer, leave
+ * the answer prompt and act? True for what moves in time (n, s, space,
+ * left, right, <, >; a new action must be sorted here, -Wswitch-enum), Q,
+ * Tab, ? and q; false
+ * for what only a view uses (h, j, k, l, z, ...) and speed keys: those are
+ * typed, and the answer is then not understood. */
+bool quiz_ui_leaves_answer(enum ui_action a);
+
+/* "score 2/3" into buf: right answers of the questions asked (answered,
+ * or given up with Q). */
+const char *quiz_ui_score(unsigned right, unsigned asked, char *buf, size_t len);
 
 #endif

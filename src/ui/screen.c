@@ -14,6 +14,7 @@
 #include <curses.h>
 
 #include "keys.h"
+#include "quiz_ui.h"
 #include "sim/cpu.h"
 #include "theme.h"
 #include "view_translate.h"
@@ -56,6 +57,8 @@ static void draw_status(struct ui *ui)
         .cr4 = c->cr4,
         .playing = ui->play.playing,
         .quiz = ui->quiz,
+        .quiz_right = ui->quiz_right,
+        .quiz_asked = ui->quiz_asked,
         .speed = ui->play.speed,
         .note = ui->note,
     };
@@ -68,8 +71,15 @@ static void draw_status(struct ui *ui)
     if (ui->note[0] != '\0')
         fmt_put(&l, UI_CHANGED, " %s ", ui->note);
     const char *cap = timeline_caption(ui->tl);
-    if (cap != NULL)
+    if (cap != NULL && quiz_ui_asking(ui)) { /* a caption may tell the answer */
+        fmt_put(&l, UI_DIM, " say: (hidden until you answer)");
+    } else if (cap != NULL) {
+        enum ui_role mr;
+        const char *mark = fmt_expect_mark(timeline_caption_mark(ui->tl), theme_utf8(), &mr);
+        if (mark[0] != '\0')
+            fmt_put(&l, mr, " %s", mark); /* its facts held or failed (expect) */
         fmt_put(&l, UI_CAPTION, " say: %s", cap);
+    }
     r.y = 1;
     ui_paint_line(&r, 0, &l);
 }

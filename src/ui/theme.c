@@ -9,7 +9,9 @@
  */
 #include "theme.h"
 
+#include <langinfo.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct role_style {
     short fg, bg; /* -1: the terminal's default */
@@ -89,4 +91,10 @@ attr_t theme_attr(enum ui_role role)
     if ((unsigned)role >= UI_ROLE_COUNT)
         return A_NORMAL;
     return role_attr[role];
+}
+
+bool theme_utf8(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 }

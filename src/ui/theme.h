@@ -23,6 +23,10 @@ bool theme_no_color_env(void);
  * initscr() or newterm(). Returns true when colours are in use. */
 bool theme_init(bool color);
 
+/* True when the locale's character set is UTF-8 (after setlocale), so
+ * marks beyond ASCII may be shown. Can't fail. */
+bool theme_utf8(void);
+
 /* The attributes (colour pair included) of role; A_NORMAL for an unknown
  * role. Valid after theme_init. Can't fail. */
 attr_t theme_attr(enum ui_role role);

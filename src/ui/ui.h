@@ -86,8 +86,9 @@ struct ui {
     double tick_ns;
     struct pace_play play;
     struct pace_move move;
-    unsigned breaks; /* TIMELINE_BREAK_* */
-    char note[160];  /* one message for the status line */
+    unsigned breaks;       /* TIMELINE_BREAK_* */
+    char note[160];        /* one message for the status line */
+    uint64_t goto_clamped; /* g asked for this op past the end (0: it did not) */
 
     /* Stepping into an operation: events of the op revealed so far (micro),
      * or all of them. */
@@ -103,6 +104,8 @@ struct ui {
      * or s reveals) becomes a question, which the translation view holds
      * (view_translate.h). */
     bool quiz;
+    unsigned quiz_right, quiz_asked; /* the score since Q turned it on */
+    int pending_key;                 /* a key that left the answer prompt: handled next */
 
     /* A prompt being typed on the bottom row (NULL: none). */
     const char *prompt;
@@ -147,6 +150,12 @@ uint64_t ui_root_table(const struct ui *ui);
 /* Paints l at row y of r (relative), clipped to r's width, the rest of the
  * row cleared. */
 void ui_paint_line(const struct ui_rect *r, int y, const struct fmt_line *l);
+
+/* What ui_paint_line may send: UTF-8 as it is (utf8), or ASCII only, each
+ * other character as its ASCII stand-in ("->" for an arrow, "ok" for a
+ * check mark, '?' for the rest). Set once from the locale, before
+ * painting. */
+void ui_paint_charset(bool utf8);
 
 /* Paints a pane's title row (focused: highlighted). */
 void ui_paint_title(const struct ui_rect *r, const char *title, bool focused);

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "quiz_ui.h"
 #include "ui.h"
 
 const struct view *const ui_views[VIEW_COUNT] = {
@@ -40,7 +41,10 @@ int ui_format_view(struct ui *ui, enum ui_view v, const struct ui_rect *r, bool 
     struct view_rows out = {lines, r->h - 1 < max ? r->h - 1 : max, 0, NULL, NULL};
     if ((unsigned)v >= VIEW_COUNT || out.max <= 0)
         return 0;
-    ui_views[v]->format(ui, ui->view_state[v], r, focused, &out);
+    if (quiz_ui_hides_view(ui, (int)v))
+        quiz_ui_hidden_rows(&out); /* it could give the open question's answer away */
+    else
+        ui_views[v]->format(ui, ui->view_state[v], r, focused, &out);
     return out.n;
 }
 
@@ -67,7 +71,9 @@ void ui_draw_view(struct ui *ui, enum ui_view v, const struct ui_rect *r, bool f
         return;
     struct paint_ctx p = {r, 1};
     struct view_rows out = {NULL, r->h - 1, 0, paint_row, &p};
-    if (out.max > 0)
+    if (out.max > 0 && quiz_ui_hides_view(ui, (int)v))
+        quiz_ui_hidden_rows(&out); /* it could give the open question's answer away */
+    else if (out.max > 0)
         ui_views[v]->format(ui, ui->view_state[v], r, focused, &out);
     ui_clear_rows(r, p.next);
 }

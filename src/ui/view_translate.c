@@ -129,6 +129,8 @@ void translate_gather(const struct ui *ui, struct translate_state *ts, struct tr
     s->known = true;
     s->quiz = ts->quiz_state;
     s->answer = ts->quiz_answer;
+    s->quiz_right = ui->quiz_right;
+    s->quiz_asked = ui->quiz_asked;
     if (ts->quiz_state != UI_QUIZ_IDLE) {
         s->source = ts->quiz_from_step ? TR_QUIZ_STEP : TR_QUIZ_TYPED;
         s->op = ts->quiz_op;
@@ -277,6 +279,17 @@ static void format_hidden(const struct translate_shown *s, struct view_rows *out
     line_and_next(out, y, &l);
 }
 
+/* The quiz's score: right answers of the questions asked. */
+static void format_score(const struct translate_shown *s, struct view_rows *out, int *y)
+{
+    struct fmt_line l;
+    char sc[32];
+    fmt_line_clear(&l);
+    fmt_put(&l, UI_DIM, "quiz %s (right/asked)",
+            quiz_ui_score(s->quiz_right, s->quiz_asked, sc, sizeof sc));
+    line_and_next(out, y, &l);
+}
+
 /* What the TLB did for the address in the replay, and what it holds now. */
 static void format_tlb(const struct translate_shown *s, struct view_rows *out, int *y)
 {
@@ -384,11 +397,13 @@ void translate_format_rows(const struct fmt_mode *m, unsigned maxphyaddr,
         quiz_ui_judge(m, maxphyaddr, &s->pr, s->answer, v, &nv);
         for (unsigned i = 0; i < nv && y <= out->max; i++)
             put_wrapped(out, width, &y, &v[i]);
+        format_score(s, out, &y);
     }
     bool hidden = s->quiz == UI_QUIZ_ASKING;
     format_split(m, s, hidden, out, &y);
     if (hidden) {
         format_hidden(s, out, &y);
+        format_score(s, out, &y);
         return;
     }
     format_tlb(s, out, &y);

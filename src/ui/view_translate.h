@@ -53,6 +53,7 @@ struct translate_shown {
     uint32_t fault_code;
     uint64_t fault_va;
     uint64_t cr3, cr2;
+    unsigned quiz_right, quiz_asked; /* the quiz's score (ui.h) */
 };
 
 /* Fills *s for the view's state ts at the cursor of ui (the probe of a

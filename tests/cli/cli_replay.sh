@@ -113,10 +113,15 @@ run_pagesim "$O" "$E" replay --strict "$WORK/pf.trace"
 expect_rc "--strict with a page fault" 1
 expect_grep "--strict: the fault at 2:1" "^$WORK/pf.trace:2:1: error: " "$E"
 
-# Every example trace replays in every mode without error.
+# Every example trace replays in every mode without error. A lesson's
+# `expect` facts are its own mode's: in another mode exit 3, with only
+# "expectation failed" lines on stderr, is a replay that ran (CONTRACT 1).
 for t in "$TR"/*.trace; do
     for mode in 32 pae long; do
         run_pagesim "$O" "$E" replay --json --paging $mode "$t"
+        if [ "$RC" -eq 3 ] && ! grep -qv ': expectation failed: ' "$E"; then
+            RC=0
+        fi
         expect_rc "$(basename "$t") --paging $mode" 0
         jcheck "$(basename "$t") --paging $mode: a valid summary" summary "$O" "{\"paging\": \"$mode\"}"
     done

@@ -177,6 +177,12 @@ def at_zero():
 
 check("--at 0: the block's address is not mapped yet", at_zero)
 
+def facts_only(rc, err):
+    """Exit 3 whose stderr holds only failed `expect` facts (CONTRACT 1)."""
+    lines = [ln for ln in err.splitlines() if ln]
+    return rc == 3 and lines and all(": expectation failed: " in ln for ln in lines)
+
+
 # Differential: translate against the independent walker over the RAM image.
 traces = [t] + sorted(glob.glob(os.path.join(SRC, "traces", "*.trace")))
 img = os.path.join(work, "ram.img")
@@ -185,6 +191,10 @@ for mode in ["32", "pse", "pae", "long"]:
         name = "%s --paging %s" % (os.path.basename(tr), mode)
         rc, log, err = run(["replay", "--log", "--paging", mode, tr])
         rc2, summ, err2 = run(["replay", "--json", "--paging", mode, "--save-ram", img, tr])
+        # A lesson's `expect` facts are its own mode's: in another, exit 3
+        # with only "expectation failed" lines is a replay that ran.
+        if facts_only(rc, err) and facts_only(rc2, err2):
+            rc = rc2 = 0
         if rc != 0 or rc2 != 0:
             tap(False, name + ": replays", err + err2)
             continue

@@ -7,6 +7,9 @@
 # line in tests/golden/outputs.sha256. A refactoring proves it changed no
 # behaviour by leaving this file alone; scripts/regen-golden.sh rewrites it
 # after a deliberate change (review the diff: it names what moved).
+# Each line records the exit status too: a numbered lesson replayed with
+# --paging overriding its own mode may exit 3 (its `expect` facts are its
+# own mode's, docs/teaching.md), which is pinned like any other output.
 #
 # usage: outputs.sh            compare (TAP, one check per trace and mode)
 #        outputs.sh --write F  write the manifest to F instead

@@ -7,7 +7,7 @@
 # leave and re-enter the visualizer with keypad and mouse modes back on.
 . "$(dirname "$0")/lib.sh"
 trace="$PAGESIM_SRC/traces/01-first-allocation.trace"
-nops=$(grep -cvE '^[[:space:]]*(#|$)|^(ram|paging|tlb|reserve|identity) ' "$trace")
+nops=$(grep -cvE '^[[:space:]]*(#|$)|^(ram|paging|tlb|reserve|identity|expect) ' "$trace")
 tmp=$(mktemp -d)
 cleanup_basic() {
     cleanup

@@ -24,7 +24,7 @@ keys 4
 wait_for "4 TLB \*" && wait_for "hits [0-9]+ misses [0-9]+ ratio"
 ok $? "4: the TLB view shows sets, ways and counters"
 keys 5
-wait_for "5 Heap \*" && wait_for "^a +d0000[0-9a-f]+ +100 used"
+wait_for "5 Heap \*" && wait_for "^d0000[0-9a-f]+ +128 used +a "
 ok $? "5: the heap view shows block a"
 keys 6
 wait_for "6 Log \*" && wait_for "block a: 100 bytes"
