@@ -578,7 +578,8 @@ static void move_key(struct ui *ui, enum ui_action a)
     }
 }
 
-/* Handles one key. Returns false to quit. */
+/* Handles one key. Returns false to quit. long: one case per action of the
+ * key table (keys.h), each a line or two; splitting it would scatter them. */
 static bool handle_key(struct ui *ui, int ch)
 {
     if (ch == KEY_RESIZE)
