@@ -14,6 +14,8 @@
  *                     figure is the best of 5 runs; each run's is printed.
  *   step_back_ms      one timeline_back() near the end of a 1,000,000-op
  *                     trace, with checkpoints on (also: checkpoint memory).
+ *   step_event_ms     one timeline_back_event() (S: one micro-event back,
+ *                     across operations) there; s is printed beside it.
  *   peak_rss_mb_4g    peak RSS of `pagesim replay --ram 4G` on a small trace
  *                     (getrusage of the child).
  *
@@ -349,6 +351,27 @@ static void bench_step_back(void)
     printf("step back: mean %.3f ms, worst %.3f ms over %d steps\n", sum / backs / 1e6, worst / 1e6,
            backs);
     bench_report("step_back_ms", sum / backs / 1e6, "ms");
+    /* Event-level steps there (issue 11): S (back one micro-event, across
+     * operations) and s, each a real machine state (timeline_goto_event). */
+    double esum[2] = {0, 0}, eworst = 0;
+    const int esteps = 50;
+    for (int dir = 0; dir < 2; dir++) {
+        for (int i = 0; i < esteps; i++) {
+            double b0 = bench_now_ns();
+            if (dir == 0)
+                timeline_back_event(tl);
+            else
+                timeline_step_event(tl);
+            double d = bench_now_ns() - b0;
+            esum[dir] += d;
+            if (d > eworst)
+                eworst = d;
+        }
+    }
+    printf("event steps near op %llu: S mean %.3f ms, s mean %.3f ms, worst %.3f ms over %d each\n",
+           (unsigned long long)timeline_pos(tl), esum[0] / esteps / 1e6, esum[1] / esteps / 1e6,
+           eworst / 1e6, esteps);
+    bench_report("step_event_ms", esum[0] / esteps / 1e6, "ms");
     /* A long jump back, for the record. */
     double g0 = bench_now_ns();
     timeline_goto(tl, nops / 2);

@@ -82,6 +82,17 @@ struct timeline *cli_open_timeline(const struct cli_args *a, const struct timeli
 struct timeline *cli_run_streamed(const struct cli_args *a, struct cli_expect *x,
                                   struct trace_reader **rp);
 
+/* --at N[.E] (CONTRACT 1): the number of whole operations to run first
+ * (N, or N-1 for N.E), then cli_at_event moves inside operation N. */
+uint64_t cli_at_ops(const struct replay_options *o);
+
+/* After running cli_at_ops() operations: for --at N.E (E > 0), stops inside
+ * operation N after its E-th micro-event (timeline_goto_event). An E past
+ * the operation's events stops at its end, an N past the trace at the end,
+ * and --at 0.E before the first operation (the boot is not an operation):
+ * each with a note on stderr, the exit status unchanged. */
+void cli_at_event(const struct replay_options *o, struct timeline *tl);
+
 /* The exit status of the last trace error the two above reported: 1 (the
  * trace), or 2 (a command-line option's value, CONTRACT 1). */
 int cli_load_status(void);

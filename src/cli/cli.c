@@ -14,6 +14,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,6 +184,42 @@ int cli_interactive_args(int argc, char **argv, const char **path, struct replay
     return -1;
 }
 
+/* ---- --at N.E ---- */
+
+uint64_t cli_at_ops(const struct replay_options *o)
+{
+    if (o->has_at_event && o->at > 0)
+        return o->at - 1; /* N.E: the state before op N, then inside it */
+    return o->at;
+}
+
+void cli_at_event(const struct replay_options *o, struct timeline *tl)
+{
+    if (!o->has_at || !o->has_at_event || o->at_event == 0)
+        return;
+    unsigned long long n = (unsigned long long)o->at, e = (unsigned long long)o->at_event;
+    if (o->at == 0) {
+        fprintf(stderr,
+                "pagesim: --at 0.%llu: the boot is not an operation; stopped before the "
+                "first operation\n",
+                e);
+        return;
+    }
+    if (timeline_goto_event(tl, o->at, o->at_event))
+        return;
+    if (timeline_pos(tl) < o->at)
+        fprintf(stderr,
+                "pagesim: --at %llu.%llu: the trace has %llu operations; stopped at its "
+                "end\n",
+                n, e, (unsigned long long)timeline_pos(tl));
+    else
+        fprintf(stderr,
+                "pagesim: --at %llu.%llu: operation %llu has %llu micro-events; stopped "
+                "at its end (%llu.%llu)\n",
+                n, e, n, (unsigned long long)timeline_event_count(tl), n,
+                (unsigned long long)timeline_event_count(tl));
+}
+
 /* ---- loading ---- */
 
 struct timeline *cli_open_timeline(const struct cli_args *a, const struct timeline_params *p,
@@ -305,10 +342,12 @@ struct timeline *cli_run_streamed(const struct cli_args *a, struct cli_expect *x
         trace_reader_close(r);
         return NULL;
     }
-    if (!a->opts.has_at || a->opts.at > 0) {
+    uint64_t ops = cli_at_ops(&a->opts);
+    if (!a->opts.has_at || ops > 0) {
         enum timeline_stop why;
-        timeline_run(tl, a->opts.has_at ? a->opts.at : 0, 0, &why, NULL);
+        timeline_run(tl, a->opts.has_at ? ops : 0, 0, &why, NULL);
     }
+    cli_at_event(&a->opts, tl);
     if (!timeline_read_all(tl, &err)) {
         print_trace_error(a->trace, &err);
         timeline_destroy(tl);

@@ -30,7 +30,7 @@ struct help_cmd {
         {"--paging MODE", "32, pse, pae or long"},                                                 \
         {"--tlb ENTRIES[:WAYS]", "TLB geometry (default 64:4)"},                                   \
     {                                                                                              \
-        "--at N", "stop after trace operation N (0: before the first)"                             \
+        "--at N[.E]", "stop after operation N, or inside it after its event E"                     \
     }
 
 static const struct help_opt visualizer_opts[] = {

@@ -25,8 +25,9 @@
 static uint64_t target_of(const struct cli_args *a, const struct timeline *tl)
 {
     uint64_t n = timeline_len(tl);
-    if (a->opts.has_at && a->opts.at < n)
-        return a->opts.at;
+    uint64_t at = cli_at_ops(&a->opts);
+    if (a->opts.has_at && at < n)
+        return at;
     return n;
 }
 
@@ -146,6 +147,11 @@ static void print_json_summary(const struct cli_args *a, const struct timeline *
     fprintf(f, " \"ram_bytes\": %llu, \"operations\": %llu, \"at\": %llu,\n",
             (unsigned long long)s.cfg->ram_bytes, (unsigned long long)timeline_len(tl),
             (unsigned long long)timeline_pos(tl));
+    if (a->opts.has_at_event) /* --at N.E: where inside op "at" the machine stopped */
+        fprintf(f, " \"at_event\": %llu, \"op_events\": %llu, \"inside\": %s,\n",
+                (unsigned long long)timeline_event_pos(tl),
+                (unsigned long long)timeline_event_count(tl),
+                timeline_inside(tl) ? "true" : "false");
     fputs(" \"ops\": {", f);
     for (size_t k = 0; k < sizeof op_json_names / sizeof op_json_names[0]; k++)
         fprintf(f, "%s\"%s\": %llu", k ? ", " : "", op_json_names[k],
@@ -210,6 +216,10 @@ static void print_text_summary(const struct cli_args *a, const struct timeline *
     fprintf(f, "trace        %s (%s), operation %llu of %llu\n", name,
             trace_format_name(s.t->format), (unsigned long long)timeline_pos(tl),
             (unsigned long long)timeline_len(tl));
+    if (a->opts.has_at_event && timeline_inside(tl))
+        fprintf(f, "stopped      inside operation %llu, after micro-event %llu of %llu\n",
+                (unsigned long long)timeline_pos(tl), (unsigned long long)timeline_event_pos(tl),
+                (unsigned long long)timeline_event_count(tl));
     fprintf(f, "machine      paging %s, RAM %llu bytes (%llu frames), TLB %u entries x %u ways\n",
             machine_paging_name(s.cfg->paging), (unsigned long long)s.cfg->ram_bytes,
             (unsigned long long)s.fs.total, tlb_nentries(s.tlb), tlb_nways(s.tlb));
@@ -326,6 +336,8 @@ int cli_replay(int argc, char **argv)
         if (tl == NULL)
             return cli_load_status();
         uint64_t bad = run_to(tl, target_of(&a, tl), true);
+        if (bad == 0)
+            cli_at_event(&a.opts, tl);
         if (bad != 0) {
             cli_expect_flush(&x, true);
             print_strict_error(&a, tl, bad);
@@ -376,6 +388,7 @@ int cli_replay(int argc, char **argv)
     log_boot(&lc, tl);
     cli_expect_release(&x);
     run_to(tl, target_of(&a, tl), false);
+    cli_at_event(&a.opts, tl);
     int rc = finish_replay(&a, tl, &x);
     timeline_destroy(tl);
     trace_free(t);

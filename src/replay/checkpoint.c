@@ -321,6 +321,19 @@ bool checkpoints_tick(struct checkpoints *cp, uint64_t pos, const void *extra)
     return true;
 }
 
+bool checkpoints_save(struct checkpoints *cp, uint64_t pos, const void *extra)
+{
+    if (cp->oom)
+        return false;
+    if (cp->ep[cp->nep - 1].pos == pos)
+        return true;
+    /* No thinning here: a forced checkpoint holds only the scalars until
+     * the machine runs on, and thinning (up to 256 merges when the chunks
+     * stay over budget) would make each event step slow; the next regular
+     * checkpoint thins. */
+    return epoch_open(cp, pos, extra);
+}
+
 uint64_t checkpoints_bytes(const struct checkpoints *cp)
 {
     return cp->ckpt_bytes;

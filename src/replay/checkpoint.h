@@ -45,6 +45,13 @@ void checkpoints_destroy(struct checkpoints *c);
  * and the caller destroys them. */
 bool checkpoints_tick(struct checkpoints *c, uint64_t pos, const void *extra);
 
+/* Saves a checkpoint at pos now, whatever every says (none when the newest
+ * is at pos already): event-level stepping restores the state before an
+ * operation it stops inside (timeline.h). It does not thin: the next
+ * checkpoints_tick does.
+ * Returns false when memory ran out, as checkpoints_tick. */
+bool checkpoints_save(struct checkpoints *c, uint64_t pos, const void *extra);
+
 /* Restores the newest checkpoint at or before want (the oldest when none
  * is): the machine and extra as they were saved. The later checkpoints are
  * dropped; the restored one is kept, journaling again from there. Returns

@@ -94,6 +94,38 @@ static bool parse_tlb(const char *v, struct replay_options *o, char *msg, size_t
     return true;
 }
 
+/* --at N or N.E (CONTRACT 1): N an operation number, E a micro-event of it,
+ * both as trace numbers (decimal or 0x hex). On failure writes why to msg. */
+static bool parse_at(const char *v, struct replay_options *o, char *msg, size_t msglen)
+{
+    char op[64], ev[64];
+    const char *dot = strchr(v, '.');
+    size_t oplen = dot != NULL ? (size_t)(dot - v) : strlen(v);
+    uint64_t n = 0, e = 0;
+    bool ok = oplen < sizeof op;
+    if (ok) {
+        memcpy(op, v, oplen);
+        op[oplen] = '\0';
+        ok = trace_number_parse(op, false, &n);
+    }
+    if (ok && dot != NULL) {
+        ok = strlen(dot + 1) < sizeof ev;
+        if (ok) {
+            strcpy(ev, dot + 1);
+            ok = trace_number_parse(ev, false, &e);
+        }
+    }
+    if (!ok) {
+        snprintf(msg, msglen, "not a position (want N or N.E: operation N, event E)");
+        return false;
+    }
+    o->has_at = true;
+    o->at = n;
+    o->has_at_event = dot != NULL;
+    o->at_event = e;
+    return true;
+}
+
 /* Sets option which (0 --ram, 1 --paging, 2 --tlb, 3 --at) from v; on
  * failure writes why (without the option's name) to msg. */
 static bool take_value(struct replay_options *o, int which, const char *v, char *msg, size_t msglen)
@@ -120,13 +152,7 @@ static bool take_value(struct replay_options *o, int which, const char *v, char 
     case 2:
         return parse_tlb(v, o, msg, msglen);
     default:
-        if (!trace_number_parse(v, false, &n)) {
-            snprintf(msg, msglen, "not an operation number");
-            return false;
-        }
-        o->has_at = true;
-        o->at = n;
-        return true;
+        return parse_at(v, o, msg, msglen);
     }
 }
 

@@ -17,7 +17,9 @@ struct replay_options {
     uint64_t ram; /* bytes */
     enum paging_mode paging;
     unsigned tlb_entries, tlb_ways;
-    uint64_t at; /* stop after operation N (0: before the first) */
+    uint64_t at;       /* stop after operation N (0: before the first) */
+    bool has_at_event; /* --at N.E: stop inside op N, after its E-th micro-event */
+    uint64_t at_event; /* E (0: the state before op N; see timeline_goto_event) */
 };
 
 /* Result of offering one command-line word (and maybe the next) to the

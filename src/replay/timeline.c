@@ -17,99 +17,40 @@
 #include "replay/checkpoint.h"
 #include "replay/expect.h"
 #include "replay/options.h"
+#include "replay/timeline_impl.h"
 #include "sim/tlb.h"
 
 #define DEFAULT_EVERY  1024
 #define DEFAULT_BUDGET (UINT64_C(128) << 20)
-#define RECORD_TAIL    64 /* a long move records events only for its last ops */
-
-struct replay_scalars {
-    uint64_t counts[OP_KIND_COUNT];
-    uint32_t caption;            /* text handle of the latest caption, or TRACE_NO_TEXT */
-    uint64_t caption_op;         /* the op number of its `say` (0: none) */
-    struct access_record access; /* the last memory access so far (access.h) */
-};
-
-struct timeline {
-    const struct trace *t;
-    struct replay_options opts; /* the command line's (a reboot boots again) */
-    /* Streaming (timeline_create_reader): t->ops[0..nops) is the batch
-     * being run, op base + i + 1 being t->ops[i]. Otherwise base is 0 and
-     * t->ops is the whole trace. */
-    struct trace_reader *reader;
-    uint64_t base;
-    bool read_end;    /* the reader has no more operations */
-    bool read_failed; /* ... because of an error, in read_err */
-    struct trace_error read_err;
-    struct machine *m; /* its configuration is the only one (machine_config) */
-    struct event_sink sink;
-
-    unsigned flags;
-    timeline_log_fn log;
-    void *log_ctx;
-    uint64_t every;
-    uint64_t budget;
-
-    uint64_t pos;
-    struct replay_scalars rs;
-
-    /* Event capture. */
-    bool record;     /* last-op events and history */
-    bool logging;    /* forward to the log callback */
-    bool track;      /* feed rs.access: the sink stays attached (timeline_last_access) */
-    uint8_t mode;    /* the machine's paging mode, for access_feed */
-    uint64_t cur_ev; /* events of op cur_op so far */
-    uint64_t cur_op;
-    uint32_t cur_line;
-    struct event *ev;
-    size_t nev, capev;
-    struct event *boot;
-    size_t nboot;
-    struct timeline_logged *hist;
-    size_t hstart, hcount;
-
-    /* The `expect` lines (replay/expect.h): t->expects[0..exp_next) are
-     * checked. exp_status (a whole trace only) holds each one's result,
-     * 0 not checked, 1 held, 2 failed; the counts are those of [0..exp_next)
-     * (of every batch, when streaming). */
-    timeline_expect_fn expect;
-    void *expect_ctx;
-    bool reporting; /* the current move calls expect (not a silent re-run) */
-    bool attached;  /* the sink is the machine's */
-    bool exp_any;
-    size_t exp_next;
-    uint8_t *exp_status;
-    uint64_t exp_passed, exp_failed;
-
-    /* Checkpoints (NULL: none, going back re-boots); each saves rs too. */
-    struct checkpoints *ckpt;
-};
 
 /* ---- events ---- */
+
+static void push_history(struct timeline *tl, const struct event *ev)
+{
+    if (tl->hist == NULL)
+        return;
+    size_t at = (tl->hstart + tl->hcount) % TIMELINE_HISTORY;
+    tl->hist[at].op = tl->cur_op;
+    tl->hist[at].ev = *ev;
+    if (tl->hcount < TIMELINE_HISTORY)
+        tl->hcount++;
+    else
+        tl->hstart = (tl->hstart + 1) % TIMELINE_HISTORY;
+}
 
 static void push_event(struct timeline *tl, const struct event *ev)
 {
     if (tl->nev == tl->capev) {
         if (tl->capev >= TIMELINE_MAX_OP_EVENTS)
-            goto history;
+            return;
         size_t cap = tl->capev ? tl->capev * 2 : 64;
         struct event *n = realloc(tl->ev, cap * sizeof *n);
         if (n == NULL)
-            goto history;
+            return;
         tl->ev = n;
         tl->capev = cap;
     }
     tl->ev[tl->nev++] = *ev;
-history:
-    if (tl->hist != NULL) {
-        size_t at = (tl->hstart + tl->hcount) % TIMELINE_HISTORY;
-        tl->hist[at].op = tl->cur_op;
-        tl->hist[at].ev = *ev;
-        if (tl->hcount < TIMELINE_HISTORY)
-            tl->hcount++;
-        else
-            tl->hstart = (tl->hstart + 1) % TIMELINE_HISTORY;
-    }
 }
 
 static void on_event(void *ctx, const struct event *ev)
@@ -118,16 +59,22 @@ static void on_event(void *ctx, const struct event *ev)
     tl->cur_ev++;
     if (tl->track)
         access_feed(&tl->rs.access, (enum paging_mode)tl->mode, tl->cur_op, tl->cur_ev, ev);
-    if (tl->record)
-        push_event(tl, ev);
+    tl->evcount++;
+    if (tl->record) {
+        if (!tl->ev_frozen)
+            push_event(tl, ev);
+        push_history(tl, ev);
+    }
     if (tl->logging)
         tl->log(tl->log_ctx, tl->cur_op, tl->cur_line, ev);
+    if (tl->stop_at != 0 && tl->evcount == tl->stop_at)
+        longjmp(tl->stop, 1); /* out of the operation: see timeline_event.c */
 }
 
 /* Attaches the sink when anybody listens, detaches it when nobody does. */
 static void update_sink(struct timeline *tl)
 {
-    bool now = tl->record || tl->logging || tl->track;
+    bool now = tl->record || tl->logging || tl->track || tl->counting;
     if (now != tl->attached)
         machine_set_sink(tl->m, now ? &tl->sink : NULL);
     tl->attached = now;
@@ -135,7 +82,7 @@ static void update_sink(struct timeline *tl)
 
 /* Sets what the sink does; detaches it from the machine when nobody listens,
  * so headless replay pays nothing for events. */
-static void set_capture(struct timeline *tl, bool record, bool logging)
+void timeline_set_capture(struct timeline *tl, bool record, bool logging)
 {
     tl->record = record && !(tl->flags & TIMELINE_NO_EVENTS);
     tl->logging = logging && tl->log != NULL;
@@ -164,7 +111,7 @@ static void check_expects(struct timeline *tl)
 }
 
 /* Going back to pos: forgets the results of the later operations' lines. */
-static void uncheck_expects(struct timeline *tl)
+void timeline_uncheck_expects(struct timeline *tl)
 {
     const struct trace *t = tl->t;
     while (tl->exp_next > 0 && t->expects[tl->exp_next - 1].op > tl->pos)
@@ -179,7 +126,7 @@ static void uncheck_expects(struct timeline *tl)
 }
 
 /* Drops history entries of operations after op. */
-static void history_truncate(struct timeline *tl, uint64_t op)
+void timeline_history_truncate(struct timeline *tl, uint64_t op)
 {
     while (tl->hcount > 0) {
         size_t last = (tl->hstart + tl->hcount - 1) % TIMELINE_HISTORY;
@@ -262,7 +209,9 @@ static struct timeline *create(const struct trace *t, struct trace_reader *r,
     }
     if (!(tl->flags & TIMELINE_NO_CHECKPOINTS))
         tl->ckpt = checkpoints_create(tl->m, 0, &tl->rs, sizeof tl->rs, tl->every, tl->budget);
-    if (o != NULL && o->has_at)
+    if (o != NULL && o->has_at && o->has_at_event)
+        timeline_goto_event(tl, o->at, o->at_event);
+    else if (o != NULL && o->has_at)
         timeline_goto(tl, o->at);
     return tl;
 }
@@ -347,7 +296,7 @@ void timeline_destroy(struct timeline *tl)
 
 /* Whether op pos+1 exists; when streaming, reads the next batch when the
  * current one is done. */
-static bool have_op(struct timeline *tl)
+bool timeline_have_op(struct timeline *tl)
 {
     if (tl->pos - tl->base < tl->t->nops)
         return true;
@@ -367,7 +316,7 @@ static bool have_op(struct timeline *tl)
 }
 
 /* Runs one operation of the program on the machine (a `say` is the
- * replay's own: exec_op). Inlined into exec_op, as when it was one
+ * replay's own: timeline_exec_op). Inlined into timeline_exec_op, as when it was one
  * function: it runs once per operation of every replay. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
@@ -461,7 +410,7 @@ static void say(struct timeline *tl, uint32_t text)
 {
     tl->rs.caption = text;
     tl->rs.caption_op = tl->cur_op;
-    if (tl->record || tl->logging) {
+    if (tl->record || tl->logging || tl->counting) {
         struct event ev;
         memset(&ev, 0, sizeof ev);
         ev.kind = TIMELINE_EV_CAPTION;
@@ -471,7 +420,7 @@ static void say(struct timeline *tl, uint32_t text)
 }
 
 /* Runs op pos+1 on the machine. */
-static void exec_op(struct timeline *tl)
+void timeline_exec_op(struct timeline *tl)
 {
     uint64_t at = tl->pos - tl->base;
     const struct op *op = &tl->t->ops[at];
@@ -484,15 +433,22 @@ static void exec_op(struct timeline *tl)
     tl->cur_op = tl->pos + 1;
     tl->cur_line = op->line;
     tl->cur_ev = 0;
-    tl->nev = 0;
+    if (!tl->ev_frozen)
+        tl->nev = 0;
+    tl->evcount = 0;
+    /* Counted before it runs: an operation stopped inside (timeline_goto_event)
+     * has started, and counts. */
+    if (op->kind < OP_KIND_COUNT)
+        tl->rs.counts[op->kind]++;
     if (op->kind == OP_SAY) {
         say(tl, op->text);
     } else {
         run_on_machine(tl->m, op);
     }
-    if (op->kind < OP_KIND_COUNT)
-        tl->rs.counts[op->kind]++;
     tl->pos++;
+    tl->evtotal = tl->evpos = tl->evcount;
+    tl->evknown = tl->record || tl->logging || tl->counting;
+    tl->evop = tl->pos;
     if (tl->exp_next < tl->t->nexpects)
         check_expects(tl);
     if (tl->ckpt != NULL && !checkpoints_tick(tl->ckpt, tl->pos, &tl->rs)) {
@@ -513,10 +469,15 @@ uint64_t timeline_len(const struct timeline *tl)
 
 bool timeline_step(struct timeline *tl)
 {
-    if (!have_op(tl))
+    if (tl->partial) {
+        /* Inside an operation: finish it (from the state before it). */
+        timeline_goto(tl, tl->pos);
+        return !tl->partial;
+    }
+    if (!timeline_have_op(tl))
         return false;
-    set_capture(tl, true, true);
-    exec_op(tl);
+    timeline_set_capture(tl, true, true);
+    timeline_exec_op(tl);
     return true;
 }
 
@@ -525,16 +486,16 @@ bool timeline_step(struct timeline *tl)
  * events nobody will look at. The log, when logging, sees every operation. */
 static void run_until(struct timeline *tl, uint64_t k, bool logging)
 {
-    while (tl->pos < k && have_op(tl)) {
-        set_capture(tl, k - tl->pos <= RECORD_TAIL, logging);
-        exec_op(tl);
+    while (tl->pos < k && timeline_have_op(tl)) {
+        timeline_set_capture(tl, k - tl->pos <= RECORD_TAIL, logging);
+        timeline_exec_op(tl);
     }
 }
 
 /* Re-boots the machine (no checkpoints): the state of op 0. */
 static bool reboot(struct timeline *tl)
 {
-    set_capture(tl, false, false);
+    timeline_set_capture(tl, false, false);
     machine_destroy(tl->m);
     tl->m = NULL;
     memset(&tl->rs, 0, sizeof tl->rs);
@@ -551,13 +512,14 @@ static bool reboot(struct timeline *tl)
 }
 
 /* Moves the cursor back to k < pos, with the events of op k recorded. */
-static bool go_back(struct timeline *tl, uint64_t k)
+bool timeline_go_back(struct timeline *tl, uint64_t k)
 {
     /* To have op k's events, restore strictly before k (unless events are off). */
     uint64_t want = k;
     if (k > 0 && !(tl->flags & TIMELINE_NO_EVENTS))
         want = k - 1;
-    set_capture(tl, false, false);
+    timeline_set_capture(tl, false, false);
+    tl->partial = false;
     if (tl->ckpt != NULL)
         tl->pos = checkpoints_restore(tl->ckpt, want, &tl->rs);
     else if (!reboot(tl)) {
@@ -565,8 +527,8 @@ static bool go_back(struct timeline *tl, uint64_t k)
     }
     tl->nev = 0;
     if (tl->hist != NULL)
-        history_truncate(tl, tl->pos);
-    uncheck_expects(tl);
+        timeline_history_truncate(tl, tl->pos);
+    timeline_uncheck_expects(tl);
     run_until(tl, k, false);
     /* At k == 0, nev is 0 and timeline_events() serves the boot's events. */
     return true;
@@ -575,9 +537,11 @@ static bool go_back(struct timeline *tl, uint64_t k)
 uint64_t timeline_advance(struct timeline *tl, uint64_t target, uint64_t limit_ops)
 {
     uint64_t done = 0;
-    while (tl->pos < target && done < limit_ops && have_op(tl)) {
-        set_capture(tl, target - tl->pos <= RECORD_TAIL, true);
-        exec_op(tl);
+    if (!timeline_leave_partial(tl))
+        return 0;
+    while (tl->pos < target && done < limit_ops && timeline_have_op(tl)) {
+        timeline_set_capture(tl, target - tl->pos <= RECORD_TAIL, true);
+        timeline_exec_op(tl);
         done++;
     }
     return done;
@@ -585,9 +549,11 @@ uint64_t timeline_advance(struct timeline *tl, uint64_t target, uint64_t limit_o
 
 bool timeline_back(struct timeline *tl)
 {
+    if (tl->partial)
+        return timeline_leave_partial(tl); /* the state before the operation */
     if (tl->pos == 0 || tl->reader != NULL)
         return false;
-    go_back(tl, tl->pos - 1);
+    timeline_go_back(tl, tl->pos - 1);
     return true;
 }
 
@@ -595,11 +561,13 @@ bool timeline_goto(struct timeline *tl, uint64_t k)
 {
     if (tl->reader == NULL && k > tl->t->nops)
         k = tl->t->nops;
+    if (!timeline_leave_partial(tl))
+        return false;
     bool had = tl->ckpt != NULL;
     if (k < tl->pos) {
         if (tl->reader != NULL)
             return false; /* a stream runs forward only */
-        if (!go_back(tl, k))
+        if (!timeline_go_back(tl, k))
             return false;
     } else {
         run_until(tl, k, true);
@@ -613,6 +581,13 @@ uint64_t timeline_run(struct timeline *tl, uint64_t limit_ops, unsigned break_ma
     uint64_t done = 0;
     unsigned hit = 0;
     enum timeline_stop stop = TIMELINE_STOP_END;
+    if (!timeline_leave_partial(tl)) {
+        if (why != NULL)
+            *why = TIMELINE_STOP_END;
+        if (why_mask != NULL)
+            *why_mask = 0;
+        return 0;
+    }
     bool counters = (break_mask &
                      (TIMELINE_BREAK_FAULT | TIMELINE_BREAK_DIAG | TIMELINE_BREAK_ALLOC_FAIL)) != 0;
     struct machine_stats before;
@@ -628,7 +603,7 @@ uint64_t timeline_run(struct timeline *tl, uint64_t limit_ops, unsigned break_ma
             stop = TIMELINE_STOP_LIMIT;
             break;
         }
-        if (!have_op(tl)) {
+        if (!timeline_have_op(tl)) {
             stop = TIMELINE_STOP_END;
             break;
         }
@@ -638,8 +613,8 @@ uint64_t timeline_run(struct timeline *tl, uint64_t limit_ops, unsigned break_ma
         uint64_t left = tl->reader != NULL ? UINT64_MAX : tl->t->nops - tl->pos;
         if (limit_ops != 0 && limit_ops - done < left)
             left = limit_ops - done;
-        set_capture(tl, break_mask != 0 || left <= RECORD_TAIL, true);
-        exec_op(tl);
+        timeline_set_capture(tl, break_mask != 0 || left <= RECORD_TAIL, true);
+        timeline_exec_op(tl);
         done++;
         if ((break_mask & TIMELINE_BREAK_CAPTION) && say)
             hit |= TIMELINE_BREAK_CAPTION;
@@ -691,6 +666,8 @@ const struct event *timeline_events(const struct timeline *tl, size_t *n)
         return tl->boot;
     }
     *n = tl->nev;
+    if (tl->partial && tl->evpos < *n)
+        *n = (size_t)tl->evpos; /* nothing after the cursor's event */
     return tl->ev;
 }
 

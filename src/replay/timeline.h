@@ -189,6 +189,65 @@ uint64_t timeline_advance(struct timeline *tl, uint64_t target, uint64_t limit_o
 uint64_t timeline_run(struct timeline *tl, uint64_t limit_ops, unsigned break_mask,
                       enum timeline_stop *why, unsigned *why_mask);
 
+/* ---- event-level time (DESIGN.md "Time", docs/architecture.md "Time") ----
+ *
+ * The cursor may also stop inside an operation: "N.E" is the machine right
+ * after the E-th micro-event (1-based) of operation N, a real state, equal
+ * (timeline_hash) to a fresh machine run exactly that far. N.0 is the state
+ * before op N, which is the end of op N-1, and the cursor shows it as that
+ * (pos N-1, not inside). E at or past the number M of op N's events is op
+ * N's end (pos N: N.M is op N's end, the few counters an op updates after
+ * its last event included). The boot (op 0) cannot be stopped inside.
+ *
+ * How: the event sink counts op N's events and, at the E-th, longjmps out of
+ * the operation (sim/ holds no host resource on its paths and writes each
+ * change before it reports it). A machine stopped inside an operation is
+ * never run further: every move restores the state before op N (a
+ * checkpoint saved there when stepping into it) and runs again. While
+ * stopped inside, timeline_pos() is N, timeline_events() the first E events
+ * of op N, the history ring ends at event E, timeline_op_counts() counts op
+ * N (an operation that started counts). The moves above
+ * (timeline_step: finish op N; timeline_back: to the state before op N;
+ * timeline_goto, _advance, _run) leave the inside first. */
+
+/* Moves the cursor to op k stopped right after its e-th event (see above:
+ * e == 0 is the end of op k-1, e >= M the end of op k; k past the end: the
+ * end of the trace). Works forward only on a stream (timeline_create_reader).
+ * Returns false when the move could not be made as asked: k or e past the
+ * end (clamped: the cursor is at the end of op k or of the trace), a stream
+ * asked to go back, or memory ran out (the cursor is then at the end of op
+ * k). */
+bool timeline_goto_event(struct timeline *tl, uint64_t k, uint64_t e);
+
+/* s: one micro-event forward (from the end of op k, the first event of op
+ * k+1; an operation without events is passed over whole). False at the end. */
+bool timeline_step_event(struct timeline *tl);
+
+/* S: one micro-event back (from event 1 of op k, the end of op k-1). False
+ * at 0. */
+bool timeline_back_event(struct timeline *tl);
+
+/* True when the cursor is stopped inside op timeline_pos() (before its end). */
+bool timeline_inside(const struct timeline *tl);
+
+/* E: the events of op timeline_pos() the cursor is after (the boot's at 0):
+ * timeline_event_count() at the op's end. */
+uint64_t timeline_event_pos(const struct timeline *tl);
+
+/* M: the number of micro-events of op timeline_pos() (the boot's at 0);
+ * with TIMELINE_NO_EVENTS and no log, known only after timeline_goto_event
+ * (0 otherwise). */
+uint64_t timeline_event_count(const struct timeline *tl);
+
+/* The next micro-event, at or after the cursor's, that changes the machine
+ * beyond the TLB-hit/miss counters (replay/steps.h: steps_is_change) and
+ * moves there (searching at most limit operations ahead). False, the cursor
+ * left at the end of the last operation searched, when none was found. */
+bool timeline_next_change(struct timeline *tl, uint64_t limit);
+
+/* The same backwards: the latest such event before the cursor's. */
+bool timeline_prev_change(struct timeline *tl, uint64_t limit);
+
 /* The machine, read-only (views read it; only the timeline changes it). */
 const struct machine *timeline_machine(const struct timeline *tl);
 

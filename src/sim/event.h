@@ -7,6 +7,15 @@
  * A NULL sink, or a sink whose emit is NULL, means nobody listens; emitting
  * then costs one test. sim/ never formats or prints events: replay/ logs
  * them, cli/ and ui/ put them into words.
+ *
+ * Each event is emitted right after the change it describes, so that a
+ * replay stopped right after it (replay --at N.E, which longjmps out of the
+ * operation from the sink) shows that change and nothing after it: the
+ * bytemap at EV_FRAME_ALLOC, the entry in RAM at EV_ENTRY_WRITE and
+ * EV_AD_SET, the register at EV_CR_WRITE, the TLB at EV_TLB_*. A sink may
+ * longjmp out of a sim/ call: nothing here holds a host resource across an
+ * emit. The heap's EV_HEAP_GROW, EV_HEAP_SHRINK, EV_BLOCK_FREE and a free's
+ * EV_BLOCK_COALESCE announce a step whose changes are the events after them.
  */
 #ifndef PAGESIM_SIM_EVENT_H
 #define PAGESIM_SIM_EVENT_H

@@ -115,11 +115,13 @@ static bool page_fault(const struct mmu *m, bool side, uint64_t va, enum fault_r
     res->fault.error_code = code;
     res->fault.addr = va;
     if (side) {
+        /* The fault drops the TLB's entries for va (SDM 4.10.4.1) before it
+         * is reported; CR2 is loaded next, an event of its own. */
+        if (m->tlb != NULL)
+            tlb_invalidate_page(m->tlb, va);
         if (event_listening(m->sink))
             emit_fault(m, &res->fault);
         cpu_set_cr2(m->cpu, m->sink, va);
-        if (m->tlb != NULL)
-            tlb_invalidate_page(m->tlb, va);
     }
     return false;
 }

@@ -313,7 +313,12 @@ bool tlb_fill(struct tlb *t, const struct tlb_entry *e, struct tlb_entry *evicte
     if (slot == NULL) {
         slot = victim;
         if (slot->valid) {
-            evict(t, slot, si, evicted);
+            /* The victim leaves before the new entry takes its way, so that
+             * the state at EV_TLB_EVICT shows it gone (and not yet replaced). */
+            struct tlb_entry x = *slot;
+            touch_set(t, base);
+            memset(slot, 0, sizeof *slot);
+            evict(t, &x, si, evicted);
             did_evict = true;
         } else {
             count_add(t, si);

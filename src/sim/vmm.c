@@ -263,12 +263,12 @@ static void free_table(struct vmm *v, unsigned d, uint64_t pa)
 {
     uint64_t pfn = pa_to_pfn(pa);
     count_set(v, pfn, 0);
-    emit_simple(v, EV_TABLE_FREE, 0, pa, X86_PAGE_SIZE, 0, v->g->lv[d].level);
-    pfa_free(v->p.pfa, pfn);
-    emit_simple(v, EV_FRAME_FREE, 0, pa, X86_PAGE_SIZE, 0, 0);
     if (v->s.tables > 0)
         v->s.tables--;
     v->s.tables_freed++;
+    emit_simple(v, EV_TABLE_FREE, 0, pa, X86_PAGE_SIZE, 0, v->g->lv[d].level);
+    pfa_free(v->p.pfa, pfn);
+    emit_simple(v, EV_FRAME_FREE, 0, pa, X86_PAGE_SIZE, 0, 0);
 }
 
 /* True when the mode translates va: canonical in 4-level paging, below

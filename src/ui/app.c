@@ -107,41 +107,49 @@ static struct translate_state *translate_of(struct ui *ui)
 
 /* --- moving through the trace ------------------------------------------------- */
 
+/* The views follow the cursor (an open question closes). The machine is
+ * the one at the cursor, inside an operation too (timeline_goto_event):
+ * reveal is the cursor's event, so nothing after it is shown anywhere. */
 static void moved(struct ui *ui)
 {
-    ui_after_move(ui); /* the views follow (an open question closes) */
+    if (timeline_inside(ui->tl))
+        ui->micro = true;
+    ui->reveal = (size_t)timeline_event_pos(ui->tl);
+    ui_after_move(ui);
 }
 
+/* n: the next operation's end; inside an operation, this one's end. */
 static void do_step(struct ui *ui)
 {
-    size_t nev;
-    timeline_events(ui->tl, &nev);
-    if (ui->micro && ui->reveal < nev) {
-        ui->micro = false; /* finish the operation being stepped into */
-    } else if (!timeline_step(ui->tl)) {
+    if (!timeline_step(ui->tl))
         snprintf(ui->note, sizeof ui->note, "end of trace");
-    }
     ui->micro = false;
     moved(ui);
 }
 
-static void do_micro(struct ui *ui)
+/* Searching for a change goes at most this many operations ahead or back. */
+#define CHANGE_SEARCH_OPS 4096
+
+/* s, S, e, E: event-level moves; the status line then shows ev j/M. */
+static void do_micro(struct ui *ui, enum ui_action a)
 {
-    size_t nev;
-    timeline_events(ui->tl, &nev);
-    if (ui->micro && ui->reveal < nev) {
-        ui->reveal++;
-    } else {
-        if (!timeline_step(ui->tl)) {
-            snprintf(ui->note, sizeof ui->note, "end of trace");
-            ui->micro = false;
-            moved(ui);
-            return;
-        }
-        ui->micro = true;
-        timeline_events(ui->tl, &nev);
-        ui->reveal = nev > 0 ? 1 : 0;
+    bool ok;
+    if (a == ACT_MICRO)
+        ok = timeline_step_event(ui->tl);
+    else if (a == ACT_MICRO_BACK)
+        ok = timeline_back_event(ui->tl);
+    else if (a == ACT_NEXT_CHANGE)
+        ok = timeline_next_change(ui->tl, CHANGE_SEARCH_OPS);
+    else
+        ok = timeline_prev_change(ui->tl, CHANGE_SEARCH_OPS);
+    if (!ok) {
+        bool back = a == ACT_MICRO_BACK || a == ACT_PREV_CHANGE;
+        snprintf(ui->note, sizeof ui->note, "%s",
+                 back ? (timeline_pos(ui->tl) == 0 ? "at the start" : "no earlier change found")
+                      : (timeline_pos(ui->tl) >= timeline_len(ui->tl) ? "end of trace"
+                                                                      : "no later change found"));
     }
+    ui->micro = true;
     moved(ui);
 }
 
@@ -562,9 +570,14 @@ static void move_key(struct ui *ui, enum ui_action a)
         moved(ui);
         break;
     case ACT_MICRO:
-        do_micro(ui);
+    case ACT_NEXT_CHANGE:
+        do_micro(ui, a);
         if (ui->quiz && ui->micro && (timeline_pos(ui->tl) != before || ui->reveal != shown))
             quiz_after_step(ui, true);
+        break;
+    case ACT_MICRO_BACK:
+    case ACT_PREV_CHANGE:
+        do_micro(ui, a);
         break;
     default:
         break;
@@ -594,6 +607,9 @@ static bool handle_key(struct ui *ui, int ch)
     case ACT_STEP:
     case ACT_BACK:
     case ACT_MICRO:
+    case ACT_MICRO_BACK:
+    case ACT_NEXT_CHANGE:
+    case ACT_PREV_CHANGE:
         move_key(ui, a);
         break;
     case ACT_FASTER:
@@ -665,7 +681,8 @@ static bool handle_key(struct ui *ui, int ch)
     case ACT_ZOOM_IN:
     case ACT_ZOOM_OUT:
     case ACT_SHOW_ALL:
-        if (!ui_view_key(ui, ui->focus, a))
+    case ACT_LOG_HITS: /* the Log view's, whichever view has the focus */
+        if (!ui_view_key(ui, a == ACT_LOG_HITS ? VIEW_LOG : ui->focus, a))
             snprintf(ui->note, sizeof ui->note, "key not used in this view");
         break;
     case ACT_NONE:

@@ -218,7 +218,8 @@ bool fmt_pf_bit(struct fmt_line *l, uint32_t code, unsigned i);
 struct fmt_status {
     const char *trace; /* the trace's name */
     size_t op, nops;   /* operations done, of nops */
-    size_t ev, nev;    /* stepping into an op: events revealed of nev (nev 0: not) */
+    size_t ev, nev;    /* stepping into an op: the cursor's event of nev (nev 0: not) */
+    const char *step;  /* the step that event belongs to (replay/steps.h), or NULL: row 1 */
     const char *mode;  /* "32", "pse", "pae", "long" */
     uint64_t cr0, cr2, cr3, cr4;
     bool playing;
@@ -226,7 +227,6 @@ struct fmt_status {
     unsigned quiz_right, quiz_asked; /* the quiz's score: right of asked */
     unsigned speed;                  /* operations per second */
     const char *where;               /* the current trace line ("L7 malloc a 100"), may be NULL */
-    const char *step;                /* the step the current event belongs to, may be NULL */
     const char *note;                /* breakpoint or message, may be NULL */
 };
 

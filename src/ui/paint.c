@@ -12,6 +12,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "replay/steps.h"
 #include "sim/cpu.h"
 #include "sim/x86.h"
 #include "quiz_ui.h"
@@ -58,6 +59,16 @@ void ui_state_free(struct ui *ui)
 const struct machine *ui_machine(const struct ui *ui)
 {
     return timeline_machine(ui->tl);
+}
+
+const char *ui_step_name(const struct ui *ui)
+{
+    size_t n;
+    const struct event *ev = ui_events(ui, &n);
+    if (n == 0)
+        return NULL;
+    uint64_t k = timeline_pos(ui->tl);
+    return steps_name(steps_of(k > 0 ? timeline_op(ui->tl, k) : NULL, ev, n - 1));
 }
 
 const struct event *ui_events(const struct ui *ui, size_t *n)

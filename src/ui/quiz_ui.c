@@ -411,6 +411,8 @@ bool quiz_ui_leaves_answer(enum ui_action a)
     case ACT_ZOOM_IN:
     case ACT_ZOOM_OUT:
     case ACT_SHOW_ALL:
+    case ACT_LOG_HITS:
+    case ACT_SEARCH: /* a search of the hidden heap: typed as nothing */
     case ACT_FASTER:
     case ACT_SLOWER:
     case ACT_TRANSLATE:
@@ -424,7 +426,6 @@ bool quiz_ui_leaves_answer(enum ui_action a)
     case ACT_VIEW4:
     case ACT_VIEW5:
     case ACT_VIEW6:
-    case ACT_SEARCH: /* a search of the hidden heap: typed as nothing */
     case ACT_COUNT:
         return false;
     case ACT_QUIT:
@@ -433,6 +434,9 @@ bool quiz_ui_leaves_answer(enum ui_action a)
     case ACT_STEP:
     case ACT_BACK:
     case ACT_MICRO:
+    case ACT_MICRO_BACK:
+    case ACT_NEXT_CHANGE:
+    case ACT_PREV_CHANGE:
     case ACT_GOTO:
     case ACT_QUIZ:
     case ACT_NEXT_VIEW:

@@ -103,7 +103,8 @@ static void draw_status(struct ui *ui)
         .op = (size_t)k,
         .nops = (size_t)timeline_len(ui->tl),
         .ev = ui->micro ? ui->reveal : 0,
-        .nev = ui->micro ? nev : 0,
+        .nev = ui->micro ? (size_t)timeline_event_count(ui->tl) : 0,
+        .step = ui->micro ? ui_step_name(ui) : NULL,
         .mode = machine_paging_name(machine_config(m)->paging),
         .cr0 = c->cr0,
         .cr2 = c->cr2,
@@ -115,7 +116,6 @@ static void draw_status(struct ui *ui)
         .quiz_asked = ui->quiz_asked,
         .speed = ui->play.speed,
         .where = where,
-        .step = status_step_name(ui),
         .note = ui->note,
     };
     struct fmt_line l0, l1;

@@ -96,9 +96,3 @@ size_t status_op_text(const struct trace *t, uint64_t k, const struct op *o, cha
         strbuf_printf(&sb, " @ %s", trace_text(t, o->text));
     return sb.pos;
 }
-
-const char *status_step_name(const struct ui *ui)
-{
-    (void)ui; /* event-granular time names the step here (issue 11, item 2) */
-    return "";
-}

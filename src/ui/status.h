@@ -20,8 +20,4 @@ struct ui;
  * to len - 1, NUL-terminated); returns the full length (as snprintf). */
 size_t status_op_text(const struct trace *t, uint64_t k, const struct op *o, char *buf, size_t len);
 
-/* The name of the step the highlighted micro-event belongs to ("" when
- * none is known): the slot the status row keeps for it. */
-const char *status_step_name(const struct ui *ui);
-
 #endif

@@ -127,6 +127,11 @@ bool ui_state_init(struct ui *ui, struct timeline *tl, const char *name);
 /* Frees what ui_state_init and the views allocated. */
 void ui_state_free(struct ui *ui);
 
+/* The step of the cursor's micro-event (replay/steps.h: "malloc", "VMM",
+ * "frame allocator", "map", "carve", "free", "unmap", "INVLPG", "fault",
+ * "MMU"...), NULL when the cursor is after no event. For the status line. */
+const char *ui_step_name(const struct ui *ui);
+
 /* Recomputes highlights and caches after the cursor moved or a micro-step. */
 void ui_after_move(struct ui *ui);
 

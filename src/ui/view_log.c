@@ -13,7 +13,9 @@
 #include "replay/eventfmt.h"
 
 struct log_state {
-    int back; /* events scrolled back from the newest */
+    int back;                        /* events scrolled back from the newest */
+    bool hide_hits;                  /* H: TLB hits are not listed */
+    size_t listed[TIMELINE_HISTORY]; /* the history entries listed, oldest first */
 };
 
 #define LOG_INDENT   9 /* "7 L16    ": the column the words start at */
@@ -61,6 +63,11 @@ static enum ui_role role_of(const struct event *e)
     return UI_NORMAL;
 }
 
+static bool is_hit(const struct timeline_logged *lg)
+{
+    return lg != NULL && !timeline_is_caption(&lg->ev) && lg->ev.kind == EV_TLB_HIT;
+}
+
 /* Number of history entries shown: the ring minus the events of the current
  * operation not yet revealed. */
 static size_t shown_count(const struct ui *ui)
@@ -81,8 +88,7 @@ static size_t shown_count(const struct ui *ui)
 }
 
 /* One logged event as its row: "7 L16    " then its words. */
-static void event_row(const struct ui *ui, const struct log_state *ls, size_t i, size_t end,
-                      struct fmt_line *l)
+static void event_row(const struct ui *ui, size_t i, bool newest, struct fmt_line *l)
 {
     const struct timeline_logged *lg = timeline_history_at(ui->tl, i);
     fmt_line_clear(l);
@@ -99,7 +105,7 @@ static void event_row(const struct ui *ui, const struct log_state *ls, size_t i,
     char buf[FMT_LINE_MAX];
     eventfmt_format(ui->tl, &lg->ev, buf, sizeof buf);
     enum ui_role role = role_of(&lg->ev);
-    if (ui->micro && cur && i + 1 == end && ls->back == 0)
+    if (ui->micro && cur && newest)
         role = UI_CHANGED;
     fmt_put(l, role, "%s", buf);
 }
@@ -124,19 +130,25 @@ static void log_format(const struct ui *ui, void *st, const struct ui_rect *r, b
     }
 
     size_t n = shown_count(ui);
+    /* The history entries listed: all, or all but the TLB hits (H). */
+    size_t listed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!ls->hide_hits || !is_hit(timeline_history_at(ui->tl, i)))
+            ls->listed[listed++] = i;
+    }
     int rows = r->h - y;
     if (rows <= 0)
         return;
-    if (ls->back > (int)n - rows) /* the oldest event stays on the top row */
-        ls->back = (int)n - rows;
+    if (ls->back > (int)listed - rows) /* the oldest event stays on the top row */
+        ls->back = (int)listed - rows;
     if (ls->back < 0)
         ls->back = 0;
-    size_t end = n - (size_t)ls->back;
+    size_t end = listed - (size_t)ls->back;
     /* From the newest up: how many events fill the rows. */
     size_t start = end;
     int used = 0;
     while (start > 0) {
-        event_row(ui, ls, start - 1, end, &l);
+        event_row(ui, ls->listed[start - 1], false, &l);
         int k = fmt_wrap_line(wrap, LOG_WRAP_MAX, r->w, LOG_INDENT, &l);
         if (used + (k > 0 ? k : 1) > rows)
             break;
@@ -144,7 +156,7 @@ static void log_format(const struct ui *ui, void *st, const struct ui_rect *r, b
         start--;
     }
     for (size_t i = start; i < end && y < r->h; i++) {
-        event_row(ui, ls, i, end, &l);
+        event_row(ui, ls->listed[i], i + 1 == end && ls->back == 0, &l);
         int k = fmt_wrap_line(wrap, LOG_WRAP_MAX, r->w, LOG_INDENT, &l);
         if (k == 0)
             view_put(out, y++, &l);
@@ -157,6 +169,11 @@ static bool log_key(struct ui *ui, void *st, enum ui_action a)
 {
     struct log_state *ls = st;
     switch ((int)a) {
+    case ACT_LOG_HITS:
+        ls->hide_hits = !ls->hide_hits;
+        snprintf(ui->note, sizeof ui->note, "Log view: TLB hits %s",
+                 ls->hide_hits ? "hidden" : "shown");
+        return true;
     case ACT_UP:
         ls->back++;
         return true;
