@@ -75,7 +75,7 @@ struct access_record {
     uint64_t tlb_pa;    /* what the TLB's entry gave for va (tlb_hit) */
     uint64_t tlb_size;  /* the page size of that entry (tlb_hit) */
     uint64_t cr2;       /* has_cr2 */
-    struct access_step steps[PAGING_MAX_LEVELS];
+    struct access_step steps[PAGING_MAX_LEVELS]; /* last: those past nsteps are stale */
 };
 
 /* Feeds one event of operation op (1-based; 0 for the boot), the
