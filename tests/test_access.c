@@ -330,6 +330,54 @@ static void test_kept_across_moves(void **state)
     trace_free(t);
 }
 
+/* The end of lesson 1: the last free's metadata access hit the TLB on a
+ * page the same free then unmapped (with INVLPG): no fault, not stale. */
+static void test_after_unmap_not_stale(void **state)
+{
+    (void)state;
+    struct trace *t = lesson("01-first-allocation.trace");
+    struct timeline *tl = make(t, 0, 0);
+    timeline_goto(tl, t->nops);
+    const struct access_record *r = timeline_last_access(tl);
+    assert_non_null(r);
+    assert_false(r->faulted);
+    struct mmu_result now;
+    assert_false(access_stale(r, timeline_machine(tl), &now));
+    timeline_destroy(tl);
+    trace_free(t);
+}
+
+/* timeline_access_before_op() fed with the op's events gives
+ * timeline_last_access(), at every op of two lessons. */
+static void test_before_op_replays(void **state)
+{
+    (void)state;
+    const char *names[] = {"13-stale-tlb.trace", "11-long.trace", "09-pse-large-pages.trace"};
+    for (unsigned i = 0; i < 3; i++) {
+        struct trace *t = lesson(names[i]);
+        struct timeline *tl = make(t, 0, 0);
+        for (uint64_t k = 1; k <= t->nops; k++) {
+            timeline_goto(tl, k);
+            const struct access_record *b = timeline_access_before_op(tl);
+            assert_non_null(b);
+            struct access_record r = *b;
+            size_t n;
+            const struct event *ev = timeline_events(tl, &n);
+            const struct machine *m = timeline_machine(tl);
+            for (size_t j = 0; j < n; j++)
+                access_feed(&r, machine_config(m)->paging, k, j + 1, &ev[j]);
+            const struct access_record *want = timeline_last_access(tl);
+            if (want == NULL) {
+                assert_false(r.valid);
+                continue;
+            }
+            assert_same(&r, want);
+        }
+        timeline_destroy(tl);
+        trace_free(t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +388,8 @@ int main(void)
         cmocka_unit_test(test_stale),
         cmocka_unit_test(test_no_access),
         cmocka_unit_test(test_kept_across_moves),
+        cmocka_unit_test(test_after_unmap_not_stale),
+        cmocka_unit_test(test_before_op_replays),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

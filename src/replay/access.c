@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sim/cpu.h"
+#include "sim/tlb.h"
 #include "sim/x86.h"
 
 /* A new record for an access that begins with the ev_index-th event of op. */
@@ -242,7 +243,13 @@ bool access_stale(const struct access_record *r, const struct machine *m, struct
     if (!access_served_by_tlb(r))
         return false;
     enum mmu_access acc = r->kind_known ? (enum mmu_access)r->access : MMU_READ;
-    if (!machine_probe(m, r->va, acc, r->user, now))
-        return true;
-    return now->pa != r->tlb_pa;
+    bool ok = machine_probe(m, r->va, acc, r->user, now);
+    /* Only while the entry that served it is still cached: an entry the
+     * kernel has dropped since (INVLPG after an unmap) was right when it
+     * served, and the tables' later change says nothing against it. */
+    const struct tlb_entry *e = tlb_peek(machine_tlb(m), r->va);
+    if (e == NULL || !e->valid || (UINT64_C(1) << e->shift) != r->tlb_size ||
+        (e->pa | (r->va & (r->tlb_size - 1))) != r->tlb_pa)
+        return false;
+    return !ok || now->pa != r->tlb_pa;
 }

@@ -26,6 +26,7 @@ struct replay_scalars {
     uint64_t counts[OP_KIND_COUNT];
     uint32_t caption;            /* text handle of the latest caption, or TRACE_NO_TEXT */
     struct access_record access; /* the last memory access so far (access.h) */
+    struct access_record before; /* ... as it was when op pos began */
 };
 
 struct timeline {
@@ -402,6 +403,8 @@ static void exec_op(struct timeline *tl)
     tl->cur_line = op->line;
     tl->cur_ev = 0;
     tl->nev = 0;
+    if (tl->track)
+        tl->rs.before = tl->rs.access;
     if (op->kind == OP_SAY)
         say(tl, op->text);
     else
@@ -672,6 +675,13 @@ const struct access_record *timeline_op_access(const struct timeline *tl)
 {
     const struct access_record *r = timeline_last_access(tl);
     return r != NULL && r->op == tl->pos ? r : NULL;
+}
+
+const struct access_record *timeline_access_before_op(const struct timeline *tl)
+{
+    if (!tl->track || tl->pos == 0)
+        return NULL;
+    return &tl->rs.before;
 }
 
 uint64_t timeline_checkpoint_bytes(const struct timeline *tl)
