@@ -454,6 +454,8 @@ static void format_access_tlb(const struct translate_shown *s, int width, struct
         fmt_put(&l, UI_MISS, "TLB hit, but the entry cannot serve this %s (rights or clean D):",
                 a->kind_known ? mmu_access_name((enum mmu_access)a->access) : "access");
         fmt_put(&l, UI_MISS, " walked again%s", a->filled ? ", result cached" : "");
+    } else if (a->nsteps == 0 && !a->faulted) {
+        fmt_put(&l, UI_MISS, "TLB miss: the walk comes next"); /* stepping into it */
     } else {
         fmt_put(&l, UI_MISS, "TLB miss: walked the tables%s", a->filled ? ", result cached" : "");
     }
