@@ -532,6 +532,47 @@ static void gather_refreshes_a_typed_probe(void **state)
     ts->typed = false;
 }
 
+/* Stepping into op 3 (write a 0 4): before its first event the view shows
+ * op 2's last access as an earlier one; after each event, the access as
+ * far as it went; after the last, the timeline's own record. */
+static void gather_follows_the_events_revealed(void **state)
+{
+    struct fixture *f = *state;
+    struct translate_state *ts = f->ui.view_state[VIEW_TRANSLATE];
+    ts->typed = false;
+    assert_true(timeline_goto(f->tl, 3));
+    size_t nev;
+    timeline_events(f->tl, &nev);
+    assert_true(nev >= 2);
+    struct translate_shown s;
+    f->ui.micro = true;
+    f->ui.reveal = 0;
+    translate_gather(&f->ui, ts, &s);
+    assert_int_equal(s.source, TR_EARLIER);
+    assert_int_equal(s.acc.op, 2);
+    assert_int_equal(s.nev, nev);
+    f->ui.reveal = 1;
+    translate_gather(&f->ui, ts, &s);
+    assert_int_equal(s.source, TR_ACCESS);
+    assert_int_equal(s.acc.op, 3);
+    assert_true(s.acc.tlb_looked);
+    assert_false(s.acc.program); /* its bytes come with a later event */
+    f->ui.reveal = nev;
+    translate_gather(&f->ui, ts, &s);
+    const struct access_record *r = timeline_last_access(f->tl);
+    assert_non_null(r);
+    assert_int_equal(s.acc.ev, r->ev);
+    assert_int_equal(s.acc.pa, r->pa);
+    assert_true(s.acc.program);
+    assert_int_equal(s.acc.size, 4);
+    f->ui.micro = false;
+    translate_gather(&f->ui, ts, &s);
+    assert_int_equal(s.source, TR_ACCESS);
+    assert_int_equal(s.nev, 0);
+    assert_int_equal(s.acc.ev, r->ev);
+    assert_false(s.stale);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +595,7 @@ int main(void)
         cmocka_unit_test(a_verdict_is_wrapped_to_the_pane),
         cmocka_unit_test(nothing_to_show_is_one_row),
         cmocka_unit_test_setup_teardown(gather_refreshes_a_typed_probe, setup, teardown),
+        cmocka_unit_test_setup_teardown(gather_follows_the_events_revealed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
