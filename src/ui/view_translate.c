@@ -116,8 +116,14 @@ static void gather_access(const struct ui *ui, struct translate_shown *s)
         s->misses += ev[i].kind == EV_TLB_MISS;
     }
     const struct op *o = timeline_op(tl, s->acc.op);
-    s->program = s->acc.program ||
-                 (o != NULL && (o->kind == OP_READ || o->kind == OP_WRITE || o->kind == OP_EXEC));
+    bool rw = o != NULL && (o->kind == OP_READ || o->kind == OP_WRITE || o->kind == OP_EXEC);
+    s->program = s->acc.program || rw;
+    if (rw && !s->acc.kind_known) {
+        /* A #GP says nothing of the access: the operation does. */
+        s->acc.access = o->kind == OP_READ ? MMU_READ : o->kind == OP_WRITE ? MMU_WRITE : MMU_EXEC;
+        s->acc.user = (o->flags & OP_F_USER) != 0;
+        s->acc.kind_known = true;
+    }
     s->stale = access_stale(&s->acc, ui_machine(ui), &s->now);
 }
 
