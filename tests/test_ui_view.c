@@ -121,9 +121,12 @@ static void each_view_formats_its_rows_without_a_terminal(void **state)
     assert_true(n > 2);
 
     n = format(f, VIEW_TRANSLATE, &r);
-    assert_non_null(strstr(row(f, 0), "latest access, op "));
+    /* The last access of the last op (free b: the heap's own metadata),
+     * as it happened: no fault where none was raised. */
+    assert_true(strncmp(row(f, 0), "op 4: heap metadata ", 20) == 0);
     assert_non_null(strstr(row(f, 0), " 0x"));
-    assert_true(find_row_of(f, n, "CR3 0x") > 0);
+    assert_true(find_row_of(f, n, "=> frame 0x") > 0);
+    assert_int_equal(find_row_of(f, n, "#PF"), -1);
 
     n = format(f, VIEW_FRAMES, &r);
     assert_non_null(strstr(row(f, 0), "4 frames per cell (16 KiB)"));
@@ -257,55 +260,217 @@ static void translation_rows_show_split_walk_and_frame(void **state)
     (void)state;
     struct fmt_line lines[20];
     struct translate_shown s = shown_32();
+    s.op = 4;
     int n = format_shown(&s, 120, lines, 20);
-    assert_int_equal(n, 8);
-    assert_string_equal(lines[0].text, "typed (t): read 0x401234 (supervisor)");
+    assert_int_equal(n, 9);
+    /* A typed address is a probe, and says so. */
+    assert_string_equal(lines[0].text, "probe of 0x401234 at op 4: no A/D, no TLB fill");
     assert_int_equal(lines[0].role[0], UI_TITLE);
-    assert_string_equal(lines[1].text, "0000000001|0000000001|001000110100");
-    assert_int_equal(lines[1].role[0], UI_FIELD0);
-    assert_int_equal(lines[1].role[lines[1].len - 1], UI_FIELD_OFF);
-    assert_non_null(strstr(lines[2].text, "offset 11:0 = 564 (0x234)"));
-    assert_string_equal(lines[3].text, "TLB holds nothing for this page (a miss)");
-    assert_string_equal(lines[4].text, "CR3 0x1000");
-    assert_non_null(strstr(lines[5].text, "PDE[1] @0x1004 = 0x00002003 "));
-    assert_non_null(strstr(lines[6].text, "  PTE[1] @0x2004 = 0x00107003 "));
-    assert_non_null(strstr(lines[6].text, "-> 0x107000"));
-    assert_string_equal(lines[7].text,
+    assert_string_equal(lines[1].text, "read, supervisor; the tables as they are now");
+    assert_string_equal(lines[2].text, "0000000001|0000000001|001000110100");
+    assert_int_equal(lines[2].role[0], UI_FIELD0);
+    assert_int_equal(lines[2].role[lines[2].len - 1], UI_FIELD_OFF);
+    assert_non_null(strstr(lines[3].text, "offset 11:0 = 564 (0x234)"));
+    assert_string_equal(lines[4].text, "TLB holds nothing for this page (a miss)");
+    assert_string_equal(lines[5].text, "CR3 -> 0x1000");
+    assert_non_null(strstr(lines[6].text, "PDE[1] @0x1004 = 0x00002003 "));
+    assert_non_null(strstr(lines[7].text, "  PTE[1] @0x2004 = 0x00107003 "));
+    assert_non_null(strstr(lines[7].text, "-> 0x107000"));
+    assert_string_equal(lines[8].text,
                         "=> frame 0x107000 + offset 0x234 = pa 0x107234 (4 KiB page)");
-    assert_int_equal(lines[7].role[0], UI_HIT);
+    assert_int_equal(lines[8].role[0], UI_HIT);
 }
 
-static void translation_rows_of_a_fault_decode_the_error_code(void **state)
+/* The walk of shown_32() as an access record: what happened at op 7. */
+static struct translate_shown access_32(void)
+{
+    struct translate_shown s = shown_32();
+    s.source = TR_ACCESS;
+    s.op = 7;
+    s.program = true;
+    struct access_record *a = &s.acc;
+    a->valid = true;
+    a->program = true;
+    a->kind_known = true;
+    a->op = 7;
+    a->va = 0x00401234;
+    a->size = 4;
+    a->tlb_looked = true;
+    a->nsteps = 2;
+    a->steps[0] = (struct access_step){LVL_PDE, 1, 0x1000, 0x1004, 0x2023, 0x2023};
+    a->steps[1] = (struct access_step){LVL_PTE, 1, 0x2000, 0x2004, 0x107003, 0x107063};
+    a->filled = true;
+    a->has_pa = true;
+    a->pa = 0x107234;
+    a->page_size = X86_PAGE_SIZE;
+    a->access = MMU_WRITE;
+    return s;
+}
+
+static void an_access_shows_the_walk_as_read_and_the_bits_set(void **state)
 {
     (void)state;
     struct fmt_line lines[20];
-    struct translate_shown s = shown_32();
-    s.pr.ok = false;
-    s.pr.access = MMU_WRITE;
-    s.pr.user = true;
-    s.pr.res.steps[1].entry = 0x107005; /* P, U/S, read-only */
-    s.pr.res.fault = (struct mmu_fault){X86_VEC_PF, FAULT_WRITE_PROTECT,
-                                        X86_PF_P | X86_PF_W | X86_PF_U, 0x401234};
-    s.source = TR_LATEST;
-    s.op = 7;
-    s.fault = true;
-    s.fault_vector = X86_VEC_PF;
-    s.fault_code = X86_PF_P | X86_PF_W | X86_PF_U;
-    s.fault_va = 0x401234;
-    s.cr2 = 0x401234;
-    s.miss = true;
+    struct translate_shown s = access_32();
+    int n = format_shown(&s, 120, lines, 20);
+    assert_string_equal(lines[0].text, "op 7: write 0x401234, 4 bytes (supervisor)");
+    assert_string_equal(lines[3].text, "TLB miss: walked the tables, result cached");
+    assert_string_equal(lines[4].text, "CR3 -> 0x1000");
+    /* As read: A clear on the PTE; then what the walk set. */
+    int pte = find_row(lines, n, "PTE[1] @0x2004 = 0x00107003 ");
+    assert_true(pte > 0);
+    assert_non_null(strstr(lines[pte].text, " set A,D"));
+    assert_int_equal(lines[pte].role[lines[pte].len - 1], UI_CHANGED);
+    assert_null(strstr(lines[pte - 1].text, " set "));
+    assert_int_equal(find_row(lines, n, "#PF"), -1); /* nothing invented */
+    assert_non_null(strstr(lines[n - 1].text, "= pa 0x107234 (4 KiB page)"));
+}
+
+static void translation_rows_of_a_fault_decode_the_error_code_once(void **state)
+{
+    (void)state;
+    struct fmt_line lines[30];
+    struct translate_shown s = access_32();
+    struct access_record *a = &s.acc;
+    a->user = true;
+    a->size = 0;
+    a->steps[1].entry = a->steps[1].written = 0x107005; /* P, U/S, read-only */
+    a->filled = false;
+    a->has_pa = false;
+    a->faulted = true;
+    a->vector = X86_VEC_PF;
+    a->reason = FAULT_WRITE_PROTECT;
+    a->error_code = X86_PF_P | X86_PF_W | X86_PF_U;
+    a->has_cr2 = true;
+    a->cr2 = 0x401234;
     int n = format_shown(&s, 120, lines, 30);
-    assert_string_equal(lines[0].text, "latest access, op 7: write 0x401234 (user)");
-    assert_non_null(strstr(lines[3].text, "this step: TLB miss, walked "));
-    int pf = find_row(lines, n, "#PF error code 0x7: ");
+    assert_string_equal(lines[0].text, "op 7: write 0x401234 (user)");
+    assert_string_equal(lines[3].text, "TLB miss: walked the tables");
+    int pf = find_row(lines, n, "#PF error code 0x7: write to read-only page");
     assert_true(pf > 0);
     assert_int_equal(lines[pf].role[0], UI_FAULT);
-    assert_non_null(strstr(lines[pf].text, "CR2 would be 0x401234"));
+    assert_non_null(strstr(lines[pf].text, "CR2=0x401234"));
     assert_non_null(strstr(lines[pf + 1].text, "bit 0"));
-    int raised = find_row(lines, n, "this step raised #PF err=0x7 at 0x401234");
-    assert_true(raised > pf + 5); /* after the five bits of the probe's code */
-    assert_non_null(strstr(lines[raised].text, "CR2=0x401234"));
-    assert_int_equal(n, raised + 6);
+    assert_int_equal(n, pf + 6); /* the five bits, once */
+    int bit0 = 0;
+    for (int i = 0; i < n; i++)
+        bit0 += strncmp(lines[i].text, "bit 0", 5) == 0;
+    assert_int_equal(bit0, 1);
+}
+
+static void a_stale_hit_says_stale_and_what_the_tables_say(void **state)
+{
+    (void)state;
+    struct fmt_line lines[20];
+    struct translate_shown s = access_32();
+    struct access_record *a = &s.acc;
+    a->nsteps = 0;
+    a->filled = false;
+    a->tlb_hit = true;
+    a->tlb_pa = 0x107234;
+    a->tlb_size = X86_PAGE_SIZE;
+    s.stale = true;
+    s.now.fault =
+        (struct mmu_fault){X86_VEC_PF, FAULT_WRITE_PROTECT, X86_PF_P | X86_PF_W, 0x401234};
+    int n = format_shown(&s, 80, lines, 20);
+    int hit = find_row(lines, n, "TLB hit -> 0x107234 (4 KiB page), no walk: STALE");
+    assert_true(hit > 0);
+    assert_true(find_row(lines, n, "tables in RAM now say: #PF, write to read-only page") > hit);
+    assert_int_equal(find_row(lines, n, "#PF error code"), -1); /* the write did not fault */
+    assert_int_equal(find_row(lines, n, "CR3"), -1);            /* no walk happened */
+    assert_non_null(strstr(lines[n - 1].text, "= pa 0x107234"));
+    for (int i = 0; i < n; i++)
+        assert_true(lines[i].len <= 80);
+}
+
+static void an_operation_without_access_says_so(void **state)
+{
+    (void)state;
+    struct fmt_line lines[20];
+    struct translate_shown s = access_32();
+    s.source = TR_EARLIER;
+    s.op = 9;
+    s.op_name = "free";
+    format_shown(&s, 80, lines, 20);
+    assert_string_equal(lines[0].text, "op 9 (free) made no memory access");
+    assert_string_equal(lines[1].text, "last access, op 7: write 0x401234, 4 bytes (supervisor)");
+    s.nev = 5;
+    s.ev = 2;
+    format_shown(&s, 80, lines, 20);
+    assert_string_equal(lines[0].text, "op 9 ev 2/5: no memory access yet in this operation");
+}
+
+/* Each page size split at its own offset width (SDM figures 4-2..4-10). */
+static void every_page_size_is_split_at_its_offset(void **state)
+{
+    (void)state;
+    static const struct {
+        enum paging_mode p;
+        uint64_t size;
+        const char *want, *not ;
+    } cases[] = {
+        {PAGING_32, UINT64_C(4) << 10, "PDE 31:22 = 2 (0x2) | PTE 21:12 = 0 (0x0) | offset 11:0",
+         NULL},
+        {PAGING_PSE, UINT64_C(4) << 20, "PDE 31:22 = 2 (0x2) | offset 21:0 = 16 (0x10)",
+         "PTE 21:12"},
+        {PAGING_PAE, UINT64_C(2) << 20, "PDE 29:21 = 4 (0x4) | offset 20:0 = 16 (0x10)",
+         "PTE 20:12"},
+        {PAGING_LONG, UINT64_C(1) << 30, "offset 29:0 = 8388624 (0x800010)", "PD 29:21"},
+    };
+    for (unsigned i = 0; i < 4; i++) {
+        struct fmt_mode m = fmt_mode_of(cases[i].p);
+        struct fmt_line lines[8];
+        struct view_rows out = {lines, 8, 0, NULL, NULL, 120};
+        int y = 1;
+        translate_fmt_split(&out, &y, &m, cases[i].size, 0x800010, 120);
+        bool found = false;
+        for (int r = 0; r < out.n; r++) {
+            found |= strstr(lines[r].text, cases[i].want) != NULL;
+            if (cases[i].not != NULL)
+                assert_null(strstr(lines[r].text, cases[i].not ));
+        }
+        assert_true(found);
+    }
+    /* Narrow: packed into rows that fit, every field kept. */
+    struct fmt_mode m = fmt_mode_of(PAGING_LONG);
+    struct fmt_line lines[8];
+    struct view_rows out = {lines, 8, 0, NULL, NULL, 40};
+    int y = 1;
+    translate_fmt_split(&out, &y, &m, X86_PAGE_SIZE, UINT64_C(0xffffc9000000c370), 40);
+    int seen = 0;
+    for (int r = 0; r < out.n; r++) {
+        assert_true(lines[r].len <= 40);
+        seen += strstr(lines[r].text, "PML4 47:39=402") != NULL;
+        seen += strstr(lines[r].text, "offset 11:0=0x370") != NULL;
+    }
+    assert_int_equal(seen, 2);
+}
+
+/* A long-mode walk row fits the pane, keeping the address it leads to and
+ * the bits the walk set; the widest form that fits is chosen. */
+static void a_walk_row_fits_its_width(void **state)
+{
+    (void)state;
+    struct fmt_mode m = fmt_mode_of(PAGING_LONG);
+    struct access_step st = {LVL_PTE,
+                             12,
+                             0x10c000,
+                             0x10c060,
+                             UINT64_C(0x8000000000118003),
+                             UINT64_C(0x8000000000118063)};
+    struct fmt_line l;
+    translate_fmt_step(&l, &m, 40, 3, &st, 120);
+    assert_string_equal(l.text, "      PTE[12] @0x10c060 = 0x8000000000118003 PW-------X "
+                                "-> 0x118000 set A,D");
+    static const int widths[] = {70, 59, 40};
+    for (unsigned i = 0; i < 3; i++) {
+        translate_fmt_step(&l, &m, 40, 3, &st, widths[i]);
+        assert_true(l.len <= widths[i]);
+        assert_non_null(strstr(l.text, "PTE[12]"));
+        assert_non_null(strstr(l.text, "-> 0x118000 set A,D"));
+    }
+    translate_fmt_step(&l, &m, 40, 3, &st, 59);
+    assert_string_equal(l.text, "PTE[12] = 0x8000000000118003 PW-------X -> 0x118000 set A,D");
 }
 
 static void an_open_question_hides_the_walk(void **state)
@@ -317,8 +482,9 @@ static void an_open_question_hides_the_walk(void **state)
     s.quiz = UI_QUIZ_ASKING;
     s.pr.res.page_size = UINT64_C(4) << 20; /* a large page must not show in the split */
     int n = format_shown(&s, 120, lines, 20);
-    assert_string_equal(lines[0].text, "quiz (t): read 0x401234 (supervisor)");
-    assert_string_equal(lines[1].text, "0000000001|0000000001|001000110100");
+    assert_string_equal(lines[0].text, "quiz: probe of 0x401234 at op 0: no A/D, no TLB fill");
+    assert_string_equal(lines[1].text, "read, supervisor; the tables as they are now");
+    assert_string_equal(lines[2].text, "0000000001|0000000001|001000110100");
     assert_int_equal(find_row(lines, n, "=> frame"), -1);
     assert_int_equal(find_row(lines, n, "TLB holds"), -1);
     assert_int_equal(find_row(lines, n, "PDE["), -1);
@@ -338,20 +504,12 @@ static void a_verdict_is_wrapped_to_the_pane(void **state)
     s.quiz = UI_QUIZ_REVEALED;
     s.answer = "0x107234";
     int n = format_shown(&s, 24, lines, 40);
-    assert_non_null(strstr(lines[1].text, "right:"));
-    int split = find_row(lines, n, "0000000001|");
-    assert_true(split > 3);
-    assert_true(find_row(lines, n, "quiz score 0/0 (right/asked)") > 1);
-    for (int i = 1; i < split; i++) {
-        if (strncmp(lines[i].text, "quiz score ", 11) == 0) {
-            assert_int_equal(i + 1, split); /* the score, after the verdict */
-            continue;
-        }
+    int right = find_row(lines, n, "right:");
+    assert_true(right > 0);
+    assert_true(find_row(lines, n, "frame") > right);
+    assert_true(find_row(lines, n, "quiz score 0/0 (right/asked)") > right);
+    for (int i = 0; i < n; i++)
         assert_true(lines[i].len <= 24);
-        if (i > 1 && strncmp(lines[i].text, "  ", 2) != 0)
-            assert_true(strncmp(lines[i].text, "the walk", 8) == 0 ||
-                        strncmp(lines[i].text, "frame", 5) == 0);
-    }
 }
 
 static void nothing_to_show_is_one_row(void **state)
@@ -382,7 +540,6 @@ static void gather_refreshes_a_typed_probe(void **state)
     assert_int_equal(s.source, TR_TYPED);
     assert_true(s.pr.ok); /* the page of a live block translates */
     assert_true(ts->probe.ok);
-    assert_false(s.hit || s.miss); /* what the step did is not about a typed address */
     ts->typed = false;
 }
 
@@ -421,6 +578,47 @@ static void heap_ids_stay_whole_in_a_narrow_pane(void **state)
     trace_free(t);
 }
 
+/* Stepping into op 3 (write a 0 4): before its first event the view shows
+ * op 2's last access as an earlier one; after each event, the access as
+ * far as it went; after the last, the timeline's own record. */
+static void gather_follows_the_events_revealed(void **state)
+{
+    struct fixture *f = *state;
+    struct translate_state *ts = f->ui.view_state[VIEW_TRANSLATE];
+    ts->typed = false;
+    assert_true(timeline_goto(f->tl, 3));
+    size_t nev;
+    timeline_events(f->tl, &nev);
+    assert_true(nev >= 2);
+    struct translate_shown s;
+    f->ui.micro = true;
+    f->ui.reveal = 0;
+    translate_gather(&f->ui, ts, &s);
+    assert_int_equal(s.source, TR_EARLIER);
+    assert_int_equal(s.acc.op, 2);
+    assert_int_equal(s.nev, nev);
+    f->ui.reveal = 1;
+    translate_gather(&f->ui, ts, &s);
+    assert_int_equal(s.source, TR_ACCESS);
+    assert_int_equal(s.acc.op, 3);
+    assert_true(s.acc.tlb_looked);
+    assert_false(s.acc.program); /* its bytes come with a later event */
+    f->ui.reveal = nev;
+    translate_gather(&f->ui, ts, &s);
+    const struct access_record *r = timeline_last_access(f->tl);
+    assert_non_null(r);
+    assert_int_equal(s.acc.ev, r->ev);
+    assert_int_equal(s.acc.pa, r->pa);
+    assert_true(s.acc.program);
+    assert_int_equal(s.acc.size, 4);
+    f->ui.micro = false;
+    translate_gather(&f->ui, ts, &s);
+    assert_int_equal(s.source, TR_ACCESS);
+    assert_int_equal(s.nev, 0);
+    assert_int_equal(s.acc.ev, r->ev);
+    assert_false(s.stale);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,12 +631,18 @@ int main(void)
         cmocka_unit_test_setup_teardown(keys_and_clicks_go_to_the_view_that_has_them, setup,
                                         teardown),
         cmocka_unit_test(translation_rows_show_split_walk_and_frame),
-        cmocka_unit_test(translation_rows_of_a_fault_decode_the_error_code),
+        cmocka_unit_test(an_access_shows_the_walk_as_read_and_the_bits_set),
+        cmocka_unit_test(translation_rows_of_a_fault_decode_the_error_code_once),
+        cmocka_unit_test(a_stale_hit_says_stale_and_what_the_tables_say),
+        cmocka_unit_test(an_operation_without_access_says_so),
+        cmocka_unit_test(every_page_size_is_split_at_its_offset),
+        cmocka_unit_test(a_walk_row_fits_its_width),
         cmocka_unit_test(an_open_question_hides_the_walk),
         cmocka_unit_test(a_verdict_is_wrapped_to_the_pane),
         cmocka_unit_test(nothing_to_show_is_one_row),
         cmocka_unit_test(heap_ids_stay_whole_in_a_narrow_pane),
         cmocka_unit_test_setup_teardown(gather_refreshes_a_typed_probe, setup, teardown),
+        cmocka_unit_test_setup_teardown(gather_follows_the_events_revealed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,13 +14,36 @@
 #include <string.h>
 
 #include "sim/cpu.h"
+#include "sim/tlb.h"
 #include "sim/x86.h"
 
 /* A new record for an access that begins with the ev_index-th event of op. */
 static void begin(struct access_record *r, enum paging_mode mode, uint64_t op, uint64_t ev_index,
                   uint64_t va)
 {
-    memset(r, 0, sizeof *r);
+    /* Field by field: the steps past nsteps are never read, and a memset
+     * of the rest became a slow `rep stos` (this runs on every TLB lookup
+     * of a tracked replay). */
+    r->program = false;
+    r->kind_known = false;
+    r->user = false;
+    r->access = MMU_READ;
+    r->tlb_looked = false;
+    r->tlb_hit = false;
+    r->filled = false;
+    r->has_pa = false;
+    r->faulted = false;
+    r->has_cr2 = false;
+    r->vector = 0;
+    r->reason = 0;
+    r->nsteps = 0;
+    r->error_code = 0;
+    r->size = 0;
+    r->pa = 0;
+    r->page_size = 0;
+    r->tlb_pa = 0;
+    r->tlb_size = 0;
+    r->cr2 = 0;
     r->valid = true;
     r->mode = (uint8_t)mode;
     r->op = op;
@@ -220,7 +243,13 @@ bool access_stale(const struct access_record *r, const struct machine *m, struct
     if (!access_served_by_tlb(r))
         return false;
     enum mmu_access acc = r->kind_known ? (enum mmu_access)r->access : MMU_READ;
-    if (!machine_probe(m, r->va, acc, r->user, now))
-        return true;
-    return now->pa != r->tlb_pa;
+    bool ok = machine_probe(m, r->va, acc, r->user, now);
+    /* Only while the entry that served it is still cached: an entry the
+     * kernel has dropped since (INVLPG after an unmap) was right when it
+     * served, and the tables' later change says nothing against it. */
+    const struct tlb_entry *e = tlb_peek(machine_tlb(m), r->va);
+    if (e == NULL || !e->valid || (UINT64_C(1) << e->shift) != r->tlb_size ||
+        (e->pa | (r->va & (r->tlb_size - 1))) != r->tlb_pa)
+        return false;
+    return !ok || now->pa != r->tlb_pa;
 }

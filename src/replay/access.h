@@ -75,7 +75,7 @@ struct access_record {
     uint64_t tlb_pa;    /* what the TLB's entry gave for va (tlb_hit) */
     uint64_t tlb_size;  /* the page size of that entry (tlb_hit) */
     uint64_t cr2;       /* has_cr2 */
-    struct access_step steps[PAGING_MAX_LEVELS];
+    struct access_step steps[PAGING_MAX_LEVELS]; /* last: those past nsteps are stale */
 };
 
 /* Feeds one event of operation op (1-based; 0 for the boot), the
@@ -105,11 +105,14 @@ static inline bool access_rewalked(const struct access_record *r)
 }
 
 /* True when the access was served by a TLB entry (access_served_by_tlb) that
- * disagrees with the tables in RAM of m now: a side-effect-free probe of the
- * same address, access and privilege (machine_probe) faults, or reaches
- * another physical address. *now receives the probe's result whenever r
- * is a served hit (else it is zeroed), so a view can show what the tables
- * say. Changes nothing. Can't fail. */
+ * disagrees with the tables in RAM of m now: the entry is still cached (the
+ * same page size and frame), and a side-effect-free probe of the same
+ * address, access and privilege (machine_probe) faults or reaches another
+ * physical address. An entry dropped since (INVLPG, a flush, a #PF) makes
+ * it false: it was right when it served, as far as now can tell. *now
+ * receives the probe's result whenever r is a served hit (else it is
+ * zeroed), so a view can show what the tables say. Changes nothing. Can't
+ * fail. */
 bool access_stale(const struct access_record *r, const struct machine *m, struct mmu_result *now);
 
 #endif

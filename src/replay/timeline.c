@@ -435,6 +435,8 @@ void timeline_exec_op(struct timeline *tl)
     tl->cur_ev = 0;
     if (!tl->ev_frozen)
         tl->nev = 0;
+    if (tl->track)
+        tl->rs.before = tl->rs.access;
     tl->evcount = 0;
     /* Counted before it runs: an operation stopped inside (timeline_goto_event)
      * has started, and counts. */
@@ -763,6 +765,13 @@ const struct access_record *timeline_op_access(const struct timeline *tl)
 {
     const struct access_record *r = timeline_last_access(tl);
     return r != NULL && r->op == tl->pos ? r : NULL;
+}
+
+const struct access_record *timeline_access_before_op(const struct timeline *tl)
+{
+    if (!tl->track || tl->pos == 0)
+        return NULL;
+    return &tl->rs.before;
 }
 
 uint64_t timeline_checkpoint_bytes(const struct timeline *tl)

@@ -323,6 +323,13 @@ const struct access_record *timeline_last_access(const struct timeline *tl);
  * timeline_pos()) made it; NULL when that operation made no access. */
 const struct access_record *timeline_op_access(const struct timeline *tl);
 
+/* The record timeline_last_access() gave before operation timeline_pos()
+ * began (its valid flag false when there was none): a view that reveals the
+ * operation's events one by one feeds them into a copy of it
+ * (access_feed) to know the last access at each event. NULL at 0, or when
+ * the timeline does not track accesses. */
+const struct access_record *timeline_access_before_op(const struct timeline *tl);
+
 /* Bytes held by saved checkpoints (chunks and scalars), and the number of
  * checkpoints: for the benchmarks and the status line. */
 uint64_t timeline_checkpoint_bytes(const struct timeline *tl);

@@ -24,6 +24,7 @@ struct replay_scalars {
     uint32_t caption;            /* text handle of the latest caption, or TRACE_NO_TEXT */
     uint64_t caption_op;         /* the op number of its `say` (0: none) */
     struct access_record access; /* the last memory access so far (access.h) */
+    struct access_record before; /* ... as it was when op pos began */
 };
 
 struct timeline {

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "replay/access.h"
 #include "ui.h"
 
 struct translate_state {
@@ -30,28 +31,34 @@ struct translate_state {
     char quiz_answer[64]; /* what the student typed (REVEALED) */
 };
 
-/* Where the address shown comes from: the heading of the view. */
+/* What the view shows: what happened, or a probe. */
 enum translate_source {
     TR_NONE,       /* no access yet */
-    TR_LATEST,     /* the latest access of the replay, at op */
-    TR_TYPED,      /* typed after t */
-    TR_QUIZ_STEP,  /* the quiz's question, an access of op */
-    TR_QUIZ_TYPED, /* the quiz's question, typed after t */
+    TR_ACCESS,     /* the access the operation at the cursor made (so far) */
+    TR_EARLIER,    /* the operation made none (yet): the last access, of op acc.op */
+    TR_TYPED,      /* a probe of an address typed after t */
+    TR_QUIZ_STEP,  /* the quiz's question: a probe of an access of op */
+    TR_QUIZ_TYPED, /* the quiz's question: a probe of an address typed after t */
 };
 
-/* Everything the view shows, gathered from the timeline at the cursor. */
+/* Everything the view shows, gathered from the timeline at the cursor. An
+ * access (TR_ACCESS, TR_EARLIER) is the record of what the hardware did
+ * (replay/access.h); only a stale hit adds a probe of the tables now,
+ * labelled as such. The probes (TR_TYPED, the quiz) are probes only. */
 struct translate_shown {
     enum translate_source source;
-    uint64_t op;
-    bool known;               /* the access kind is known (else probed as a read) */
-    struct timeline_probe pr; /* the probe: va, access, user and the walk */
+    uint64_t op;              /* the operation at the cursor (a quiz: the question's) */
+    const char *op_name;      /* its kind ("free", "say"); NULL at op 0 */
+    size_t ev, nev;           /* stepping into it: events revealed of nev (nev 0: not) */
+    struct access_record acc; /* TR_ACCESS, TR_EARLIER */
+    bool program;             /* acc is the program's access, not the kernel's own */
+    unsigned lookups, misses; /* TLB lookups and misses among the op's events shown */
+    bool stale;               /* acc was a hit on a stale entry: now is the tables' word */
+    struct mmu_result now;    /* the probe of acc's address now (stale only) */
+    bool known;               /* a probe's access kind is known (else probed as a read) */
+    struct timeline_probe pr; /* a probe: va, access, user and the walk */
     enum ui_quiz_state quiz;  /* IDLE outside the quiz */
     const char *answer;       /* what the student typed (REVEALED) */
-    bool hit, miss;           /* what the TLB did for the page in this step */
-    bool fault;               /* this step raised a fault: */
-    uint64_t fault_vector;    /* X86_VEC_PF or X86_VEC_GP */
-    uint32_t fault_code;
-    uint64_t fault_va;
     uint64_t cr3, cr2;
     unsigned quiz_right, quiz_asked; /* the quiz's score (ui.h) */
 };
@@ -59,6 +66,22 @@ struct translate_shown {
 /* Fills *s for the view's state ts at the cursor of ui (the probe of a
  * typed address is refreshed into ts->probe). */
 void translate_gather(const struct ui *ui, struct translate_state *ts, struct translate_shown *s);
+
+/* One row of a walk: the entry at depth of the walk, level st->level,
+ * index, entry address and value as read, the address it holds, and the
+ * bits A/D setting wrote into it (written; == entry when none), in the
+ * widest of four forms that fits width: indented, with the entry's address
+ * and value; not indented; the value only; neither. Into l (emptied first). */
+void translate_fmt_step(struct fmt_line *l, const struct fmt_mode *m, unsigned maxphyaddr,
+                        unsigned depth, const struct access_step *st, int width);
+
+/* The linear address va split for a page of page_size bytes (0: as for 4
+ * KiB) in mode m: its bits (when they fit width, with the sign extension
+ * when that fits too), then the fields "PDE 31:22 = 832 (0x340)", as many
+ * to a row as fit, in a compact form when one row cannot hold them all.
+ * Rows from *y on; *y is left past them. */
+void translate_fmt_split(struct view_rows *out, int *y, const struct fmt_mode *m,
+                         uint64_t page_size, uint64_t va, int width);
 
 /* The rows of the view for s in mode m (MAXPHYADDR maxphyaddr), width
  * columns wide (a verdict is wrapped to it), into out from row 1 on. */

@@ -75,7 +75,8 @@ keys t
 wait_for "translate ADDR"
 ok $? "t opens the translate prompt"
 keys "0xd0000010 w" Enter
-wait_for "typed \(t\): write 0xd0000010" && wait_for "= pa 0x107010"
+wait_for "probe of 0xd0000010 at op [0-9]+: no A/D, no TLB fill" && wait_for "^write, supervisor" &&
+    wait_for "= pa 0x107010"
 ok $? "the translation view shows the typed address and its walk"
 
 keys '>'

@@ -37,7 +37,8 @@ wait_for "quiz: translate ADDR"
 keys -l "$va"
 keys Enter
 wait_for "^your answer: physical address in hex, or 'pf' / 'gp'" &&
-    wait_for "^quiz \(t\): read $va \(supervisor\)" && wait_for "PDE 31:22 = 832" &&
+    wait_for "^quiz: probe of $va at op 2: no A/D, no TLB fill" &&
+    wait_for "^read, supervisor; the tables as they are now" && wait_for "PDE 31:22 = 832" &&
     wait_for "^CR3 0x"
 ok $? "the question shows the address, the access, the fields and CR3"
 ! screen | grep -qiE "$digits|=> frame|TLB holds|PTE\[0\]"
@@ -79,7 +80,8 @@ keys t
 wait_for "quiz: translate ADDR"
 keys -l "0xd0005000 w"
 keys Enter
-wait_for "^your answer: " && wait_for "^quiz \(t\): write 0xd0005000"
+wait_for "^your answer: " && wait_for "^quiz: probe of 0xd0005000 at op" &&
+    wait_for "^write, supervisor"
 ! screen | grep -qE "#PF|not present"
 ok $? "a faulting address: the fault is hidden too"
 keys -l "pf"
@@ -91,7 +93,8 @@ ok $? "answered pf: right, and which entry was not present"
 keys n
 wait_for "op 3/"
 keys n
-wait_for "op 4/" && wait_for "^quiz, latest access, op 4: write 0xd0" && wait_for "^your answer: "
+wait_for "op 4/" && wait_for "^quiz: probe of 0xd0[0-9a-f]+ at op 4" &&
+    wait_for "^write, supervisor" && wait_for "^your answer: "
 ok $? "n onto an access asks about it"
 keys -l "gp"
 keys Enter
