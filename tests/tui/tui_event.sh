@@ -78,7 +78,7 @@ check_size() {
     wait_for "op 1/10 ev 1/1 " >/dev/null && wait_for "RAM 16 MiB: 7 used" >/dev/null
     ok $? "${w}x$h: S from 2.1 reaches the end of op 1 (2.0), 7 frames used"
     keys e
-    wait_for "op 2/10 ev 1/35 VMM" >/dev/null
+    wait_for "op 2/10 ev 1/35 " >/dev/null && wait_for "\| VMM" >/dev/null
     ok $? "${w}x$h: e jumps to the next change, and the status line names its step"
     keys n 6
     wait_for "op 2/10 " >/dev/null && wait_for "TLB hit 0xd0000" >/dev/null
