@@ -29,7 +29,6 @@
  */
 #include "app.h"
 
-#include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -838,7 +837,7 @@ int ui_main(const char *path, const struct replay_options *opts)
 
     setlocale(LC_ALL, "");
     /* Under a locale that is not UTF-8, every text degrades to ASCII. */
-    ui_paint_charset(strcmp(nl_langinfo(CODESET), "UTF-8") == 0);
+    ui_paint_charset(theme_utf8()); /* the one test of the locale, as the caption mark uses */
     SCREEN *scr = newterm(NULL, stdout, stdin);
     if (scr == NULL) {
         const char *term = getenv("TERM");

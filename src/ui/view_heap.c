@@ -360,39 +360,6 @@ static void detail_source(const struct ui *ui, struct heap_state *hs, const stru
     fmt_put(l, UI_DIM, " (op %" PRIu64 ")", k);
 }
 
-/* Cuts l at spaces into rows of at most width characters (continuations
- * indented by two) in part[0..max); returns the rows used. */
-static int wrap(const struct fmt_line *l, int width, struct fmt_line *part, int max)
-{
-    int from = 0, n = 0;
-    while (from < l->len && n < max) {
-        int indent = from > 0 ? 2 : 0;
-        int room = width - indent > 8 ? width - indent : 8;
-        int end = l->len;
-        if (end - from > room) {
-            end = from + room;
-            int sp = end;
-            while (sp > from && l->text[sp] != ' ')
-                sp--;
-            if (sp > from)
-                end = sp;
-        }
-        struct fmt_line *p = &part[n++];
-        fmt_line_clear(p);
-        fmt_fill(p, UI_NORMAL, ' ', indent);
-        for (int i = from; i < end && p->len < FMT_LINE_MAX; i++) {
-            p->text[p->len] = l->text[i];
-            p->role[p->len] = l->role[i];
-            p->len++;
-        }
-        p->text[p->len] = '\0';
-        from = end;
-        while (from < l->len && l->text[from] == ' ')
-            from++;
-    }
-    return n;
-}
-
 static void heap_format(const struct ui *ui, void *st, const struct ui_rect *r, bool focused,
                         struct view_rows *out)
 {
@@ -429,8 +396,8 @@ static void heap_format(const struct ui *ui, void *st, const struct ui_rect *r, 
     struct fmt_line d[2], part[DETAIL_ROWS];
     detail_what(ui, c, &k, &d[0]);
     detail_source(ui, hs, c, &d[1]);
-    int n = wrap(&d[0], r->w, part, DETAIL_ROWS);
-    n += wrap(&d[1], r->w, part + n, DETAIL_ROWS - n);
+    int n = fmt_wrap_line(part, DETAIL_ROWS, r->w, 2, &d[0]);
+    n += fmt_wrap_line(part + n, DETAIL_ROWS - n, r->w, 2, &d[1]);
     for (int i = 0; i < n; i++)
         view_put(out, r->h - DETAIL_ROWS + i, &part[i]);
 }

@@ -160,33 +160,10 @@ void translate_gather(const struct ui *ui, struct translate_state *ts, struct tr
  * indented by two), so a sentence is read whole on a narrow terminal. */
 static void put_wrapped(struct view_rows *out, int width, int *y, const struct fmt_line *l)
 {
-    int from = 0;
-    while (from < l->len && *y <= out->max) {
-        int indent = from > 0 ? 2 : 0;
-        int room = width - indent > 8 ? width - indent : 8;
-        int end = l->len;
-        if (end - from > room) {
-            end = from + room;
-            int sp = end;
-            while (sp > from && l->text[sp] != ' ')
-                sp--;
-            if (sp > from)
-                end = sp;
-        }
-        struct fmt_line part;
-        fmt_line_clear(&part);
-        fmt_fill(&part, UI_NORMAL, ' ', indent);
-        for (int i = from; i < end && part.len < FMT_LINE_MAX; i++) {
-            part.text[part.len] = l->text[i];
-            part.role[part.len] = l->role[i];
-            part.len++;
-        }
-        part.text[part.len] = '\0';
-        view_put(out, (*y)++, &part);
-        from = end;
-        while (from < l->len && l->text[from] == ' ')
-            from++;
-    }
+    struct fmt_line rows[FMT_LINE_MAX / 8 + 1]; /* width is at least 8 */
+    int n = fmt_wrap_line(rows, (int)(sizeof rows / sizeof rows[0]), width, 2, l);
+    for (int i = 0; i < n && *y <= out->max; i++)
+        view_put(out, (*y)++, &rows[i]);
 }
 
 /* Puts l (wrapped to width) from row *y on and empties l. */
