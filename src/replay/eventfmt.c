@@ -243,15 +243,17 @@ static void format_machine(const struct timeline *tl, const struct event *ev, st
         put(o, "realloc moved %s: 0x%08llx -> 0x%08llx (%llu bytes)", id_name(tl, ev->id),
             ull(ev->old), ull(ev->new), ull(ev->size));
         break;
+    /* Both are emitted before the VMM acts (sim/event.h): they announce a
+     * request, and the words say so, not that it is done. */
     case EV_HEAP_GROW:
-        put(o, "heap grew: ");
+        put(o, "heap asks the VMM for ");
         put_size(o, ev->size);
         put(o, " at 0x%08llx", ull(ev->va));
         break;
     case EV_HEAP_SHRINK:
-        put(o, "heap shrank: ");
+        put(o, "heap gives ");
         put_size(o, ev->size);
-        put(o, " at 0x%08llx given back", ull(ev->va));
+        put(o, " at 0x%08llx back to the VMM", ull(ev->va));
         break;
     case EV_DIAG:
         put(o, "diagnostic: %s",

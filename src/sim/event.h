@@ -49,8 +49,8 @@ enum event_kind {
     EV_BLOCK_COALESCE, /* heap: va = merged block address, size = merged bytes */
     EV_BLOCK_FREE,     /* heap: id, va, size */
     EV_BLOCK_MOVE,     /* heap realloc moved: id, old = old address, new = new address, size */
-    EV_HEAP_GROW,      /* heap took pages from vmm: va, size = bytes */
-    EV_HEAP_SHRINK,    /* heap gave pages back: va, size = bytes */
+    EV_HEAP_GROW,      /* heap asks the vmm for pages (before it maps): va, size = bytes */
+    EV_HEAP_SHRINK,    /* heap gives pages back (before the unmap): va, size = bytes */
     EV_DIAG,           /* program misbehaviour: extra = enum diag_kind, id, va */
     EV_ALLOC_FAIL,     /* an allocation returned null: id, size */
     EV_KIND_COUNT      /* the number of the machine's kinds: sim emits none past them */
