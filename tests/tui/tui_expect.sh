@@ -37,11 +37,11 @@ for size in "80 24" "120 40"; do
     run C.UTF-8 "$lesson"
     wait_for "op 0/" >/dev/null
     keys n
-    wait_line 2 "say: One small allocation" >/dev/null
-    line_shows 2 "^ say: One small"
+    wait_line 3 "say: One small allocation" >/dev/null
+    line_shows 3 "^ say: One small"
     ok $? "${w}x${h}: no mark while the caption's facts are ahead (op 1)"
     keys n
-    wait_line 2 "✓ say: One small allocation"
+    wait_line 3 "✓ say: One small allocation"
     ok $? "${w}x${h}: a check mark once its facts held (op 2)"
     keys q
     wait_for "EXIT=0" >/dev/null
@@ -49,10 +49,10 @@ for size in "80 24" "120 40"; do
     run C.UTF-8 "$tmp/bad.trace"
     wait_for "op 0/" >/dev/null
     keys n n n n
-    wait_line 2 "✗ say: a fact that does not hold"
+    wait_line 3 "✗ say: a fact that does not hold"
     ok $? "${w}x${h}: a cross when a fact failed"
     keys b b
-    wait_line 2 "✓ say: one allocation"
+    wait_line 3 "✓ say: one allocation"
     ok $? "${w}x${h}: stepping back shows the earlier caption's mark again"
     keys q
     wait_for "EXIT=0" >/dev/null
@@ -60,10 +60,10 @@ for size in "80 24" "120 40"; do
     run C "$tmp/bad.trace"
     wait_for "op 0/" >/dev/null
     keys n n
-    wait_line 2 "\[ok\] say: one allocation"
+    wait_line 3 "\[ok\] say: one allocation"
     ok $? "${w}x${h}: ASCII [ok] outside UTF-8"
     keys n n
-    wait_line 2 "\[X\] say: a fact that does not hold"
+    wait_line 3 "\[X\] say: a fact that does not hold"
     ok $? "${w}x${h}: ASCII [X] outside UTF-8"
     keys q
     wait_for "EXIT=0" >/dev/null
