@@ -91,8 +91,9 @@ static void gather_access(const struct ui *ui, struct translate_shown *s)
 {
     const struct timeline *tl = ui->tl;
     const struct access_record *r = timeline_last_access(tl);
-    size_t nall;
-    timeline_events(tl, &nall);
+    /* The operation's whole count, as the status line's "ev j/M" (the
+     * timeline's events stop at the cursor's). */
+    size_t nall = (size_t)timeline_event_count(tl);
     if (ui->micro && s->op > 0) {
         size_t n;
         const struct event *ev = ui_events(ui, &n);
