@@ -42,6 +42,10 @@ bool ui_state_init(struct ui *ui, struct timeline *tl, const char *name)
         if (ui->view_state[v] == NULL || (vw->init != NULL && !vw->init(ui, ui->view_state[v])))
             return false;
     }
+    /* Started inside an operation (--at N.E): the status says so (ev j/M),
+     * as after s. */
+    ui->micro = timeline_inside(tl);
+    ui->reveal = (size_t)timeline_event_pos(tl);
     ui_after_move(ui);
     return true;
 }

@@ -207,7 +207,9 @@ static void summary(const struct ui *ui, const struct heap_state *hs, int width,
     /* What matters most first: the marks of an inconsistent or cut walk,
      * the counts; the peak and the policy only where they fit. */
     fmt_line_clear(l);
-    if (hs->w.odd || hs->w.list_broken)
+    if ((hs->w.odd || hs->w.list_broken) && timeline_inside(ui->tl))
+        fmt_put(l, UI_CHANGED, "! half-written: the operation is under way  ");
+    else if (hs->w.odd || hs->w.list_broken)
         fmt_put(l, UI_FAULT, "! inconsistent  ");
     if (hs->w.truncated)
         fmt_put(l, UI_FAULT, "first %zu of %zu  ", hs->cap, hs->w.n);

@@ -92,6 +92,16 @@ check_size() {
     keys q
     wait_for "EXIT=0" >/dev/null
     ok $? "${w}x$h: q quits"
+    # Started inside an operation: the status says where, and the Heap view
+    # names the half-written metadata as the operation under way.
+    run_pagesim --at 2.13 "$trace"
+    wait_for "op 2/10 ev 13/35 " >/dev/null && wait_for "\| carve" >/dev/null
+    ok $? "${w}x$h: --at 2.13 opens at op 2 ev 13/35, the carve step"
+    keys 5
+    wait_for "^! half-written: the operation is under way" >/dev/null
+    ok $? "${w}x$h: the Heap view at 2.13 says its metadata is half-written"
+    keys q
+    wait_for "EXIT=0" >/dev/null
     cleanup
 }
 
