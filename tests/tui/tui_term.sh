@@ -14,17 +14,21 @@ start_shell 100 30
 # refused NAME ENV-PREFIX REGEX [REDIRECTIONS]: runs pagesim under the
 # environment given, stderr to a file; it must end at once with exit 2 and
 # leave the screen as the shell had it.
+# Each run ends its line with a serial number of its own, so that the wait
+# cannot take the previous run's line (still on screen until clear runs).
+serial=0
 refused() {
     local name=$1 envs=$2 want=$3 redir=${4:-}
+    serial=$((serial + 1))
     rm -f "$tmp/err"
-    keys "clear; env $envs $PAGESIM $lesson 2>$tmp/err $redir; echo EXIT=\$?" Enter
-    if ! wait_for "^EXIT="; then
+    keys "clear; env $envs $PAGESIM $lesson 2>$tmp/err $redir; echo EXIT=\$?/$serial" Enter
+    if ! wait_for "^EXIT=[0-9]+/$serial$"; then
         keys q # the old code sat in its full-screen loop
-        wait_for "^EXIT=" >/dev/null
+        wait_for "^EXIT=[0-9]+/$serial$" >/dev/null
     fi
     local rows
     rows=$(screen | grep -cv '^$')
-    line_shows 1 "^EXIT=2$" && [ "$rows" -le 2 ]
+    line_shows 1 "^EXIT=2/$serial$" && [ "$rows" -le 2 ]
     ok $? "$name: exit 2 at once, nothing drawn"
     [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -qE -- "^pagesim: $want" "$tmp/err"
     ok $? "$name: one line on stderr: $(head -c 120 "$tmp/err")"
@@ -49,9 +53,9 @@ fi
 refused "stdin not a terminal" "" "the visualizer needs a terminal on stdin and stdout" "</dev/null"
 # stdout into a pipe: EXIT is cat's... so ask the pipe for pagesim's status.
 rm -f "$tmp/err"
-keys "clear; $PAGESIM $lesson 2>$tmp/err | cat; echo EXIT=\${PIPESTATUS[0]}" Enter
-wait_for "^EXIT=" || { keys q; wait_for "^EXIT=" >/dev/null; }
-line_shows 1 "^EXIT=2$" && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+keys "clear; $PAGESIM $lesson 2>$tmp/err | cat; echo EXIT=\${PIPESTATUS[0]}/piped" Enter
+wait_for "^EXIT=[0-9]+/piped$" || { keys q; wait_for "^EXIT=[0-9]+/piped$" >/dev/null; }
+line_shows 1 "^EXIT=2/piped$" && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
     grep -q "^pagesim: the visualizer needs a terminal on stdin and stdout" "$tmp/err"
 ok $? "stdout not a terminal: exit 2, one line on stderr"
 
