@@ -21,16 +21,7 @@
 #include "sim/mmu.h"
 #include "sim/x86.h"
 #include "trace/trace.h"
-
-static struct trace *parse(const char *text)
-{
-    struct trace_error err;
-    struct trace *t = trace_parse(text, strlen(text), "test.trace", &err);
-    if (t == NULL)
-        fprintf(stderr, "parse error %u:%u: %s (%s)\n", err.line, err.col, err.msg, err.token);
-    assert_non_null(t);
-    return t;
-}
+#include "trace_helpers.h"
 
 static struct timeline *make(const struct trace *t, const struct replay_options *o,
                              const struct timeline_params *p)
